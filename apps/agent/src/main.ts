@@ -1,0 +1,51 @@
+import 'reflect-metadata';
+import { AgentEnv, loadEnv } from '@berth/config';
+import { decodeAgentCommand, topologyFor } from '@berth/contracts';
+import { AmqpClient } from '@berth/messaging';
+import { boot, runUntilSignal } from '@berth/runtime';
+import { RedisState } from '@berth/state';
+import { Logger } from '@nestjs/common';
+import { AgentService } from './services/agent.service';
+import { DockerRepository } from './services/docker.repository';
+import { describeHost, RegistrationService } from './services/registration.service';
+
+async function main(): Promise<void> {
+  const env = loadEnv(AgentEnv);
+  const logger = new Logger('Agent');
+  const docker = new DockerRepository(env.BERTH_DOCKER_HOST);
+  const info = await docker.info().catch((err: unknown) => {
+    throw new Error(`cannot reach Docker at ${env.BERTH_DOCKER_HOST}: ${String(err)}`);
+  });
+  const host = describeHost(env, info);
+  const topology = topologyFor(env.BERTH_PREFIX);
+  const state = RedisState.connect(env.BERTH_REDIS_URL, env.BERTH_PREFIX, env.BERTH_NODE_TIMEOUT_SECONDS * 1000, `berth-agent-${host.nodeId}`);
+  const amqp = await AmqpClient.connect(env.BERTH_AMQP_URL, topology, logger);
+
+  const registration = new RegistrationService(state, docker, host, env.BERTH_HEARTBEAT_SECONDS * 1000);
+  await registration.register();
+  registration.startHeartbeat();
+
+  const agent = new AgentService(
+    { nodeId: host.nodeId, cluster: env.BERTH_PREFIX, networkMode: env.BERTH_NETWORK_MODE },
+    docker,
+    state,
+    amqp,
+  );
+  await amqp.consume(
+    topology.nodeQueue(host.nodeId),
+    async (message) => {
+      await agent.handle(decodeAgentCommand(message.content));
+      return 'ack';
+    },
+    { prefetch: env.BERTH_AGENT_CONCURRENCY },
+  );
+  logger.log(`consuming ${topology.nodeQueue(host.nodeId)} with ${env.BERTH_AGENT_CONCURRENCY} Docker calls in flight`);
+
+  return runUntilSignal(logger, async () => {
+    await registration.stop();
+    await amqp.close();
+    await state.close();
+  });
+}
+
+boot('agent', main);

@@ -1,0 +1,68 @@
+import { AgentCommand, CreateContainer, encode, JobOutcome } from '@berth/contracts';
+import { AmqpClient } from '@berth/messaging';
+import { RedisState } from '@berth/state';
+import { Logger } from '@nestjs/common';
+import { DockerRefused, DockerRepository } from './docker.repository';
+
+export interface AgentIdentity {
+  nodeId: string;
+  cluster: string;
+  networkMode: string;
+}
+
+/**
+ * Carries out the commands sent to this host and reports each outcome. Commands may arrive twice or out of
+ * order; each one is safe to repeat. Docker's refusals end the job as failed with Docker's own message;
+ * anything else (Docker or Redis unreachable) is thrown, so the delivery is retried later.
+ */
+export class AgentService {
+  private readonly logger = new Logger('Agent');
+
+  constructor(
+    private readonly identity: AgentIdentity,
+    private readonly docker: DockerRepository,
+    private readonly state: RedisState,
+    private readonly amqp: AmqpClient,
+  ) {}
+
+  async handle(command: AgentCommand): Promise<void> {
+    switch (command.type) {
+      case 'create-container':
+        return this.create(command);
+      case 'remove-container':
+        return this.remove(command.jobId);
+    }
+  }
+
+  private async create(command: CreateContainer): Promise<void> {
+    const job = await this.state.getJob(command.jobId);
+    if (!job || job.status === 'removing' || job.status === 'removed') {
+      // Removed before it reached this host: make sure nothing runs, and say so (that frees the capacity).
+      return this.remove(command.jobId);
+    }
+    if (job.status === 'failed') {
+      return; // a replay of a create that already failed
+    }
+    try {
+      const containerId = await this.docker.createAndStart(command.jobId, command.spec, this.identity);
+      await this.report({ type: 'container-running', jobId: command.jobId, nodeId: this.identity.nodeId, containerId });
+    } catch (err) {
+      if (!(err instanceof DockerRefused)) {
+        throw err;
+      }
+      this.logger.warn(`job ${command.jobId}: docker refused: ${err.message}`);
+      // Leave no half-made container behind a failed job.
+      await this.docker.remove(command.jobId, 0);
+      await this.report({ type: 'container-failed', jobId: command.jobId, nodeId: this.identity.nodeId, reason: err.message });
+    }
+  }
+
+  private async remove(jobId: string): Promise<void> {
+    await this.docker.remove(jobId);
+    await this.report({ type: 'container-removed', jobId, nodeId: this.identity.nodeId });
+  }
+
+  private report(outcome: JobOutcome): Promise<void> {
+    return this.amqp.publish(this.amqp.topology.outcomes, encode(outcome));
+  }
+}

@@ -1,0 +1,143 @@
+import { containerNameFor, JobSpec, LABEL_CLUSTER, LABEL_CPU, LABEL_JOB, LABEL_MEMORY } from '@berth/contracts';
+import Docker from 'dockerode';
+
+/** Docker answered and said no (bad image, bad command, ...): retrying the same call will not help. */
+export class DockerRefused extends Error {
+  override readonly name = 'DockerRefused';
+  constructor(
+    message: string,
+    readonly statusCode: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface EngineInfo {
+  name: string;
+  cpus: number;
+  memoryBytes: number;
+  labels: Record<string, string>;
+}
+
+export interface ContainerOptions {
+  cluster: string;
+  networkMode: string;
+}
+
+const MiB = 1024 * 1024;
+
+/** dockerode's errors carry the engine's status code and its message in `json.message`. */
+function dockerError(err: unknown): { statusCode?: number; message: string } {
+  const e = err as { statusCode?: number; json?: { message?: string } | null; message?: string };
+  return { statusCode: e.statusCode, message: e.json?.message ?? e.message ?? String(err) };
+}
+
+function isStatus(err: unknown, ...codes: number[]): boolean {
+  const { statusCode } = dockerError(err);
+  return statusCode !== undefined && codes.includes(statusCode);
+}
+
+/** Maps Docker's answer to what the caller can act on: refusals are final, anything else may be retried. */
+function rethrow(err: unknown): never {
+  const { statusCode, message } = dockerError(err);
+  if (statusCode !== undefined && statusCode < 500) {
+    throw new DockerRefused(message, statusCode);
+  }
+  // A 500 on create/start is Docker refusing too (e.g. "executable file not found"); connection errors are not.
+  if (statusCode !== undefined) {
+    throw new DockerRefused(message, statusCode);
+  }
+  throw err instanceof Error ? err : new Error(message);
+}
+
+/** The Docker engine of one host: one method per Docker call Berth makes, no scheduling logic. */
+export class DockerRepository {
+  readonly docker: Docker;
+
+  constructor(readonly address: string) {
+    this.docker = new Docker(DockerRepository.connectionOptions(address));
+  }
+
+  static connectionOptions(address: string): Docker.DockerOptions {
+    if (address.startsWith('unix://')) {
+      return { socketPath: address.slice('unix://'.length) };
+    }
+    const url = new URL(address);
+    return { host: url.hostname, port: Number(url.port || 2375), protocol: 'http' };
+  }
+
+  async info(): Promise<EngineInfo> {
+    const info = (await this.docker.info()) as { Name: string; NCPU: number; MemTotal: number; Labels?: string[] };
+    const labels: Record<string, string> = {};
+    for (const entry of info.Labels ?? []) {
+      const [key, ...rest] = entry.split('=');
+      labels[key] = rest.join('=');
+    }
+    return { name: info.Name, cpus: info.NCPU, memoryBytes: info.MemTotal, labels };
+  }
+
+  /**
+   * Creates and starts the job's container, or adopts it when a previous delivery already made it
+   * (the name is derived from the job id, so Docker itself rejects a second one). Returns the container id.
+   */
+  async createAndStart(jobId: string, spec: JobSpec, options: ContainerOptions): Promise<string> {
+    const name = containerNameFor(jobId);
+    let container: Docker.Container;
+    try {
+      container = await this.docker.createContainer({
+        name,
+        Image: spec.image,
+        Cmd: spec.cmd,
+        Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
+        Labels: {
+          ...spec.labels,
+          [LABEL_JOB]: jobId,
+          [LABEL_CLUSTER]: options.cluster,
+          [LABEL_CPU]: String(spec.resources.cpuMillis),
+          [LABEL_MEMORY]: String(spec.resources.memoryMiB),
+        },
+        HostConfig: {
+          NetworkMode: options.networkMode,
+          // Memory is a hard limit; CPU is a request, given as a relative weight as Kubernetes does,
+          // since a hard quota throttles a container's own start (see docs/decisions in the README).
+          Memory: spec.resources.memoryMiB * MiB,
+          MemorySwap: spec.resources.memoryMiB * MiB,
+          CpuShares: Math.max(2, Math.round((spec.resources.cpuMillis * 1024) / 1000)),
+        },
+      });
+    } catch (err) {
+      if (!isStatus(err, 409)) {
+        rethrow(err);
+      }
+      container = this.docker.getContainer(name);
+    }
+    try {
+      await container.start();
+    } catch (err) {
+      // 304: already started by an earlier delivery.
+      if (!isStatus(err, 304)) {
+        rethrow(err);
+      }
+    }
+    return (await container.inspect()).Id;
+  }
+
+  /** Stops and removes the job's container. A container that is already gone counts as removed. */
+  async remove(jobId: string, stopTimeoutSeconds = 5): Promise<void> {
+    const container = this.docker.getContainer(containerNameFor(jobId));
+    try {
+      await container.stop({ t: stopTimeoutSeconds });
+    } catch (err) {
+      if (!isStatus(err, 304, 404)) {
+        rethrow(err);
+      }
+    }
+    try {
+      await container.remove({ force: true });
+    } catch (err) {
+      if (!isStatus(err, 404, 409)) {
+        rethrow(err);
+      }
+    }
+  }
+}

@@ -1,0 +1,63 @@
+import { GatewayEnv, loadEnv } from '@berth/config';
+import { topologyFor } from '@berth/contracts';
+import { AmqpClient } from '@berth/messaging';
+import { RedisState } from '@berth/state';
+import { BadRequestException, Inject, Logger, Module, OnApplicationShutdown, ValidationPipe } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { ProblemExceptionFilter } from './common/exception.filter';
+import { fieldErrors, problem } from './common/problem';
+import { HealthController } from './health/health.controller';
+import { JobsController } from './jobs/jobs.controller';
+import { JobsService } from './jobs/jobs.service';
+import { NodesController } from './nodes/nodes.controller';
+import { QueuesController } from './queues/queues.controller';
+
+@Module({
+  controllers: [JobsController, NodesController, QueuesController, HealthController],
+  providers: [
+    JobsService,
+    { provide: GatewayEnv, useFactory: () => loadEnv(GatewayEnv) },
+    {
+      provide: RedisState,
+      inject: [GatewayEnv],
+      // failFast: while Redis is away the gateway answers 503 at once instead of queueing requests.
+      useFactory: (env: GatewayEnv) =>
+        RedisState.connect(env.BERTH_REDIS_URL, env.BERTH_PREFIX, env.BERTH_NODE_TIMEOUT_SECONDS * 1000, 'berth-gateway', true),
+    },
+    {
+      provide: AmqpClient,
+      inject: [GatewayEnv],
+      // Do not wait for the broker: the gateway comes up, and /readyz says what is missing.
+      useFactory: (env: GatewayEnv) =>
+        AmqpClient.connect(env.BERTH_AMQP_URL, topologyFor(env.BERTH_PREFIX), new Logger('RabbitMQ'), {
+          waitForConnection: false,
+        }),
+    },
+    {
+      provide: APP_PIPE,
+      useValue: new ValidationPipe({
+        transform: true,
+        whitelist: true,
+        forbidNonWhitelisted: true,
+        forbidUnknownValues: true,
+        stopAtFirstError: true,
+        exceptionFactory: (errors) => {
+          const fields = fieldErrors(errors);
+          return new BadRequestException(problem(400, fields.map((f) => f.message).join('; '), fields));
+        },
+      }),
+    },
+    { provide: APP_FILTER, useClass: ProblemExceptionFilter },
+  ],
+})
+export class AppModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(AmqpClient) private readonly amqp: AmqpClient,
+    @Inject(RedisState) private readonly state: RedisState,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.amqp.close();
+    await this.state.close();
+  }
+}

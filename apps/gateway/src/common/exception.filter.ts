@@ -1,0 +1,48 @@
+import { BrokerUnavailable } from '@berth/messaging';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Response } from 'express';
+import { Problem, problem, PROBLEM_CONTENT_TYPE } from './problem';
+
+/** Seconds a client should wait before retrying when a dependency is down. */
+export const RETRY_AFTER_SECONDS = 5;
+
+/** Every error leaves as application/problem+json; unexpected ones get a correlation id that is also logged. */
+@Catch()
+export class ProblemExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    sendProblem(response, this.toProblem(exception));
+  }
+
+  private toProblem(exception: unknown): Problem {
+    if (exception instanceof HttpException) {
+      const body = exception.getResponse();
+      if (typeof body === 'object' && body !== null && 'type' in body && 'title' in body) {
+        return body as Problem;
+      }
+      const message = typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? exception.message);
+      return problem(exception.getStatus(), Array.isArray(message) ? message.join('; ') : String(message));
+    }
+    if (exception instanceof BrokerUnavailable || isRedisUnavailable(exception)) {
+      return problem(503, `a dependency is unavailable: ${(exception as Error).message}; retry later`);
+    }
+    const correlationId = randomUUID();
+    this.logger.error(`[${correlationId}] ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`);
+    return { ...problem(500, 'unexpected error; the correlation id is in the gateway log'), correlationId };
+  }
+}
+
+export function sendProblem(response: Response, body: Problem): void {
+  if (body.status === 503) {
+    response.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+  }
+  response.status(body.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
+}
+
+function isRedisUnavailable(err: unknown): boolean {
+  const message = err instanceof Error ? err.message : '';
+  return /Stream isn't writeable|Connection is closed|ECONNREFUSED|max retries per request/i.test(message);
+}

@@ -1,0 +1,22 @@
+import 'reflect-metadata';
+import { GatewayEnv, loadEnv } from '@berth/config';
+import { boot } from '@berth/runtime';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module';
+import { bodyErrors, parseJson, requireJson, requireObjectBody } from './common/body.middleware';
+
+async function main(): Promise<void> {
+  const env = loadEnv(GatewayEnv);
+  // Nest's own body parser would turn bad JSON into a bare error; ours answers with a precise problem.
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false });
+  app.use(requireJson, parseJson, bodyErrors, requireObjectBody);
+  app.enableShutdownHooks();
+  await app.listen(env.PORT, env.BERTH_BIND);
+  new Logger('Gateway').log(`listening on http://${env.BERTH_BIND}:${env.PORT}`);
+  // Nest's shutdown hooks close the server on SIGTERM/SIGINT; the service ends with it.
+  await new Promise((resolve) => app.getHttpServer().once('close', resolve));
+}
+
+boot('gateway', main);

@@ -1,0 +1,37 @@
+import { AmqpClient } from '@berth/messaging';
+import { RedisState } from '@berth/state';
+import { Controller, Get } from '@nestjs/common';
+
+export interface QueueView {
+  name: string;
+  role: 'jobs' | 'outcomes' | 'dead-letters' | 'node';
+  messages: number | null;
+  consumers: number | null;
+}
+
+/** For operators: how much waits where, and who is consuming it. */
+@Controller('v1/queues')
+export class QueuesController {
+  constructor(
+    private readonly amqp: AmqpClient,
+    private readonly state: RedisState,
+  ) {}
+
+  @Get()
+  async list(): Promise<{ items: QueueView[] }> {
+    const t = this.amqp.topology;
+    const queues: Array<Pick<QueueView, 'name' | 'role'>> = [
+      { name: t.jobs, role: 'jobs' },
+      { name: t.outcomes, role: 'outcomes' },
+      { name: t.deadLetters, role: 'dead-letters' },
+      ...(await this.state.listNodes()).map((node) => ({ name: t.nodeQueue(node.id), role: 'node' as const })),
+    ];
+    const items = await Promise.all(
+      queues.map(async (queue) => {
+        const stats = await this.amqp.queueStats(queue.name);
+        return { ...queue, messages: stats?.messages ?? null, consumers: stats?.consumers ?? null };
+      }),
+    );
+    return { items };
+  }
+}

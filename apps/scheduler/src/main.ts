@@ -1,0 +1,48 @@
+import 'reflect-metadata';
+import { decodeJobOutcome, decodePlaceJob, topologyFor } from '@berth/contracts';
+import { loadEnv, SchedulerEnv } from '@berth/config';
+import { AmqpClient } from '@berth/messaging';
+import { boot, runUntilSignal } from '@berth/runtime';
+import { RedisState } from '@berth/state';
+import { Logger } from '@nestjs/common';
+import { NodeView } from './services/node-view';
+import { OutcomeService } from './services/outcome.service';
+import { PlacementService } from './services/placement.service';
+
+async function main(): Promise<void> {
+  const env = loadEnv(SchedulerEnv);
+  const logger = new Logger('Scheduler');
+  const topology = topologyFor(env.BERTH_PREFIX);
+  const state = RedisState.connect(env.BERTH_REDIS_URL, env.BERTH_PREFIX, env.BERTH_NODE_TIMEOUT_SECONDS * 1000, 'berth-scheduler');
+  const amqp = await AmqpClient.connect(env.BERTH_AMQP_URL, topology, logger);
+
+  const placement = new PlacementService(state, amqp, new NodeView(state));
+  const outcomes = new OutcomeService(state, amqp);
+
+  // Many jobs in flight at once: the prefetch is the concurrency, and nothing below serializes them.
+  await amqp.consume(
+    topology.jobs,
+    async (message) => {
+      await placement.handle(decodePlaceJob(message.content));
+      return 'ack';
+    },
+    { prefetch: env.BERTH_SCHEDULER_CONCURRENCY },
+  );
+  await amqp.consume(
+    topology.outcomes,
+    async (message) => {
+      await outcomes.handle(decodeJobOutcome(message.content));
+      return 'ack';
+    },
+    { prefetch: env.BERTH_SCHEDULER_CONCURRENCY },
+  );
+  logger.log(`consuming ${topology.jobs} with ${env.BERTH_SCHEDULER_CONCURRENCY} jobs in flight`);
+
+  return runUntilSignal(logger, async () => {
+    await amqp.close();
+    await state.close();
+    logger.log(`stopped: ${JSON.stringify(placement.stats)}`);
+  });
+}
+
+boot('scheduler', main);

@@ -1,0 +1,46 @@
+import { JobOutcome } from '@berth/contracts';
+import { AmqpClient } from '@berth/messaging';
+import { RedisState } from '@berth/state';
+import { Logger } from '@nestjs/common';
+import { removeCommand } from './placement.service';
+
+/**
+ * Applies what agents report to the job records. Every step is idempotent and forward-only, so a replayed
+ * outcome changes nothing, and capacity is released exactly once (the reservation is deleted as it is freed).
+ */
+export class OutcomeService {
+  private readonly logger = new Logger('Outcomes');
+
+  constructor(
+    private readonly state: RedisState,
+    private readonly amqp: AmqpClient,
+  ) {}
+
+  async handle(outcome: JobOutcome): Promise<void> {
+    switch (outcome.type) {
+      case 'container-running': {
+        const result = await this.state.transitionJob(outcome.jobId, 'running', { containerId: outcome.containerId });
+        if (result.outcome === 'refused' && (result.current === 'removing' || result.current === 'removed')) {
+          // Removed while the container was being created: the container must not outlive its job.
+          const queue = await this.amqp.assertNodeQueue(outcome.nodeId);
+          await this.amqp.publish(queue, removeCommand(outcome.jobId));
+        }
+        return;
+      }
+      case 'container-failed': {
+        await this.state.releaseCapacity(outcome.jobId);
+        const result = await this.state.transitionJob(outcome.jobId, 'failed', { reason: outcome.reason });
+        if (result.outcome === 'refused' && result.current === 'removing') {
+          await this.state.transitionJob(outcome.jobId, 'removed');
+        }
+        this.logger.log(`job ${outcome.jobId} failed on ${outcome.nodeId}: ${outcome.reason}`);
+        return;
+      }
+      case 'container-removed': {
+        await this.state.releaseCapacity(outcome.jobId);
+        await this.state.transitionJob(outcome.jobId, 'removed');
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,94 @@
+import { Transform } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+
+/** Settings every Berth service shares. */
+export class CommonEnv {
+  @Matches(/^amqps?:\/\/.+/, { message: 'must be an amqp:// or amqps:// URL' })
+  BERTH_AMQP_URL: string = 'amqp://guest:guest@127.0.0.1:5672';
+
+  @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// or rediss:// URL' })
+  BERTH_REDIS_URL: string = 'redis://127.0.0.1:6379';
+
+  /** Namespaces every queue and Redis key, so several clusters (or a test run) can share one broker and Redis. */
+  @Matches(/^[a-z][a-z0-9-]{0,39}$/, { message: 'must be lowercase letters, digits and dashes, starting with a letter' })
+  BERTH_PREFIX: string = 'berth';
+
+  /** A host whose agent has not been heard from for this long counts as down. */
+  @IsInt()
+  @Min(2)
+  @Max(3600)
+  BERTH_NODE_TIMEOUT_SECONDS: number = 15;
+}
+
+export class GatewayEnv extends CommonEnv {
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  PORT: number = 8080;
+
+  /** Loopback by default: put a TLS-terminating proxy in front before exposing Berth. */
+  @IsString()
+  BERTH_BIND: string = '127.0.0.1';
+}
+
+export class SchedulerEnv extends CommonEnv {
+  /** Jobs placed at once by one scheduler process. */
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  BERTH_SCHEDULER_CONCURRENCY: number = 64;
+}
+
+export class AgentEnv extends CommonEnv {
+  /** The Docker endpoint this agent drives. */
+  @Matches(/^(unix:\/\/\/.+|tcp:\/\/.+)$/, { message: 'must be unix:///path/to/docker.sock or tcp://host:port' })
+  BERTH_DOCKER_HOST: string = 'unix:///var/run/docker.sock';
+
+  /** Defaults to the engine's `berth.host` label, else the engine's name. */
+  @IsOptional()
+  @Matches(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, { message: 'must be letters, digits, _ . -, at most 63 characters' })
+  BERTH_NODE_ID?: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  BERTH_NODE_CPU_MILLIS?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(6)
+  BERTH_NODE_MEMORY_MIB?: number;
+
+  /** `k=v,k=v`: labels constraints can match. */
+  @IsOptional()
+  @Matches(/^([a-zA-Z0-9_.-]+=[^,=]*)(,[a-zA-Z0-9_.-]+=[^,=]*)*$/, { message: 'must look like k=v,k=v' })
+  BERTH_NODE_LABELS?: string;
+
+  /** Docker calls in flight at once on this host. */
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  BERTH_AGENT_CONCURRENCY: number = 8;
+
+  @IsInt()
+  @Min(1)
+  @Max(600)
+  BERTH_HEARTBEAT_SECONDS: number = 3;
+
+  /** Docker network mode for job containers; `none` in the local stack. */
+  @IsString()
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  BERTH_NETWORK_MODE: string = 'none';
+}
+
+export function parseLabels(text: string | undefined): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const pair of (text ?? '').split(',')) {
+    if (pair.trim() === '') {
+      continue;
+    }
+    const [key, ...rest] = pair.split('=');
+    labels[key.trim()] = rest.join('=').trim();
+  }
+  return labels;
+}

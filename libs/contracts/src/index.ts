@@ -1,0 +1,5 @@
+export * from './job';
+export * from './node';
+export * from './topology';
+export * from './messages';
+export { MalformedMessage } from './decode';

@@ -1,0 +1,80 @@
+/** What a user asks Berth to run, after validation and defaults. */
+export interface Resources {
+  cpuMillis: number;
+  memoryMiB: number;
+}
+
+export interface JobSpec {
+  image: string;
+  name?: string;
+  cmd?: string[];
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  resources: Resources;
+}
+
+/** Defaults for a job that does not say what it needs: a quarter of a core and 64 MiB. */
+export const DEFAULT_RESOURCES: Readonly<Resources> = Object.freeze({ cpuMillis: 250, memoryMiB: 64 });
+
+export const JOB_STATUSES = [
+  'queued',
+  'scheduled',
+  'running',
+  'failed',
+  'unschedulable',
+  'removing',
+  'removed',
+] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/**
+ * The job state machine. Moves only go forward, so a late or replayed message cannot move a job back.
+ * `removing` is reachable from every live state; `removed` is final.
+ */
+export const JOB_TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
+  queued: ['scheduled', 'unschedulable', 'removing'],
+  scheduled: ['running', 'failed', 'removing'],
+  running: ['failed', 'removing'],
+  failed: ['removed'],
+  unschedulable: ['removed'],
+  removing: ['removed'],
+  removed: [],
+};
+
+export function canTransition(from: JobStatus, to: JobStatus): boolean {
+  return JOB_TRANSITIONS[from].includes(to);
+}
+
+/** The statuses a job may move to `to` from. */
+export function allowedSources(to: JobStatus): JobStatus[] {
+  return JOB_STATUSES.filter((from) => canTransition(from, to));
+}
+
+export interface JobHistoryEntry {
+  status: JobStatus;
+  at: string;
+}
+
+export interface JobRecord {
+  id: string;
+  status: JobStatus;
+  spec: JobSpec;
+  node: string | null;
+  containerId: string | null;
+  reason: string | null;
+  createdAt: string;
+  updatedAt: string;
+  history: JobHistoryEntry[];
+}
+
+/** Docker names the container after the job, so a redelivered create finds the container it already made. */
+export function containerNameFor(jobId: string): string {
+  return `berth-${jobId}`;
+}
+
+/** Labels Berth puts on every container it creates; user labels may not use the `berth.` prefix. */
+export const LABEL_JOB = 'berth.job';
+export const LABEL_CLUSTER = 'berth.cluster';
+export const LABEL_CPU = 'berth.cpu-millis';
+export const LABEL_MEMORY = 'berth.memory-mib';
+export const RESERVED_LABEL_PREFIX = 'berth.';

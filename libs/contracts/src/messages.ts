@@ -1,0 +1,107 @@
+import {
+  asObject,
+  asOneOf,
+  asOptionalString,
+  asPositiveInt,
+  asString,
+  asStringArray,
+  asStringMap,
+  MalformedMessage,
+  parseJson,
+} from './decode';
+import { JobSpec } from './job';
+
+/** Gateway → scheduler, on the jobs queue: a job to place. */
+export interface PlaceJob {
+  type: 'place-job';
+  jobId: string;
+  spec: JobSpec;
+  submittedAt: string;
+}
+
+/** Scheduler → agent, on the host's queue: create and start this job's container. */
+export interface CreateContainer {
+  type: 'create-container';
+  jobId: string;
+  spec: JobSpec;
+}
+
+/** Gateway (or scheduler) → agent, on the host's queue: stop and remove this job's container. */
+export interface RemoveContainer {
+  type: 'remove-container';
+  jobId: string;
+}
+
+export type AgentCommand = CreateContainer | RemoveContainer;
+
+/** Agent → scheduler, on the outcomes queue: what happened to a job on a host. */
+export type JobOutcome =
+  | { type: 'container-running'; jobId: string; nodeId: string; containerId: string }
+  | { type: 'container-failed'; jobId: string; nodeId: string; reason: string }
+  | { type: 'container-removed'; jobId: string; nodeId: string };
+
+export function encode(message: PlaceJob | AgentCommand | JobOutcome): Buffer {
+  return Buffer.from(JSON.stringify(message));
+}
+
+export function decodeJobSpec(value: unknown, field = 'spec'): JobSpec {
+  const obj = asObject(value, field);
+  const resources = asObject(obj.resources, `${field}.resources`);
+  const spec: JobSpec = {
+    image: asString(obj.image, `${field}.image`),
+    env: asStringMap(obj.env ?? {}, `${field}.env`),
+    labels: asStringMap(obj.labels ?? {}, `${field}.labels`),
+    resources: {
+      cpuMillis: asPositiveInt(resources.cpuMillis, `${field}.resources.cpuMillis`),
+      memoryMiB: asPositiveInt(resources.memoryMiB, `${field}.resources.memoryMiB`),
+    },
+  };
+  const name = asOptionalString(obj.name, `${field}.name`);
+  if (name !== undefined) {
+    spec.name = name;
+  }
+  if (obj.cmd !== undefined && obj.cmd !== null) {
+    spec.cmd = asStringArray(obj.cmd, `${field}.cmd`);
+  }
+  return spec;
+}
+
+export function decodePlaceJob(raw: Buffer): PlaceJob {
+  const obj = parseJson(raw);
+  asOneOf(obj.type, ['place-job'], 'type');
+  return {
+    type: 'place-job',
+    jobId: asString(obj.jobId, 'jobId'),
+    spec: decodeJobSpec(obj.spec),
+    submittedAt: asString(obj.submittedAt, 'submittedAt'),
+  };
+}
+
+export function decodeAgentCommand(raw: Buffer): AgentCommand {
+  const obj = parseJson(raw);
+  const type = asOneOf(obj.type, ['create-container', 'remove-container'], 'type');
+  const jobId = asString(obj.jobId, 'jobId');
+  switch (type) {
+    case 'create-container':
+      return { type, jobId, spec: decodeJobSpec(obj.spec) };
+    case 'remove-container':
+      return { type, jobId };
+  }
+}
+
+export function decodeJobOutcome(raw: Buffer): JobOutcome {
+  const obj = parseJson(raw);
+  const type = asOneOf(obj.type, ['container-running', 'container-failed', 'container-removed'], 'type');
+  const jobId = asString(obj.jobId, 'jobId');
+  const nodeId = asString(obj.nodeId, 'nodeId');
+  switch (type) {
+    case 'container-running':
+      return { type, jobId, nodeId, containerId: asString(obj.containerId, 'containerId') };
+    case 'container-failed':
+      return { type, jobId, nodeId, reason: asString(obj.reason, 'reason') };
+    case 'container-removed':
+      return { type, jobId, nodeId };
+  }
+}
+
+export { MalformedMessage };

@@ -1,0 +1,17 @@
+import { Resources } from './job';
+
+export const NODE_STATUSES = ['ready', 'down'] as const;
+export type NodeStatus = (typeof NODE_STATUSES)[number];
+
+/** A Docker host as Berth books it: what it has, what is promised away, and whether it answers. */
+export interface NodeRecord {
+  id: string;
+  address: string;
+  status: NodeStatus;
+  capacity: Resources;
+  allocated: Resources;
+  labels: Record<string, string>;
+  containers: number;
+  heartbeatAt: string;
+  registeredAt: string;
+}

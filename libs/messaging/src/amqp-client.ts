@@ -1,0 +1,249 @@
+import { DELIVERY_LIMIT, MalformedMessage, Topology } from '@berth/contracts';
+import { connect, ChannelModel, ConfirmChannel, ConsumeMessage, Options, RecoveringChannelModel } from 'amqplib';
+
+/** What a handler tells the client to do with the delivery it was given. */
+export type HandlerResult = 'ack' | 'retry';
+
+export type MessageHandler = (message: ConsumeMessage) => Promise<HandlerResult>;
+
+export interface ConsumerOptions {
+  /** Deliveries in flight at once on this consumer. */
+  prefetch: number;
+}
+
+export interface Logger {
+  log(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** The broker is unreachable; the caller should answer "try again later", never pretend success. */
+export class BrokerUnavailable extends Error {
+  override readonly name = 'BrokerUnavailable';
+}
+
+interface Consumer {
+  queue: string;
+  handler: MessageHandler;
+  options: ConsumerOptions;
+}
+
+/** Quorum queues keep messages through a broker restart and dead-letter a message redelivered too often. */
+export function queueArguments(topology: Topology): Options.AssertQueue {
+  return {
+    durable: true,
+    arguments: {
+      'x-queue-type': 'quorum',
+      'x-delivery-limit': DELIVERY_LIMIT,
+      'x-dead-letter-exchange': topology.deadLetterExchange,
+    },
+  };
+}
+
+const RETRY_DELAY_MS = 500;
+
+/**
+ * RabbitMQ over amqplib with Berth's rules: every publish waits for the broker's confirm, every consumer acks
+ * by hand after its handler's effect is recorded, and topology and consumers come back after every reconnect.
+ * A message that cannot be decoded goes to the dead-letter queue with the reason, once; it never loops.
+ */
+export class AmqpClient {
+  private model: ChannelModel | null = null;
+  private publisher: ConfirmChannel | null = null;
+  private readonly consumers: Consumer[] = [];
+  private readonly assertedQueues = new Set<string>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private closing = false;
+
+  private constructor(
+    private readonly connection: RecoveringChannelModel,
+    readonly topology: Topology,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Connects and keeps reconnecting with backoff for as long as the process lives. With `waitForConnection`
+   * false it returns at once, so an HTTP service can come up and report itself not ready while the broker is away.
+   */
+  static async connect(
+    url: string,
+    topology: Topology,
+    logger: Logger,
+    options: { waitForConnection?: boolean } = {},
+  ): Promise<AmqpClient> {
+    let resolveClient: (client: AmqpClient) => void = () => undefined;
+    const clientReady = new Promise<AmqpClient>((resolve) => (resolveClient = resolve));
+    const connection = await connect(url, {
+      recovery: {
+        initialDelay: 200,
+        maxDelay: 5000,
+        waitForConnect: false,
+        setup: async (model: ChannelModel) => (await clientReady).onConnect(model),
+      },
+    });
+    const client = new AmqpClient(connection, topology, logger);
+    resolveClient(client);
+    connection.on('disconnect', (err: Error) => client.onDisconnect(err));
+    connection.on('reconnect-scheduled', ({ attempt, delay }: { attempt: number; delay: number }) =>
+      logger.warn(`rabbitmq: reconnecting in ${delay} ms (attempt ${attempt})`),
+    );
+    connection.on('error', (err: Error) => logger.warn(`rabbitmq: ${err.message}`));
+    if (options.waitForConnection ?? true) {
+      await connection.waitForConnect();
+    }
+    return client;
+  }
+
+  get connected(): boolean {
+    return this.model !== null && this.publisher !== null;
+  }
+
+  /** Sends one message to a queue and resolves only when the broker has confirmed it. */
+  async publish(queue: string, body: Buffer, headers: Record<string, string> = {}): Promise<void> {
+    const channel = this.publisher;
+    if (!channel || this.closing) {
+      throw new BrokerUnavailable('rabbitmq is not connected');
+    }
+    await new Promise<void>((resolve, reject) => {
+      channel.sendToQueue(
+        queue,
+        body,
+        { persistent: true, contentType: 'application/json', headers },
+        (err: unknown) => (err ? reject(new BrokerUnavailable(`rabbitmq did not confirm: ${String(err)}`)) : resolve()),
+      );
+    });
+  }
+
+  /** Declares a host's queue once per connection, so a message sent to it is never unroutable. */
+  async assertNodeQueue(nodeId: string): Promise<string> {
+    const queue = this.topology.nodeQueue(nodeId);
+    if (!this.assertedQueues.has(queue)) {
+      const channel = this.publisher;
+      if (!channel) {
+        throw new BrokerUnavailable('rabbitmq is not connected');
+      }
+      await channel.assertQueue(queue, queueArguments(this.topology));
+      this.assertedQueues.add(queue);
+    }
+    return queue;
+  }
+
+  /** Message and consumer counts of a queue, or null when it does not exist. */
+  async queueStats(queue: string): Promise<{ messages: number; consumers: number } | null> {
+    const model = this.model;
+    if (!model) {
+      throw new BrokerUnavailable('rabbitmq is not connected');
+    }
+    // A failed check closes its channel, so it gets one of its own.
+    const channel = await model.createChannel();
+    channel.on('error', () => undefined);
+    try {
+      const reply = await channel.checkQueue(queue);
+      return { messages: reply.messageCount, consumers: reply.consumerCount };
+    } catch {
+      return null;
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  }
+
+  /** Registers a consumer; it starts now if connected and again after every reconnect. */
+  async consume(queue: string, handler: MessageHandler, options: ConsumerOptions): Promise<void> {
+    const consumer = { queue, handler, options };
+    this.consumers.push(consumer);
+    if (this.model) {
+      await this.startConsumer(this.model, consumer);
+    }
+  }
+
+  /** Stops consuming, waits for handlers in flight to finish and ack, then closes. */
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.allSettled([...this.inFlight]);
+    await this.connection.close().catch(() => undefined);
+    this.model = null;
+    this.publisher = null;
+  }
+
+  private async onConnect(model: ChannelModel): Promise<void> {
+    this.assertedQueues.clear();
+    const publisher = await model.createConfirmChannel();
+    publisher.on('error', (err: Error) => this.logger.warn(`rabbitmq publisher channel: ${err.message}`));
+    publisher.on('close', () => {
+      if (this.publisher === publisher) {
+        this.publisher = null;
+      }
+    });
+    await this.assertTopology(publisher);
+    this.model = model;
+    this.publisher = publisher;
+    for (const consumer of this.consumers) {
+      await this.startConsumer(model, consumer);
+    }
+    this.logger.log('rabbitmq: connected, topology asserted');
+  }
+
+  private onDisconnect(err: Error): void {
+    this.model = null;
+    this.publisher = null;
+    if (!this.closing) {
+      this.logger.warn(`rabbitmq: connection lost (${err.message})`);
+    }
+  }
+
+  private async assertTopology(channel: ConfirmChannel): Promise<void> {
+    const t = this.topology;
+    await channel.assertExchange(t.deadLetterExchange, 'fanout', { durable: true });
+    await channel.assertQueue(t.deadLetters, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+    await channel.bindQueue(t.deadLetters, t.deadLetterExchange, '');
+    await channel.assertQueue(t.jobs, queueArguments(t));
+    await channel.assertQueue(t.outcomes, queueArguments(t));
+  }
+
+  private async startConsumer(model: ChannelModel, consumer: Consumer): Promise<void> {
+    const channel = await model.createChannel();
+    channel.on('error', (err: Error) => this.logger.warn(`rabbitmq consumer ${consumer.queue}: ${err.message}`));
+    await channel.assertQueue(consumer.queue, queueArguments(this.topology));
+    await channel.prefetch(consumer.options.prefetch);
+    await channel.consume(
+      consumer.queue,
+      (message) => {
+        if (!message) {
+          return;
+        }
+        const work = this.handle(consumer, message)
+          .then((result) => {
+            if (result === 'ack') {
+              channel.ack(message);
+            } else {
+              channel.nack(message, false, true);
+            }
+          })
+          .catch((err: unknown) => this.logger.warn(`rabbitmq: could not settle a delivery: ${String(err)}`));
+        this.inFlight.add(work);
+        void work.finally(() => this.inFlight.delete(work));
+      },
+      { noAck: false },
+    );
+  }
+
+  /** Runs the handler; malformed input is dead-lettered with its reason, other failures are retried later. */
+  private async handle(consumer: Consumer, message: ConsumeMessage): Promise<HandlerResult> {
+    try {
+      return await consumer.handler(message);
+    } catch (err) {
+      if (err instanceof MalformedMessage) {
+        this.logger.warn(`rabbitmq: dead-lettering a malformed message from ${consumer.queue}: ${err.message}`);
+        await this.publish(this.topology.deadLetters, message.content, {
+          'x-berth-reason': err.message,
+          'x-berth-queue': consumer.queue,
+        });
+        return 'ack';
+      }
+      this.logger.error(`rabbitmq: handler for ${consumer.queue} failed, will retry: ${(err as Error).stack ?? String(err)}`);
+      // The quorum queue's delivery limit dead-letters a message that keeps failing.
+      await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+      return 'retry';
+    }
+  }
+}

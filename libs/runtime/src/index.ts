@@ -1,0 +1,47 @@
+/** Process wiring shared by the long-running services. */
+
+export interface ShutdownLogger {
+  log(message: string): void;
+  error(message: string): void;
+}
+
+/**
+ * Resolves when the process is asked to stop (SIGTERM from systemd, SIGINT from a terminal), after `stop` has
+ * drained what is in flight. A second signal, or a stop that hangs, ends the process at once.
+ */
+export function runUntilSignal(logger: ShutdownLogger, stop: () => Promise<void>, graceMs = 15_000): Promise<void> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        process.exit(1);
+      }
+      stopping = true;
+      logger.log(`${signal}: draining`);
+      const timer = setTimeout(() => {
+        logger.error(`did not stop within ${graceMs} ms; exiting`);
+        process.exit(1);
+      }, graceMs);
+      timer.unref();
+      stop()
+        .catch((err: unknown) => logger.error(`stop failed: ${String(err)}`))
+        .finally(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}
+
+/** Starts a service's main function; a failure at boot is printed plainly and exits non-zero. */
+export function boot(name: string, main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(`[${name}] failed to start: ${err instanceof Error ? err.message : String(err)}`);
+      process.exit(1);
+    },
+  );
+}

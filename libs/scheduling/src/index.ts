@@ -1,0 +1,4 @@
+export * from './types';
+export * from './filters';
+export * from './strategies';
+export * from './place';

@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# Brings up what Berth runs on, on one Debian/Ubuntu machine, as root:
+# RabbitMQ, Redis and N Docker engines ("hosts"), each with the local test image.
+# Installs what is missing, starts what is stopped, reuses what runs: running it twice changes nothing.
+#
+#   scripts/infra.sh up [N]     N Docker hosts (default $BERTH_HOSTS or 2)
+#   scripts/infra.sh status     what runs
+#   scripts/infra.sh env [N]    print the endpoints as shell assignments
+#   scripts/infra.sh down       stop the Docker hosts this script started (RabbitMQ and Redis stay up)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+STATE_DIR="${BERTH_STATE_DIR:-$ROOT/.berth}"
+LOG_DIR="$STATE_DIR/logs"
+# Unix socket paths must stay under 108 bytes, so the engines' runtime files live in /run, not in the checkout.
+RUN_DIR="${BERTH_RUN_DIR:-/run/berth}"
+DATA_DIR="${BERTH_DATA_DIR:-/var/lib/berth}"
+IMAGE="berth/busybox:latest"
+
+log() { printf '[infra] %s\n' "$*" >&2; }
+die() {
+  printf '[infra] error: %s\n' "$*" >&2
+  exit 1
+}
+
+host_count() {
+  local n="${1:-${BERTH_HOSTS:-2}}"
+  [[ "$n" =~ ^[1-9][0-9]?$ ]] || die "host count must be a number from 1 to 99, got '$n'"
+  echo "$n"
+}
+
+host_socket() { echo "$RUN_DIR/h$1/docker.sock"; }
+
+require_root() {
+  [[ "$(id -u)" == 0 ]] || die "run as root: Berth starts dockerd and installs Debian packages"
+}
+
+install_missing() {
+  local wanted=(rabbitmq-server redis-server docker.io busybox-static curl)
+  local missing=()
+  for pkg in "${wanted[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  if ((${#missing[@]} == 0)); then
+    return
+  fi
+  log "installing ${missing[*]} (apt-get)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >"$LOG_DIR/apt.log" 2>&1 || die "apt-get update failed, see $LOG_DIR/apt.log"
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >>"$LOG_DIR/apt.log" 2>&1 ||
+    die "apt-get install failed, see $LOG_DIR/apt.log"
+}
+
+wait_for() {
+  # wait_for <seconds> <description> <command...>
+  local seconds="$1" what="$2"
+  shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || die "$what did not come up within ${seconds}s"
+    sleep 0.3
+  done
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+rabbit_up() { port_open 5672; }
+
+start_rabbitmq() {
+  if rabbit_up; then
+    log "rabbitmq: running, reused"
+    return
+  fi
+  log "rabbitmq: starting"
+  # The Debian package ships the Erlang cookie for the rabbitmq user; as root the CLI needs the same one.
+  if [[ -f /var/lib/rabbitmq/.erlang.cookie && ! -f /root/.erlang.cookie ]]; then
+    install -m 600 /var/lib/rabbitmq/.erlang.cookie /root/.erlang.cookie
+  fi
+  # The Debian wrapper drops to the rabbitmq user, so the broker logs to /var/log/rabbitmq.
+  rabbitmq-server -detached >>"$LOG_DIR/rabbitmq.out" 2>&1 || true
+  wait_for 120 "rabbitmq (see /var/log/rabbitmq)" rabbit_up
+  rabbitmq-plugins enable --quiet rabbitmq_management >/dev/null 2>&1 || log "rabbitmq: management plugin not enabled"
+  log "rabbitmq: up on 127.0.0.1:5672"
+}
+
+start_redis() {
+  if port_open 6379; then
+    log "redis: running, reused"
+    return
+  fi
+  log "redis: starting"
+  # Nothing on disk in the local stack; see the README for running with AOF.
+  redis-server --bind 127.0.0.1 --port 6379 --daemonize yes --save '' --appendonly no \
+    --logfile "$LOG_DIR/redis.log" --dir "$STATE_DIR"
+  wait_for 20 "redis" sh -c 'redis-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG'
+  log "redis: up on 127.0.0.1:6379"
+}
+
+docker_up() { docker -H "unix://$(host_socket "$1")" version >/dev/null 2>&1; }
+
+start_docker_host() {
+  local i="$1" sock
+  sock="$(host_socket "$i")"
+  if docker_up "$i"; then
+    log "docker host h$i: running, reused ($sock)"
+    return
+  fi
+  log "docker host h$i: starting ($sock)"
+  mkdir -p "$RUN_DIR/h$i/exec" "$DATA_DIR/h$i"
+  rm -f "$sock" "$RUN_DIR/h$i/docker.pid"
+  # No bridge, no iptables: containers run with network mode none, and nothing leaves loopback.
+  nohup dockerd \
+    --host "unix://$sock" \
+    --data-root "$DATA_DIR/h$i" \
+    --exec-root "$RUN_DIR/h$i/exec" \
+    --pidfile "$RUN_DIR/h$i/docker.pid" \
+    --bridge=none --iptables=false --ip-masq=false \
+    --label "berth.host=h$i" \
+    >>"$LOG_DIR/dockerd-h$i.log" 2>&1 &
+  wait_for 60 "docker host h$i (see $LOG_DIR/dockerd-h$i.log)" docker_up "$i"
+}
+
+# The test image: Debian's static busybox in an otherwise empty root filesystem. No registry is needed.
+build_rootfs() {
+  local tarball="$STATE_DIR/busybox-rootfs.tar"
+  if [[ -f "$tarball" ]]; then
+    echo "$tarball"
+    return
+  fi
+  local dir
+  dir="$(mktemp -d)"
+  mkdir -p "$dir/bin" "$dir/tmp" "$dir/etc"
+  cp /bin/busybox "$dir/bin/busybox"
+  for applet in sh sleep echo true false cat ls env ps top yes printf date hostname id; do
+    ln -s busybox "$dir/bin/$applet"
+  done
+  echo "root:x:0:0:root:/:/bin/sh" >"$dir/etc/passwd"
+  tar -C "$dir" -cf "$tarball.tmp" .
+  mv "$tarball.tmp" "$tarball"
+  rm -rf "$dir"
+  echo "$tarball"
+}
+
+load_image() {
+  local i="$1" sock tarball
+  sock="$(host_socket "$i")"
+  if docker -H "unix://$sock" image inspect "$IMAGE" >/dev/null 2>&1; then
+    return
+  fi
+  tarball="$(build_rootfs)"
+  docker -H "unix://$sock" import --change 'CMD ["/bin/sh"]' --change 'ENV PATH=/bin' "$tarball" "$IMAGE" >/dev/null
+  log "docker host h$i: loaded $IMAGE"
+}
+
+print_env() {
+  local n="$1" endpoints=()
+  for ((i = 1; i <= n; i++)); do endpoints+=("unix://$(host_socket "$i")"); done
+  echo "BERTH_AMQP_URL=amqp://guest:guest@127.0.0.1:5672"
+  echo "BERTH_REDIS_URL=redis://127.0.0.1:6379"
+  echo "BERTH_DOCKER_HOSTS=$(
+    IFS=,
+    echo "${endpoints[*]}"
+  )"
+}
+
+cmd_up() {
+  require_root
+  local n
+  n="$(host_count "${1:-}")"
+  mkdir -p "$LOG_DIR"
+  install_missing
+  start_rabbitmq
+  start_redis
+  for ((i = 1; i <= n; i++)); do
+    start_docker_host "$i"
+    load_image "$i"
+  done
+  log "ready: rabbitmq, redis and $n docker host(s)"
+}
+
+cmd_status() {
+  local n
+  n="$(host_count "${1:-}")"
+  if rabbit_up; then echo "rabbitmq: up"; else echo "rabbitmq: down"; fi
+  if redis-cli ping 2>/dev/null | grep -q PONG; then echo "redis: up"; else echo "redis: down"; fi
+  for ((i = 1; i <= n; i++)); do
+    if docker_up "$i"; then echo "docker h$i: up ($(host_socket "$i"))"; else echo "docker h$i: down"; fi
+  done
+}
+
+cmd_down() {
+  for pidfile in "$RUN_DIR"/h*/docker.pid; do
+    [[ -f "$pidfile" ]] || continue
+    kill "$(cat "$pidfile")" 2>/dev/null || true
+  done
+  log "docker hosts stopped (rabbitmq and redis left running)"
+}
+
+case "${1:-up}" in
+  up) cmd_up "${2:-}" ;;
+  status) cmd_status "${2:-}" ;;
+  env) print_env "$(host_count "${2:-}")" ;;
+  down) cmd_down ;;
+  *) die "usage: $0 up [N] | status [N] | env [N] | down" ;;
+esac
