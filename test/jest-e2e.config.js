@@ -6,7 +6,7 @@ module.exports = {
   rootDir: '..',
   roots: ['<rootDir>/test'],
   testRegex: '\\.e2e-spec\\.ts$',
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
   testEnvironment: 'node',
   testTimeout: 120000,

@@ -18,7 +18,12 @@ async function main(): Promise<void> {
   });
   const host = describeHost(env, info);
   const topology = topologyFor(env.BERTH_PREFIX);
-  const state = RedisState.connect(env.BERTH_REDIS_URL, env.BERTH_PREFIX, env.BERTH_NODE_TIMEOUT_SECONDS * 1000, `berth-agent-${host.nodeId}`);
+  const state = RedisState.connect(
+    env.BERTH_REDIS_URL,
+    env.BERTH_PREFIX,
+    env.BERTH_NODE_TIMEOUT_SECONDS * 1000,
+    `berth-agent-${host.nodeId}`,
+  );
   const amqp = await AmqpClient.connect(env.BERTH_AMQP_URL, topology, logger);
 
   const registration = new RegistrationService(state, docker, host, env.BERTH_HEARTBEAT_SECONDS * 1000);

@@ -22,7 +22,13 @@ import { QueuesController } from './queues/queues.controller';
       inject: [GatewayEnv],
       // failFast: while Redis is away the gateway answers 503 at once instead of queueing requests.
       useFactory: (env: GatewayEnv) =>
-        RedisState.connect(env.BERTH_REDIS_URL, env.BERTH_PREFIX, env.BERTH_NODE_TIMEOUT_SECONDS * 1000, 'berth-gateway', true),
+        RedisState.connect(
+          env.BERTH_REDIS_URL,
+          env.BERTH_PREFIX,
+          env.BERTH_NODE_TIMEOUT_SECONDS * 1000,
+          'berth-gateway',
+          true,
+        ),
     },
     {
       provide: AmqpClient,

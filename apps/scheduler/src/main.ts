@@ -13,7 +13,12 @@ async function main(): Promise<void> {
   const env = loadEnv(SchedulerEnv);
   const logger = new Logger('Scheduler');
   const topology = topologyFor(env.BERTH_PREFIX);
-  const state = RedisState.connect(env.BERTH_REDIS_URL, env.BERTH_PREFIX, env.BERTH_NODE_TIMEOUT_SECONDS * 1000, 'berth-scheduler');
+  const state = RedisState.connect(
+    env.BERTH_REDIS_URL,
+    env.BERTH_PREFIX,
+    env.BERTH_NODE_TIMEOUT_SECONDS * 1000,
+    'berth-scheduler',
+  );
   const amqp = await AmqpClient.connect(env.BERTH_AMQP_URL, topology, logger);
 
   const placement = new PlacementService(state, amqp, new NodeView(state));

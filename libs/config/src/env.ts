@@ -10,7 +10,9 @@ export class CommonEnv {
   BERTH_REDIS_URL: string = 'redis://127.0.0.1:6379';
 
   /** Namespaces every queue and Redis key, so several clusters (or a test run) can share one broker and Redis. */
-  @Matches(/^[a-z][a-z0-9-]{0,39}$/, { message: 'must be lowercase letters, digits and dashes, starting with a letter' })
+  @Matches(/^[a-z][a-z0-9-]{0,39}$/, {
+    message: 'must be lowercase letters, digits and dashes, starting with a letter',
+  })
   BERTH_PREFIX: string = 'berth';
 
   /** A host whose agent has not been heard from for this long counts as down. */

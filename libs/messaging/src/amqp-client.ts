@@ -42,6 +42,10 @@ export function queueArguments(topology: Topology): Options.AssertQueue {
 
 const RETRY_DELAY_MS = 500;
 
+function describeError(err: unknown): string {
+  return err instanceof Error ? err.message : JSON.stringify(err);
+}
+
 /**
  * RabbitMQ over amqplib with Berth's rules: every publish waits for the broker's confirm, every consumer acks
  * by hand after its handler's effect is recorded, and topology and consumers come back after every reconnect.
@@ -109,7 +113,8 @@ export class AmqpClient {
         queue,
         body,
         { persistent: true, contentType: 'application/json', headers },
-        (err: unknown) => (err ? reject(new BrokerUnavailable(`rabbitmq did not confirm: ${String(err)}`)) : resolve()),
+        (err: unknown) =>
+          err ? reject(new BrokerUnavailable(`rabbitmq did not confirm: ${describeError(err)}`)) : resolve(),
       );
     });
   }
@@ -240,7 +245,9 @@ export class AmqpClient {
         });
         return 'ack';
       }
-      this.logger.error(`rabbitmq: handler for ${consumer.queue} failed, will retry: ${(err as Error).stack ?? String(err)}`);
+      this.logger.error(
+        `rabbitmq: handler for ${consumer.queue} failed, will retry: ${(err as Error).stack ?? String(err)}`,
+      );
       // The quorum queue's delivery limit dead-letters a message that keeps failing.
       await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
       return 'retry';

@@ -63,22 +63,35 @@ describe('place', () => {
     const arbNode = fc.record({
       id: fc.uuid(),
       ready: fc.boolean(),
-      capacity: fc.record({ cpuMillis: fc.integer({ min: 1, max: 8000 }), memoryMiB: fc.integer({ min: 1, max: 8192 }) }),
-      allocated: fc.record({ cpuMillis: fc.integer({ min: 0, max: 8000 }), memoryMiB: fc.integer({ min: 0, max: 8192 }) }),
+      capacity: fc.record({
+        cpuMillis: fc.integer({ min: 1, max: 8000 }),
+        memoryMiB: fc.integer({ min: 1, max: 8192 }),
+      }),
+      allocated: fc.record({
+        cpuMillis: fc.integer({ min: 0, max: 8000 }),
+        memoryMiB: fc.integer({ min: 0, max: 8192 }),
+      }),
       labels: fc.constant({}),
       containers: fc.nat(50),
     });
     const arbRequest = fc.record({
       jobId: fc.uuid(),
-      resources: fc.record({ cpuMillis: fc.integer({ min: 1, max: 4000 }), memoryMiB: fc.integer({ min: 1, max: 4096 }) }),
+      resources: fc.record({
+        cpuMillis: fc.integer({ min: 1, max: 4000 }),
+        memoryMiB: fc.integer({ min: 1, max: 4096 }),
+      }),
     });
     fc.assert(
       fc.property(arbRequest, fc.array(arbNode, { maxLength: 30 }), (req, nodes) => {
         const result = place(req, nodes);
         for (const candidate of result.candidates) {
           expect(candidate.ready).toBe(true);
-          expect(candidate.allocated.cpuMillis + req.resources.cpuMillis).toBeLessThanOrEqual(candidate.capacity.cpuMillis);
-          expect(candidate.allocated.memoryMiB + req.resources.memoryMiB).toBeLessThanOrEqual(candidate.capacity.memoryMiB);
+          expect(candidate.allocated.cpuMillis + req.resources.cpuMillis).toBeLessThanOrEqual(
+            candidate.capacity.cpuMillis,
+          );
+          expect(candidate.allocated.memoryMiB + req.resources.memoryMiB).toBeLessThanOrEqual(
+            candidate.capacity.memoryMiB,
+          );
         }
         const rejected = [...result.rejections.values()].reduce((sum, n) => sum + n, 0);
         expect(rejected + result.candidates.length).toBe(nodes.length);

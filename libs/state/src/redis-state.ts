@@ -127,7 +127,17 @@ export class RedisState {
       })
       .zadd(this.keys.jobIndex, now.getTime(), id)
       .exec();
-    return { id, status: 'queued', spec, node: null, containerId: null, reason: null, createdAt: at, updatedAt: at, history };
+    return {
+      id,
+      status: 'queued',
+      spec,
+      node: null,
+      containerId: null,
+      reason: null,
+      createdAt: at,
+      updatedAt: at,
+      history,
+    };
   }
 
   /** Undo a job the broker never confirmed: the user got an error, so no trace may stay. */
@@ -169,7 +179,12 @@ export class RedisState {
     return found;
   }
 
-  async transitionJob(id: string, to: JobStatus, fields: TransitionFields = {}, now = new Date()): Promise<TransitionResult> {
+  async transitionJob(
+    id: string,
+    to: JobStatus,
+    fields: TransitionFields = {},
+    now = new Date(),
+  ): Promise<TransitionResult> {
     const [outcome, status] = await this.redis.berthTransition(
       this.keys.job(id),
       to,
@@ -191,7 +206,12 @@ export class RedisState {
 
   // ---- capacity
 
-  async reserveCapacity(jobId: string, nodeId: string, resources: Resources, nowMs = Date.now()): Promise<ReserveResult> {
+  async reserveCapacity(
+    jobId: string,
+    nodeId: string,
+    resources: Resources,
+    nowMs = Date.now(),
+  ): Promise<ReserveResult> {
     const [outcome, detail] = await this.redis.berthReserve(
       this.keys.node(nodeId),
       this.keys.reservation(jobId),
@@ -201,7 +221,9 @@ export class RedisState {
       nowMs,
       this.nodeTimeoutMs,
     );
-    return outcome === 'ok' ? { ok: true, nodeId: detail } : { ok: false, why: detail as 'gone' | 'down' | 'cpu' | 'memory' };
+    return outcome === 'ok'
+      ? { ok: true, nodeId: detail }
+      : { ok: false, why: detail as 'gone' | 'down' | 'cpu' | 'memory' };
   }
 
   /** True when this call gave capacity back; false when the job held none (already released). */

@@ -53,7 +53,12 @@ export class AgentService {
       this.logger.warn(`job ${command.jobId}: docker refused: ${err.message}`);
       // Leave no half-made container behind a failed job.
       await this.docker.remove(command.jobId, 0);
-      await this.report({ type: 'container-failed', jobId: command.jobId, nodeId: this.identity.nodeId, reason: err.message });
+      await this.report({
+        type: 'container-failed',
+        jobId: command.jobId,
+        nodeId: this.identity.nodeId,
+        reason: err.message,
+      });
     }
   }
 

@@ -50,7 +50,9 @@ export class RegistrationService {
 
   startHeartbeat(): void {
     this.timer = setInterval(() => {
-      this.state.heartbeat(this.host.nodeId).catch((err: unknown) => this.logger.warn(`heartbeat failed: ${String(err)}`));
+      this.state
+        .heartbeat(this.host.nodeId)
+        .catch((err: unknown) => this.logger.warn(`heartbeat failed: ${String(err)}`));
     }, this.heartbeatMs);
   }
 

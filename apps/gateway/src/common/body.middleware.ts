@@ -27,9 +27,15 @@ export function bodyErrors(err: unknown, _req: Request, res: Response, next: Nex
   const e = err as { type?: string; message?: string; limit?: number };
   switch (e?.type) {
     case 'entity.parse.failed':
-      return sendProblem(res, problem(400, `malformed JSON: ${e.message ?? 'parse error'}`, [{ field: 'body', message: 'not valid JSON' }]));
+      return sendProblem(
+        res,
+        problem(400, `malformed JSON: ${e.message ?? 'parse error'}`, [{ field: 'body', message: 'not valid JSON' }]),
+      );
     case 'entity.too.large':
-      return sendProblem(res, problem(413, `request body exceeds ${MAX_BODY_BYTES} bytes`, [{ field: 'body', message: 'too large' }]));
+      return sendProblem(
+        res,
+        problem(413, `request body exceeds ${MAX_BODY_BYTES} bytes`, [{ field: 'body', message: 'too large' }]),
+      );
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return sendProblem(res, problem(415, e.message ?? 'unsupported encoding'));
@@ -48,7 +54,10 @@ export function requireObjectBody(req: Request, res: Response, next: NextFunctio
     if (body === undefined) {
       req.body = {};
     } else if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      return sendProblem(res, problem(400, 'request body must be a JSON object', [{ field: 'body', message: 'must be a JSON object' }]));
+      return sendProblem(
+        res,
+        problem(400, 'request body must be a JSON object', [{ field: 'body', message: 'must be a JSON object' }]),
+      );
     }
   }
   next();

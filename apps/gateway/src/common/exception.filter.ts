@@ -23,14 +23,21 @@ export class ProblemExceptionFilter implements ExceptionFilter {
       if (typeof body === 'object' && body !== null && 'type' in body && 'title' in body) {
         return body as Problem;
       }
-      const message = typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? exception.message);
-      return problem(exception.getStatus(), Array.isArray(message) ? message.join('; ') : String(message));
+      const message: unknown = typeof body === 'string' ? body : (body as { message?: unknown }).message;
+      const detail = Array.isArray(message)
+        ? message.join('; ')
+        : typeof message === 'string'
+          ? message
+          : exception.message;
+      return problem(exception.getStatus(), detail);
     }
     if (exception instanceof BrokerUnavailable || isRedisUnavailable(exception)) {
       return problem(503, `a dependency is unavailable: ${(exception as Error).message}; retry later`);
     }
     const correlationId = randomUUID();
-    this.logger.error(`[${correlationId}] ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`);
+    this.logger.error(
+      `[${correlationId}] ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`,
+    );
     return { ...problem(500, 'unexpected error; the correlation id is in the gateway log'), correlationId };
   }
 }

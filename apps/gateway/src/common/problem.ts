@@ -47,7 +47,10 @@ export function fieldErrors(errors: ValidationError[], parent = ''): FieldError[
   for (const error of errors) {
     const field = parent ? `${parent}.${error.property}` : error.property;
     for (const message of Object.values(error.constraints ?? {})) {
-      flat.push({ field, message: message.startsWith(error.property) ? `${field}${message.slice(error.property.length)}` : message });
+      flat.push({
+        field,
+        message: message.startsWith(error.property) ? `${field}${message.slice(error.property.length)}` : message,
+      });
     }
     flat.push(...fieldErrors(error.children ?? [], field));
   }

@@ -11,7 +11,10 @@ export class JobsController {
 
   @Post()
   @HttpCode(202)
-  async submit(@Body() dto: CreateJobDto, @Res({ passthrough: true }) res: Response): Promise<{ id: string; status: string }> {
+  async submit(
+    @Body() dto: CreateJobDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<{ id: string; status: string }> {
     const job = await this.jobs.submit(dto);
     res.setHeader('Location', `/v1/jobs/${job.id}`);
     return { id: job.id, status: job.status };

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# npm start: bring Berth up on this machine and run one demo job.
+# Installs what is missing, starts RabbitMQ, Redis and BERTH_HOSTS Docker hosts, builds, starts the gateway,
+# the scheduler and one agent per host in the background, then submits a job and shows it running.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+HOSTS="${BERTH_HOSTS:-2}"
+PORT="${PORT:-8080}"
+API="http://127.0.0.1:$PORT"
+export BERTH_PREFIX="${BERTH_PREFIX:-berth}"
+
+ensure_node_modules
+mkdir -p "$LOG_DIR" "$PID_DIR"
+bash "$ROOT/scripts/infra.sh" up "$HOSTS"
+
+say "building"
+(cd "$ROOT" && npm run --silent build)
+
+# A restart picks up a new build: stop what an earlier npm start left running.
+bash "$ROOT/scripts/stop.sh" --quiet
+
+start_service() {
+  local name="$1"
+  shift
+  # setsid: the service outlives this script and the terminal it ran in.
+  env "$@" setsid nohup node "$ROOT/dist/apps/${name%%-*}/src/main.js" >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
+  echo $! >"$PID_DIR/$name.pid"
+}
+
+say "starting gateway, scheduler and $HOSTS agent(s); logs in $LOG_DIR"
+start_service gateway PORT="$PORT"
+start_service scheduler
+while IFS= read -r line; do
+  case "$line" in BERTH_DOCKER_HOSTS=*) IFS=, read -r -a ENDPOINTS <<<"${line#*=}" ;; esac
+done < <(bash "$ROOT/scripts/infra.sh" env "$HOSTS")
+for endpoint in "${ENDPOINTS[@]}"; do
+  id="$(basename "$(dirname "${endpoint#unix://}")")"
+  start_service "agent-$id" BERTH_DOCKER_HOST="$endpoint"
+done
+
+say "waiting for $API/readyz"
+for _ in $(seq 1 120); do
+  curl -fsS "$API/readyz" >/dev/null 2>&1 && break
+  sleep 0.5
+done
+curl -fsS "$API/readyz" >/dev/null 2>&1 || fail "the gateway is not ready; see $LOG_DIR/gateway.log"
+
+for _ in $(seq 1 60); do
+  ready="$(curl -fsS "$API/v1/nodes" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).items.filter(n=>n.status==="ready").length))')"
+  ((ready >= HOSTS)) && break
+  sleep 0.5
+done
+((ready >= HOSTS)) || fail "only $ready of $HOSTS hosts registered; see $LOG_DIR/agent-*.log"
+say "$ready host(s) ready"
+
+say "submitting a demo job"
+job="$(curl -fsS -X POST "$API/v1/jobs" -H 'content-type: application/json' \
+  -d '{"image":"berth/busybox:latest","name":"hello","cmd":["sh","-c","echo hello from berth; sleep 600"],"resources":{"cpuMillis":100,"memoryMiB":16}}')"
+id="$(node -p "JSON.parse(process.argv[1]).id" "$job")"
+status=""
+for _ in $(seq 1 60); do
+  view="$(curl -fsS "$API/v1/jobs/$id")"
+  status="$(node -p "JSON.parse(process.argv[1]).status" "$view")"
+  [[ "$status" == queued || "$status" == scheduled ]] || break
+  sleep 0.5
+done
+node -e 'const j=JSON.parse(process.argv[1]);console.log(`  job ${j.id}: ${j.status} on ${j.node}, container ${String(j.containerId).slice(0,12)}${j.reason?`, reason: ${j.reason}`:""}`)' "$view"
+[[ "$status" == running ]] || fail "the demo job did not start (status $status); see $LOG_DIR"
+
+cat <<MSG
+
+Berth is up: $API ($HOSTS Docker host(s), logs in $LOG_DIR)
+
+  # run a container
+  curl -s -X POST $API/v1/jobs -H 'content-type: application/json' \\
+    -d '{"image":"berth/busybox:latest","cmd":["sleep","300"],"resources":{"cpuMillis":250,"memoryMiB":64}}'
+  # follow it, list hosts, remove it
+  curl -s $API/v1/jobs/<id>
+  curl -s $API/v1/nodes
+  curl -s -X DELETE $API/v1/jobs/<id>
+
+Stop with: npm stop
+MSG

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# npm test: lint and format check, type check, unit tests, then the end-to-end suites against a real RabbitMQ,
+# a real Redis and two real dockerd hosts, brought up by the same script npm start uses.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+ensure_node_modules
+mkdir -p "$LOG_DIR"
+RESULTS="$STATE_DIR/test-results"
+rm -rf "$RESULTS"
+mkdir -p "$RESULTS"
+
+say "lint (eslint, type-aware) and format (prettier)"
+npx eslint . --max-warnings 0
+npx prettier --check . --log-level warn
+say "type check"
+npx tsc -p tsconfig.json --noEmit
+
+say "unit tests"
+npx jest --config jest.config.js --json --outputFile "$RESULTS/unit.json"
+
+say "infrastructure: rabbitmq, redis, ${BERTH_TEST_HOSTS:-2} docker hosts"
+bash scripts/infra.sh up "${BERTH_TEST_HOSTS:-2}"
+say "build"
+npm run --silent build
+
+say "end-to-end tests (real RabbitMQ, Redis and dockerd)"
+e2e_status=0
+npx jest --config test/jest-e2e.config.js --runInBand --json --outputFile "$RESULTS/e2e.json" || e2e_status=$?
+
+# One closing line that CI can read: jest's own summary is not one of the formats it parses.
+node -e '
+  const fs = require("fs");
+  let passed = 0, failed = 0;
+  for (const f of ["unit.json", "e2e.json"]) {
+    const p = process.argv[1] + "/" + f;
+    if (!fs.existsSync(p)) { failed++; continue; }
+    const r = JSON.parse(fs.readFileSync(p, "utf8"));
+    passed += r.numPassedTests; failed += r.numFailedTests + r.numRuntimeErrorTestSuites;
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+' "$RESULTS"
+exit "$e2e_status"

@@ -1,0 +1,123 @@
+import { NodeRecord } from '@berth/contracts';
+import type { JobView } from '../apps/gateway/src/jobs/job.view';
+import { TestCluster, testHosts, waitFor } from './support/cluster';
+
+/** The walking skeleton on real services: a job runs on a real dockerd host, and DELETE really removes it. */
+describe('a job through gateway, RabbitMQ, scheduler, agent and Docker', () => {
+  const cluster = new TestCluster({ hosts: testHosts() });
+
+  beforeAll(() => cluster.start());
+  afterAll(() => cluster.stop());
+
+  async function settled(id: string): Promise<JobView> {
+    let job: JobView | undefined;
+    await waitFor(`job ${id} to leave queued/scheduled`, async () => {
+      job = await cluster.getJson<JobView>(`/v1/jobs/${id}`);
+      return job.status !== 'queued' && job.status !== 'scheduled';
+    });
+    return job as JobView;
+  }
+
+  async function allocatedOn(nodeId: string): Promise<NodeRecord['allocated']> {
+    const nodes = await cluster.getJson<{ items: NodeRecord[] }>('/v1/nodes');
+    const node = nodes.items.find((n) => n.id === nodeId);
+    if (!node) {
+      throw new Error(`node ${nodeId} not listed`);
+    }
+    return node.allocated;
+  }
+
+  it('lists every host with its Docker endpoint, capacity and books', async () => {
+    const nodes = await cluster.getJson<{ items: NodeRecord[] }>('/v1/nodes');
+    expect(nodes.items.map((n) => n.id).sort()).toEqual(cluster.hosts.map((h) => h.id).sort());
+    for (const node of nodes.items) {
+      const host = cluster.hosts.find((h) => h.id === node.id);
+      expect(node.address).toBe(`unix://${host?.socket}`);
+      expect(node.status).toBe('ready');
+      expect(node.capacity.cpuMillis).toBeGreaterThan(0);
+      expect(node.capacity.memoryMiB).toBeGreaterThan(0);
+      expect(node.allocated).toEqual({ cpuMillis: 0, memoryMiB: 0 });
+    }
+  });
+
+  it('runs the container on the host the job names, then DELETE removes it and gives the capacity back', async () => {
+    const response = await cluster.submit({
+      image: 'berth/busybox:latest',
+      name: 'e2e-sleeper',
+      cmd: ['sleep', '600'],
+      env: { GREETING: 'hello' },
+      labels: { team: 'e2e' },
+      resources: { cpuMillis: 300, memoryMiB: 48 },
+    });
+    expect(response.status).toBe(202);
+    const accepted = (await response.json()) as { id: string; status: string };
+    expect(accepted.status).toBe('queued');
+    expect(response.headers.get('location')).toBe(`/v1/jobs/${accepted.id}`);
+
+    const job = await settled(accepted.id);
+    expect(job.status).toBe('running');
+    expect(job.history.map((h) => h.status)).toEqual(['queued', 'scheduled', 'running']);
+    const host = cluster.hosts.find((h) => h.id === job.node);
+    expect(host).toBeDefined();
+
+    // Ask Docker on that host directly, not Berth.
+    const inspect = await host!.docker.getContainer(job.containerId as string).inspect();
+    expect(inspect.State.Running).toBe(true);
+    expect(inspect.Name).toBe(`/berth-${job.id}`);
+    expect(inspect.Config.Labels['berth.job']).toBe(job.id);
+    expect(inspect.Config.Labels.team).toBe('e2e');
+    expect(inspect.Config.Env).toContain('GREETING=hello');
+    expect(inspect.HostConfig.Memory).toBe(48 * 1024 * 1024);
+    expect(inspect.HostConfig.NetworkMode).toBe('none');
+    for (const other of cluster.hosts.filter((h) => h !== host)) {
+      expect(await cluster.containersOn(other)).toHaveLength(0);
+    }
+    expect(await allocatedOn(host!.id)).toEqual({ cpuMillis: 300, memoryMiB: 48 });
+
+    const deleted = await fetch(`${cluster.api}/v1/jobs/${job.id}`, { method: 'DELETE' });
+    expect(deleted.status).toBe(202);
+    await waitFor(
+      'job removed',
+      async () => (await cluster.getJson<JobView>(`/v1/jobs/${job.id}`)).status === 'removed',
+    );
+    await expect(host!.docker.getContainer(job.containerId as string).inspect()).rejects.toMatchObject({
+      statusCode: 404,
+    });
+    expect(await allocatedOn(host!.id)).toEqual({ cpuMillis: 0, memoryMiB: 0 });
+
+    // Deleting again is harmless and frees nothing twice.
+    const again = await fetch(`${cluster.api}/v1/jobs/${job.id}`, { method: 'DELETE' });
+    expect(again.status).toBe(202);
+    expect(((await again.json()) as JobView).status).toBe('removed');
+    expect(await allocatedOn(host!.id)).toEqual({ cpuMillis: 0, memoryMiB: 0 });
+  });
+
+  it("fails a job whose image no host has, with Docker's own message, and frees its capacity", async () => {
+    const response = await cluster.submit({ image: 'berth/no-such-image:1.0' });
+    const { id } = (await response.json()) as { id: string };
+    const job = await settled(id);
+    expect(job.status).toBe('failed');
+    expect(job.reason).toMatch(/No such image: berth\/no-such-image:1\.0/);
+    expect(await allocatedOn(job.node as string)).toEqual({ cpuMillis: 0, memoryMiB: 0 });
+    const host = cluster.hosts.find((h) => h.id === job.node);
+    expect(await cluster.containersOn(host!)).toHaveLength(0);
+  });
+
+  it('lists jobs newest first and filters by status', async () => {
+    const first = (await (await cluster.submit({ image: 'berth/busybox:latest', cmd: ['sleep', '600'] })).json()) as {
+      id: string;
+    };
+    const second = (await (await cluster.submit({ image: 'berth/busybox:latest', cmd: ['sleep', '600'] })).json()) as {
+      id: string;
+    };
+    await settled(first.id);
+    await settled(second.id);
+    const all = await cluster.getJson<{ items: JobView[] }>('/v1/jobs');
+    const ids = all.items.map((j) => j.id);
+    expect(ids.indexOf(second.id)).toBeLessThan(ids.indexOf(first.id));
+    const running = await cluster.getJson<{ items: JobView[] }>('/v1/jobs?status=running');
+    expect(running.items.map((j) => j.id).sort()).toEqual([first.id, second.id].sort());
+    const failed = await cluster.getJson<{ items: JobView[] }>('/v1/jobs?status=failed&limit=10');
+    expect(failed.items.every((j) => j.status === 'failed')).toBe(true);
+  });
+});

@@ -1,0 +1,170 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import Redis from 'ioredis';
+import { connect } from 'amqplib';
+import { LABEL_CLUSTER } from '@berth/contracts';
+
+const ROOT = join(__dirname, '..', '..');
+const LOG_DIR = join(ROOT, '.berth', 'logs', 'e2e');
+export const AMQP_URL = process.env.BERTH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+export const REDIS_URL = process.env.BERTH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface TestHost {
+  id: string;
+  socket: string;
+  docker: Docker;
+}
+
+/** The dockerd hosts scripts/infra.sh started: /run/berth/h1/docker.sock, ... */
+export function testHosts(count = Number(process.env.BERTH_TEST_HOSTS ?? 2)): TestHost[] {
+  return Array.from({ length: count }, (_, i) => {
+    const socket = `/run/berth/h${i + 1}/docker.sock`;
+    return { id: `h${i + 1}`, socket, docker: new Docker({ socketPath: socket }) };
+  });
+}
+
+export interface ClusterOptions {
+  hosts: TestHost[];
+  /** Environment for every agent, e.g. capacity overrides. */
+  agentEnv?: Record<string, string>;
+  schedulers?: number;
+}
+
+let portSeed = 18100 + (process.pid % 500) * 2;
+
+/**
+ * A Berth cluster of real processes (the built gateway, scheduler and agents) on the real RabbitMQ, Redis and
+ * dockerd hosts, under its own prefix so it shares nothing with any other cluster on the machine.
+ */
+export class TestCluster {
+  readonly prefix = `e2e-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  readonly port = portSeed++;
+  readonly api = `http://127.0.0.1:${this.port}`;
+  private readonly processes = new Map<string, ChildProcess>();
+
+  constructor(readonly options: ClusterOptions) {}
+
+  get hosts(): TestHost[] {
+    return this.options.hosts;
+  }
+
+  async start(): Promise<void> {
+    mkdirSync(LOG_DIR, { recursive: true });
+    this.spawn('gateway', 'gateway', { PORT: String(this.port) });
+    for (let i = 0; i < (this.options.schedulers ?? 1); i++) {
+      this.spawn(`scheduler-${i + 1}`, 'scheduler', {});
+    }
+    for (const host of this.hosts) {
+      this.spawn(`agent-${host.id}`, 'agent', {
+        BERTH_DOCKER_HOST: `unix://${host.socket}`,
+        BERTH_NODE_ID: host.id,
+        ...this.options.agentEnv,
+      });
+    }
+    await waitFor('gateway ready', async () => (await fetch(`${this.api}/readyz`).catch(() => null))?.ok === true);
+    await waitFor('all hosts registered', async () => {
+      const nodes = await this.getJson<{ items: Array<{ status: string }> }>('/v1/nodes');
+      return nodes.items.filter((n) => n.status === 'ready').length === this.hosts.length;
+    });
+  }
+
+  private spawn(name: string, app: string, env: Record<string, string>): void {
+    const log = createWriteStream(join(LOG_DIR, `${this.prefix}-${name}.log`));
+    const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', app, 'src', 'main.js')], {
+      env: {
+        ...process.env,
+        BERTH_PREFIX: this.prefix,
+        BERTH_AMQP_URL: AMQP_URL,
+        BERTH_REDIS_URL: REDIS_URL,
+        NO_COLOR: '1',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+    this.processes.set(name, child);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(
+      [...this.processes.values()].map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null) {
+              return resolve();
+            }
+            const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+            child.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+    await this.cleanUp();
+  }
+
+  /** Removes everything this cluster made: containers on every host, its Redis keys and its queues. */
+  private async cleanUp(): Promise<void> {
+    for (const host of this.hosts) {
+      for (const c of await this.containersOn(host)) {
+        await host.docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => undefined);
+      }
+    }
+    const redis = new Redis(REDIS_URL);
+    const keys = await redis.keys(`${this.prefix}:*`);
+    if (keys.length > 0) {
+      await redis.del(...keys);
+    }
+    await redis.quit();
+    const connection = await connect(AMQP_URL);
+    const channel = await connection.createChannel();
+    const queues = ['jobs', 'outcomes', 'dead-letters', ...this.hosts.map((h) => `node.${h.id}`)];
+    for (const queue of queues) {
+      await channel.deleteQueue(`${this.prefix}.${queue}`).catch(() => undefined);
+    }
+    await channel.deleteExchange(`${this.prefix}.dead`).catch(() => undefined);
+    await connection.close();
+  }
+
+  /** This cluster's containers on a host, as Docker itself reports them (`docker ps -a`). */
+  async containersOn(host: TestHost): Promise<Docker.ContainerInfo[]> {
+    return host.docker.listContainers({ all: true, filters: { label: [`${LABEL_CLUSTER}=${this.prefix}`] } });
+  }
+
+  async getJson<T>(path: string): Promise<T> {
+    const response = await fetch(`${this.api}${path}`);
+    if (!response.ok) {
+      throw new Error(`GET ${path}: ${response.status} ${await response.text()}`);
+    }
+    return (await response.json()) as T;
+  }
+
+  async submit(body: unknown): Promise<Response> {
+    return fetch(`${this.api}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  }
+}
+
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) {
+      return;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for: ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
