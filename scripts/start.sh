@@ -24,7 +24,7 @@ start_service() {
   local name="$1"
   shift
   # setsid: the service outlives this script and the terminal it ran in.
-  env "$@" setsid nohup node "$ROOT/dist/apps/${name%%-*}/src/main.js" >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
+  env NO_COLOR=1 "$@" setsid nohup node "$ROOT/dist/apps/${name%%-*}/src/main.js" >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
   echo $! >"$PID_DIR/$name.pid"
 }
 
@@ -54,10 +54,15 @@ done
 ((ready >= HOSTS)) || fail "only $ready of $HOSTS hosts registered; see $LOG_DIR/agent-*.log"
 say "$ready host(s) ready"
 
+# One demo job at a time: the one an earlier npm start left is removed first.
+if [[ -f "$STATE_DIR/demo-job" ]]; then
+  curl -fsS -X DELETE "$API/v1/jobs/$(cat "$STATE_DIR/demo-job")" >/dev/null 2>&1 || true
+fi
 say "submitting a demo job"
 job="$(curl -fsS -X POST "$API/v1/jobs" -H 'content-type: application/json' \
   -d '{"image":"berth/busybox:latest","name":"hello","cmd":["sh","-c","echo hello from berth; sleep 600"],"resources":{"cpuMillis":100,"memoryMiB":16}}')"
 id="$(node -p "JSON.parse(process.argv[1]).id" "$job")"
+echo "$id" >"$STATE_DIR/demo-job"
 status=""
 for _ in $(seq 1 60); do
   view="$(curl -fsS "$API/v1/jobs/$id")"
@@ -67,6 +72,11 @@ for _ in $(seq 1 60); do
 done
 node -e 'const j=JSON.parse(process.argv[1]);console.log(`  job ${j.id}: ${j.status} on ${j.node}, container ${String(j.containerId).slice(0,12)}${j.reason?`, reason: ${j.reason}`:""}`)' "$view"
 [[ "$status" == running ]] || fail "the demo job did not start (status $status); see $LOG_DIR"
+node_id="$(node -p "JSON.parse(process.argv[1]).node" "$view")"
+say "Docker on $node_id says:"
+docker -H "unix://${BERTH_RUN_DIR:-/run/berth}/$node_id/docker.sock" ps --filter "label=berth.job=$id" \
+  --format '  {{.Names}}  {{.Image}}  {{.Status}}'
+docker -H "unix://${BERTH_RUN_DIR:-/run/berth}/$node_id/docker.sock" logs "berth-$id" 2>&1 | sed 's/^/  output: /'
 
 cat <<MSG
 
