@@ -28,6 +28,8 @@ describe(`${SUBMISSIONS} concurrent submissions onto capacity for ${FITS}`, () =
           image: 'berth/busybox:latest',
           cmd: ['sleep', '600'],
           resources: { memoryMiB: JOB_MEMORY, cpuMillis: 100 },
+          // No waiting: what does not fit now is unschedulable at once.
+          placementTimeoutSeconds: 0,
         }),
       ),
     );

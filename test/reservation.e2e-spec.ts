@@ -1,10 +1,16 @@
-import { RedisState } from '@berth/state';
+import { Claim, RedisState } from '@berth/state';
 import { REDIS_URL } from './support/cluster';
 
 /**
  * The reservation script against a real Redis, hit by many clients at once: it is the only thing that stands
  * between concurrent schedulers and an over-committed host.
  */
+const claim = (jobId: string, over: Partial<Claim> = {}): Claim => ({
+  resources: { cpuMillis: 100, memoryMiB: 27 },
+  workload: { jobId, image: 'x', labels: {}, ports: over.ports ? [...over.ports] : [] },
+  ...over,
+});
+
 describe('reserveCapacity and releaseCapacity (real Redis, concurrent clients)', () => {
   const prefix = `e2e-resv-${process.pid}`;
   const clients = Array.from({ length: 8 }, () => RedisState.connect(REDIS_URL, prefix, 60_000, 'e2e'));
@@ -26,7 +32,7 @@ describe('reserveCapacity and releaseCapacity (real Redis, concurrent clients)',
       labels: {},
     });
     const requests = Array.from({ length: 300 }, (_, i) =>
-      clients[i % clients.length].reserveCapacity(`job-${i}`, 'n1', { cpuMillis: 100, memoryMiB: 27 }),
+      clients[i % clients.length].reserveCapacity(`job-${i}`, 'n1', claim(`job-${i}`)),
     );
     const results = await Promise.all(requests);
     const granted = results.filter((r) => r.ok).length;
@@ -39,9 +45,10 @@ describe('reserveCapacity and releaseCapacity (real Redis, concurrent clients)',
 
     // A retry of a granted job is idempotent: same node, nothing taken twice.
     const winner = results.findIndex((r) => r.ok);
-    expect(await first.reserveCapacity(`job-${winner}`, 'n1', { cpuMillis: 100, memoryMiB: 27 })).toEqual({
+    expect(await first.reserveCapacity(`job-${winner}`, 'n1', claim(`job-${winner}`))).toEqual({
       ok: true,
       nodeId: 'n1',
+      alreadyHeld: true,
     });
     expect((await first.listNodes())[0].allocated.memoryMiB).toBe(granted * 27);
 
@@ -61,18 +68,86 @@ describe('reserveCapacity and releaseCapacity (real Redis, concurrent clients)',
       { id: 'n2', address: 'unix:///y', capacity: { cpuMillis: 1000, memoryMiB: 1000 }, labels: {} },
       new Date(Date.now() - 5_000),
     );
-    expect(await stale.reserveCapacity('late-job', 'n2', { cpuMillis: 1, memoryMiB: 6 })).toEqual({
+    expect(await stale.reserveCapacity('late-job', 'n2', claim('late-job'))).toEqual({
       ok: false,
       why: 'down',
     });
   });
 
-  it('moves a job only forward', async () => {
-    await first.createJob(
-      'j1',
-      { image: 'x', env: {}, labels: {}, resources: { cpuMillis: 1, memoryMiB: 6 } },
-      new Date(),
+  const spec = {
+    image: 'x',
+    env: {},
+    labels: {},
+    resources: { cpuMillis: 1, memoryMiB: 6 },
+    placementTimeoutSeconds: 0,
+  };
+
+  it('takes container slots and host ports race-free, and gives them back on release', async () => {
+    await first.registerNode({
+      id: 'n3',
+      address: 'unix:///z',
+      capacity: { cpuMillis: 100_000, memoryMiB: 100_000 },
+      labels: {},
+    });
+    const slotted = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        clients[i % clients.length].reserveCapacity(`slot-${i}`, 'n3', claim(`slot-${i}`, { slots: 7 })),
+      ),
     );
+    expect(slotted.filter((r) => r.ok)).toHaveLength(7);
+    expect(slotted.filter((r) => !r.ok).every((r) => !r.ok && r.why === 'slots')).toBe(true);
+
+    const ported = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        clients[i % clients.length].reserveCapacity(`port-${i}`, 'n3', claim(`port-${i}`, { ports: [8080] })),
+      ),
+    );
+    expect(ported.filter((r) => r.ok)).toHaveLength(1);
+    expect(ported.filter((r) => !r.ok).every((r) => !r.ok && r.why === 'port:8080')).toBe(true);
+    const holder = ported.findIndex((r) => r.ok);
+    const [details] = (await first.listNodeDetails()).filter((n) => n.id === 'n3');
+    expect(details.workloads.map((w) => w.jobId)).toContain(`port-${holder}`);
+
+    expect(await first.releaseCapacity(`port-${holder}`)).toBe(true);
+    expect((await first.reserveCapacity('port-next', 'n3', claim('port-next', { ports: [8080] }))).ok).toBe(true);
+    const [after] = (await first.listNodeDetails()).filter((n) => n.id === 'n3');
+    expect(after.workloads.map((w) => w.jobId)).not.toContain(`port-${holder}`);
+  });
+
+  it('reserves and schedules a job in one step, and only a queued one', async () => {
+    await first.createJob('js', spec, new Date());
+    expect(await first.reserveCapacity('js', 'n3', claim('js'), { schedule: true })).toMatchObject({
+      ok: true,
+      alreadyHeld: false,
+    });
+    const job = await first.getJob('js');
+    expect(job?.status).toBe('scheduled');
+    expect(job?.node).toBe('n3');
+    expect(await first.releaseCapacity('js')).toBe(true);
+    // No longer queued: refused without taking anything.
+    expect(await first.reserveCapacity('js', 'n3', claim('js'), { schedule: true })).toEqual({
+      ok: false,
+      why: 'job',
+      status: 'scheduled',
+    });
+    expect(await first.reserveCapacity('nojob', 'n3', claim('nojob'), { schedule: true })).toEqual({
+      ok: false,
+      why: 'job',
+      status: 'missing',
+    });
+  });
+
+  it('frees a job name when the job is removed, and refuses it while in use', async () => {
+    const named = { ...spec, name: 'unique-web' };
+    expect((await first.createJob('jn1', named, new Date())).created).toBe(true);
+    expect(await first.createJob('jn2', named, new Date())).toEqual({ created: false, holder: 'jn1' });
+    await first.transitionJob('jn1', 'removing');
+    await first.transitionJob('jn1', 'removed');
+    expect((await first.createJob('jn2', named, new Date())).created).toBe(true);
+  });
+
+  it('moves a job only forward', async () => {
+    await first.createJob('j1', spec, new Date());
     expect(await first.transitionJob('j1', 'scheduled', { node: 'n1' })).toEqual({ outcome: 'ok', previous: 'queued' });
     expect(await first.transitionJob('j1', 'running', { containerId: 'c1' })).toEqual({
       outcome: 'ok',

@@ -21,7 +21,9 @@ async function main(): Promise<void> {
   );
   const amqp = await AmqpClient.connect(env.BERTH_AMQP_URL, topology, logger);
 
-  const placement = new PlacementService(state, amqp, new NodeView(state));
+  const placement = new PlacementService(state, amqp, new NodeView(state), {
+    defaultStrategy: env.BERTH_DEFAULT_STRATEGY,
+  });
   const outcomes = new OutcomeService(state, amqp);
 
   // Many jobs in flight at once: the prefetch is the concurrency, and nothing below serializes them.
@@ -41,7 +43,12 @@ async function main(): Promise<void> {
     },
     { prefetch: env.BERTH_SCHEDULER_CONCURRENCY },
   );
-  logger.log(`consuming ${topology.jobs} with ${env.BERTH_SCHEDULER_CONCURRENCY} jobs in flight`);
+  logger.log(
+    `consuming ${topology.jobs} with ${env.BERTH_SCHEDULER_CONCURRENCY} jobs in flight, default strategy ${env.BERTH_DEFAULT_STRATEGY}`,
+  );
+  // Conflicts show how often replicas raced for the same room; a steady rise means too little capacity.
+  const statsTimer = setInterval(() => logger.log(`placement: ${JSON.stringify(placement.stats)}`), 60_000);
+  statsTimer.unref();
 
   return runUntilSignal(logger, async () => {
     await amqp.close();

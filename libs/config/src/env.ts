@@ -1,5 +1,6 @@
 import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { STRATEGIES, StrategyName } from '@berth/contracts';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
 /** Settings every Berth service shares. */
 export class CommonEnv {
@@ -34,6 +35,10 @@ export class GatewayEnv extends CommonEnv {
 }
 
 export class SchedulerEnv extends CommonEnv {
+  /** Strategy for jobs that do not name one: spread, binpack or random. */
+  @IsIn(STRATEGIES)
+  BERTH_DEFAULT_STRATEGY: StrategyName = 'spread';
+
   /** Jobs placed at once by one scheduler process. */
   @IsInt()
   @Min(1)

@@ -40,6 +40,13 @@ export function asPositiveInt(value: unknown, field: string): number {
   return value;
 }
 
+export function asNonNegativeInt(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new MalformedMessage(`${field} must be a non-negative integer`);
+  }
+  return value;
+}
+
 export function asStringArray(value: unknown, field: string): string[] {
   if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) {
     throw new MalformedMessage(`${field} must be an array of strings`);

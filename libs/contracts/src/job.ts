@@ -4,6 +4,9 @@ export interface Resources {
   memoryMiB: number;
 }
 
+export const STRATEGIES = ['spread', 'binpack', 'random'] as const;
+export type StrategyName = (typeof STRATEGIES)[number];
+
 export interface JobSpec {
   image: string;
   name?: string;
@@ -11,7 +14,26 @@ export interface JobSpec {
   env: Record<string, string>;
   labels: Record<string, string>;
   resources: Resources;
+  /** Placement strategy; the scheduler's default when absent. */
+  strategy?: StrategyName;
+  /** Swarm expressions on host attributes: `zone==a`, `node!=h1`, `disk==~ssd`. */
+  constraints?: string[];
+  /** Swarm expressions on what runs on a host: `container==web`, `image==redis*`. */
+  affinities?: string[];
+  /** Host ports the container binds; two jobs never share one on a host. */
+  ports?: number[];
+  /** Names of jobs whose volumes this one mounts (`name` or `name:ro`). */
+  volumesFrom?: string[];
+  /** Names of jobs this one links to (`name` or `name:alias`). */
+  links?: string[];
+  /** `container:<job name>` to share another job's network namespace. */
+  network?: string;
+  /** How long the job may wait for room before it is declared unschedulable. */
+  placementTimeoutSeconds: number;
 }
+
+/** A job that fits nowhere waits this long for room before it becomes unschedulable. */
+export const DEFAULT_PLACEMENT_TIMEOUT_SECONDS = 300;
 
 /** Defaults for a job that does not say what it needs: a quarter of a core and 64 MiB. */
 export const DEFAULT_RESOURCES: Readonly<Resources> = Object.freeze({ cpuMillis: 250, memoryMiB: 64 });

@@ -5,7 +5,16 @@ const place: PlaceJob = {
   type: 'place-job',
   jobId: 'j1',
   submittedAt: '2026-01-01T00:00:00.000Z',
-  spec: { image: 'berth/busybox:latest', env: {}, labels: {}, resources: { cpuMillis: 250, memoryMiB: 64 } },
+  attempt: 0,
+  spec: {
+    image: 'berth/busybox:latest',
+    env: {},
+    labels: {},
+    resources: { cpuMillis: 250, memoryMiB: 64 },
+    placementTimeoutSeconds: 300,
+    constraints: ['zone==a'],
+    ports: [8080],
+  },
 };
 
 describe('wire contracts', () => {
@@ -14,7 +23,12 @@ describe('wire contracts', () => {
   });
 
   it('round-trips agent commands and outcomes', () => {
-    const create = { type: 'create-container' as const, jobId: 'j1', spec: { ...place.spec, cmd: ['sleep', '1'] } };
+    const create = {
+      type: 'create-container' as const,
+      jobId: 'j1',
+      spec: { ...place.spec, cmd: ['sleep', '1'], volumesFrom: ['data'] },
+      dependencies: { data: 'berth-j0' },
+    };
     expect(decodeAgentCommand(encode(create))).toEqual(create);
     const failed = { type: 'container-failed' as const, jobId: 'j1', nodeId: 'h1', reason: 'No such image' };
     expect(decodeJobOutcome(encode(failed))).toEqual(failed);

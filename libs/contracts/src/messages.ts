@@ -2,6 +2,7 @@ import {
   asObject,
   asOneOf,
   asOptionalString,
+  asNonNegativeInt,
   asPositiveInt,
   asString,
   asStringArray,
@@ -9,7 +10,7 @@ import {
   MalformedMessage,
   parseJson,
 } from './decode';
-import { JobSpec } from './job';
+import { JobSpec, STRATEGIES } from './job';
 
 /** Gateway → scheduler, on the jobs queue: a job to place. */
 export interface PlaceJob {
@@ -17,6 +18,8 @@ export interface PlaceJob {
   jobId: string;
   spec: JobSpec;
   submittedAt: string;
+  /** Placement attempts so far that found no room (0 on the first delivery). */
+  attempt: number;
 }
 
 /** Scheduler → agent, on the host's queue: create and start this job's container. */
@@ -24,6 +27,8 @@ export interface CreateContainer {
   type: 'create-container';
   jobId: string;
   spec: JobSpec;
+  /** Container names of the jobs this one depends on (volumes-from, links, network), by job name. */
+  dependencies: Record<string, string>;
 }
 
 /** Gateway (or scheduler) → agent, on the host's queue: stop and remove this job's container. */
@@ -55,6 +60,7 @@ export function decodeJobSpec(value: unknown, field = 'spec'): JobSpec {
       cpuMillis: asPositiveInt(resources.cpuMillis, `${field}.resources.cpuMillis`),
       memoryMiB: asPositiveInt(resources.memoryMiB, `${field}.resources.memoryMiB`),
     },
+    placementTimeoutSeconds: asNonNegativeInt(obj.placementTimeoutSeconds, `${field}.placementTimeoutSeconds`),
   };
   const name = asOptionalString(obj.name, `${field}.name`);
   if (name !== undefined) {
@@ -62,6 +68,24 @@ export function decodeJobSpec(value: unknown, field = 'spec'): JobSpec {
   }
   if (obj.cmd !== undefined && obj.cmd !== null) {
     spec.cmd = asStringArray(obj.cmd, `${field}.cmd`);
+  }
+  if (obj.strategy !== undefined) {
+    spec.strategy = asOneOf(obj.strategy, STRATEGIES, `${field}.strategy`);
+  }
+  for (const key of ['constraints', 'affinities', 'volumesFrom', 'links'] as const) {
+    if (obj[key] !== undefined) {
+      spec[key] = asStringArray(obj[key], `${field}.${key}`);
+    }
+  }
+  if (obj.ports !== undefined) {
+    if (!Array.isArray(obj.ports)) {
+      throw new MalformedMessage(`${field}.ports must be an array of port numbers`);
+    }
+    spec.ports = obj.ports.map((port, i) => asPositiveInt(port, `${field}.ports[${i}]`));
+  }
+  const network = asOptionalString(obj.network, `${field}.network`);
+  if (network !== undefined) {
+    spec.network = network;
   }
   return spec;
 }
@@ -74,6 +98,7 @@ export function decodePlaceJob(raw: Buffer): PlaceJob {
     jobId: asString(obj.jobId, 'jobId'),
     spec: decodeJobSpec(obj.spec),
     submittedAt: asString(obj.submittedAt, 'submittedAt'),
+    attempt: obj.attempt === undefined ? 0 : asNonNegativeInt(obj.attempt, 'attempt'),
   };
 }
 
@@ -83,7 +108,12 @@ export function decodeAgentCommand(raw: Buffer): AgentCommand {
   const jobId = asString(obj.jobId, 'jobId');
   switch (type) {
     case 'create-container':
-      return { type, jobId, spec: decodeJobSpec(obj.spec) };
+      return {
+        type,
+        jobId,
+        spec: decodeJobSpec(obj.spec),
+        dependencies: asStringMap(obj.dependencies ?? {}, 'dependencies'),
+      };
     case 'remove-container':
       return { type, jobId };
   }

@@ -15,3 +15,18 @@ export interface NodeRecord {
   heartbeatAt: string;
   registeredAt: string;
 }
+
+/** A container Berth placed on a host, as placement needs to know it (affinities, ports, dependencies). */
+export interface NodeWorkload {
+  jobId: string;
+  name?: string;
+  image: string;
+  labels: Record<string, string>;
+  ports: number[];
+}
+
+/** A host with what runs on it and the images it holds: the scheduler's input. */
+export interface NodeDetail extends NodeRecord {
+  workloads: NodeWorkload[];
+  images: string[];
+}

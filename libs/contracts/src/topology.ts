@@ -12,6 +12,15 @@ export interface Topology {
   deadLetters: string;
   /** One queue per host, consumed by that host's agent. */
   nodeQueue(nodeId: string): string;
+  /** Jobs waiting for room: each tier holds a message for its delay, then hands it back to `jobs`. */
+  jobsRetry(delayMs: number): string;
+}
+
+/** The delays of the waiting tiers. A waiting job is retried after 1 s, then 2 s, then every 5 s. */
+export const RETRY_DELAYS_MS = [1000, 2000, 5000] as const;
+
+export function retryDelayFor(attempt: number): number {
+  return RETRY_DELAYS_MS[Math.min(attempt, RETRY_DELAYS_MS.length - 1)];
 }
 
 export function topologyFor(prefix: string): Topology {
@@ -21,6 +30,7 @@ export function topologyFor(prefix: string): Topology {
     deadLetterExchange: `${prefix}.dead`,
     deadLetters: `${prefix}.dead-letters`,
     nodeQueue: (nodeId: string) => `${prefix}.node.${nodeId}`,
+    jobsRetry: (delayMs: number) => `${prefix}.jobs.wait-${delayMs}ms`,
   };
 }
 

@@ -1,4 +1,4 @@
-import { DELIVERY_LIMIT, MalformedMessage, Topology } from '@berth/contracts';
+import { DELIVERY_LIMIT, MalformedMessage, RETRY_DELAYS_MS, Topology } from '@berth/contracts';
 import { connect, ChannelModel, ConfirmChannel, ConsumeMessage, Options, RecoveringChannelModel } from 'amqplib';
 
 /** What a handler tells the client to do with the delivery it was given. */
@@ -203,6 +203,13 @@ export class AmqpClient {
     await channel.bindQueue(t.deadLetters, t.deadLetterExchange, '');
     await channel.assertQueue(t.jobs, queueArguments(t));
     await channel.assertQueue(t.outcomes, queueArguments(t));
+    for (const delay of RETRY_DELAYS_MS) {
+      // Nobody consumes a waiting tier: a message sits out its delay, then is dead-lettered back to `jobs`.
+      await channel.assertQueue(t.jobsRetry(delay), {
+        durable: true,
+        arguments: { 'x-message-ttl': delay, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': t.jobs },
+      });
+    }
   }
 
   private async startConsumer(model: ChannelModel, consumer: Consumer): Promise<void> {

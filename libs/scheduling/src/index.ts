@@ -1,4 +1,6 @@
 export * from './types';
+export * from './expressions';
 export * from './filters';
 export * from './strategies';
 export * from './place';
+export * from './request';

@@ -1,33 +1,87 @@
 import { DEFAULT_FILTERS } from './filters';
-import { spreadOrder } from './strategies';
-import { NodeFilter, NodeSnapshot, PlacementRequest, PlacementResult } from './types';
+import { compareScores, score, Score, tieBreak } from './strategies';
+import { NodeFilter, NodeSnapshot, PassOptions, PlacementRequest, PlacementResult, PlaceOptions } from './types';
+
+/** Kubernetes' rule for large fleets: all hosts below 100, else about 50 - N/125 percent, at least 5% and 100. */
+export function defaultFeasibleLimit(nodes: number): number {
+  if (nodes < 100) {
+    return nodes;
+  }
+  const percent = Math.max(5, 50 - nodes / 125);
+  return Math.max(100, Math.ceil((nodes * percent) / 100));
+}
 
 /**
- * Ranks the hosts a job could go to. Pure: it reads the snapshot it is given and decides nothing final;
- * the atomic reservation in Redis has the last word, and the caller falls through to the next candidate.
+ * Ranks the hosts a job could go to: Swarm's filters, then a strategy. Pure: it reads the snapshot it is given
+ * and decides nothing final; the atomic reservation in Redis has the last word, and the caller falls through to
+ * the next candidate. Soft expressions are enforced first and set aside only if no host meets them (Swarm's
+ * two passes).
  */
 export function place(
   request: PlacementRequest,
   nodes: readonly NodeSnapshot[],
+  options: PlaceOptions = {},
   filters: readonly NodeFilter[] = DEFAULT_FILTERS,
 ): PlacementResult {
-  const rejections = new Map<string, number>();
-  const candidates: NodeSnapshot[] = [];
-  for (const node of nodes) {
-    const reason = firstRejection(request, node, filters);
-    if (reason === null) {
-      candidates.push(node);
-    } else {
-      rejections.set(reason, (rejections.get(reason) ?? 0) + 1);
+  const applicable = filters.filter((f) => f.applies(request));
+  const hasSoft = request.constraints.some((e) => e.soft) || request.affinities.some((e) => e.soft);
+  if (hasSoft) {
+    const strict = rank(request, nodes, applicable, { enforceSoft: true }, options);
+    if (strict.candidates.length > 0) {
+      return strict;
     }
   }
-  candidates.sort(spreadOrder(request));
-  return { candidates, rejections, nodesEvaluated: nodes.length };
+  return { ...rank(request, nodes, applicable, { enforceSoft: false }, options), softIgnored: hasSoft };
 }
 
-function firstRejection(request: PlacementRequest, node: NodeSnapshot, filters: readonly NodeFilter[]): string | null {
+function rank(
+  request: PlacementRequest,
+  nodes: readonly NodeSnapshot[],
+  filters: readonly NodeFilter[],
+  pass: PassOptions,
+  options: PlaceOptions,
+): PlacementResult {
+  const limit = options.limit ?? 3;
+  const feasibleLimit = options.feasibleLimit ?? defaultFeasibleLimit(nodes.length);
+  const rejections = new Map<string, number>();
+  // The best `limit` hosts so far, best first: a bounded insertion keeps a decision O(hosts), not O(n log n).
+  const best: Array<{ node: NodeSnapshot; score: Score }> = [];
+  let feasible = 0;
+  let evaluated = 0;
+  // Each job starts at its own place in the list, so concurrent decisions on a large fleet spread out.
+  const start = nodes.length > 0 ? tieBreak(request.jobId, '') % nodes.length : 0;
+  for (let i = 0; i < nodes.length && feasible < feasibleLimit; i++) {
+    const node = nodes[(start + i) % nodes.length];
+    evaluated++;
+    const reason = firstRejection(request, node, filters, pass);
+    if (reason !== null) {
+      rejections.set(reason, (rejections.get(reason) ?? 0) + 1);
+      continue;
+    }
+    feasible++;
+    const s = score(request.strategy, request, node);
+    if (best.length < limit || compareScores(s, best[best.length - 1].score) < 0) {
+      let at = best.length;
+      while (at > 0 && compareScores(s, best[at - 1].score) < 0) {
+        at--;
+      }
+      best.splice(at, 0, { node, score: s });
+      if (best.length > limit) {
+        best.pop();
+      }
+    }
+  }
+  return { candidates: best.map((b) => b.node), rejections, nodesEvaluated: evaluated, feasible, softIgnored: false };
+}
+
+function firstRejection(
+  request: PlacementRequest,
+  node: NodeSnapshot,
+  filters: readonly NodeFilter[],
+  pass: PassOptions,
+): string | null {
   for (const filter of filters) {
-    const reason = filter.reject(request, node);
+    const reason = filter.reject(request, node, pass);
     if (reason !== null) {
       return reason;
     }
@@ -35,7 +89,7 @@ function firstRejection(request: PlacementRequest, node: NodeSnapshot, filters: 
   return null;
 }
 
-/** `0/3 hosts available: 2 insufficient memory, 1 host not ready`, most common reason first. */
+/** `0/3 hosts available: 2 insufficient memory, 1 constraint zone==a not met`, most common reason first. */
 export function explain(result: Pick<PlacementResult, 'rejections' | 'nodesEvaluated'>): string {
   if (result.nodesEvaluated === 0) {
     return '0/0 hosts available: no host has registered';
@@ -43,6 +97,6 @@ export function explain(result: Pick<PlacementResult, 'rejections' | 'nodesEvalu
   const reasons = [...result.rejections.entries()]
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .map(([reason, count]) => `${count} ${reason}`);
-  const available = result.nodesEvaluated - [...result.rejections.values()].reduce((sum, n) => sum + n, 0);
-  return `${available}/${result.nodesEvaluated} hosts available: ${reasons.join(', ')}`;
+  const rejected = [...result.rejections.values()].reduce((sum, n) => sum + n, 0);
+  return `${result.nodesEvaluated - rejected}/${result.nodesEvaluated} hosts available: ${reasons.join(', ')}`;
 }

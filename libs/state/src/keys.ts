@@ -5,7 +5,11 @@ export interface Keys {
   node(id: string): string;
   nodePrefix: string;
   nodeIndex: string;
+  nodeWorkloads(id: string): string;
+  nodePorts(id: string): string;
   reservation(jobId: string): string;
+  /** Cluster-wide unique job names: name → job id. */
+  namePrefix: string;
 }
 
 export function keysFor(prefix: string): Keys {
@@ -15,6 +19,9 @@ export function keysFor(prefix: string): Keys {
     node: (id) => `${prefix}:node:${id}`,
     nodePrefix: `${prefix}:node:`,
     nodeIndex: `${prefix}:nodes`,
+    nodeWorkloads: (id) => `${prefix}:node:${id}:workloads`,
+    nodePorts: (id) => `${prefix}:node:${id}:ports`,
     reservation: (jobId) => `${prefix}:reservation:${jobId}`,
+    namePrefix: `${prefix}:name:`,
   };
 }

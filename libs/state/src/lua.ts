@@ -3,17 +3,37 @@
  * schedulers and agents never interleave inside them. No process-wide lock is needed anywhere.
  */
 
+/** Appends a status to a job's history and sets it; shared by the scripts below. */
+const SET_STATUS = `
+local function set_status(job_key, status, now_iso)
+  local history = cjson.decode(redis.call('HGET', job_key, 'history') or '[]')
+  table.insert(history, {status = status, at = now_iso})
+  redis.call('HSET', job_key, 'status', status, 'updatedAt', now_iso, 'history', cjson.encode(history))
+end
+`;
+
 /**
- * reserveCapacity: take a job's CPU and memory on one host, if the host is alive and has them.
- * KEYS[1] node hash, KEYS[2] reservation hash of the job.
- * ARGV[1] node id, ARGV[2] cpu millis, ARGV[3] memory MiB, ARGV[4] now (ms), ARGV[5] heartbeat timeout (ms).
- * Returns {'ok', nodeId} (the existing reservation's node when the job already holds one: retries are
- * idempotent) or {'refused', why} with why one of gone, down, cpu, memory.
+ * reserveCapacity: take a job's CPU, memory, a container slot and its host ports on one host, if the host is
+ * alive and has them all, and (with ARGV[10] = '1') move the job from queued to scheduled in the same step.
+ * KEYS[1] node hash, KEYS[2] reservation hash of the job, KEYS[3] job hash, KEYS[4] node workloads hash,
+ * KEYS[5] node ports set.
+ * ARGV[1] node id, ARGV[2] cpu millis, ARGV[3] memory MiB, ARGV[4] now (ms), ARGV[5] heartbeat timeout (ms),
+ * ARGV[6] now (ISO), ARGV[7] container slots (-1: no cap), ARGV[8] ports (comma-separated), ARGV[9] workload
+ * JSON, ARGV[10] '1' to schedule the job, ARGV[11] job id.
+ * Returns {'ok', nodeId}; {'held', nodeId} when the job already holds a reservation (retries are idempotent);
+ * {'job', status} when the job is no longer queued; or {'refused', why} with why one of gone, down, memory,
+ * cpu, slots, port:<n>.
  */
-export const RESERVE_CAPACITY = `
+export const RESERVE_CAPACITY =
+  SET_STATUS +
+  `
 local held = redis.call('HGET', KEYS[2], 'node')
-if held then return {'ok', held} end
-local n = redis.call('HMGET', KEYS[1], 'status', 'cpuMillis', 'memoryMiB', 'allocCpuMillis', 'allocMemoryMiB', 'heartbeatMs')
+if held then return {'held', held} end
+if ARGV[10] == '1' then
+  local status = redis.call('HGET', KEYS[3], 'status')
+  if status ~= 'queued' then return {'job', status or 'missing'} end
+end
+local n = redis.call('HMGET', KEYS[1], 'status', 'cpuMillis', 'memoryMiB', 'allocCpuMillis', 'allocMemoryMiB', 'heartbeatMs', 'containers')
 if not n[1] then return {'refused', 'gone'} end
 if n[1] ~= 'ready' or tonumber(ARGV[4]) - tonumber(n[6] or 0) > tonumber(ARGV[5]) then
   return {'refused', 'down'}
@@ -22,26 +42,43 @@ local cpu = tonumber(ARGV[2])
 local mem = tonumber(ARGV[3])
 if tonumber(n[5] or 0) + mem > tonumber(n[3]) then return {'refused', 'memory'} end
 if tonumber(n[4] or 0) + cpu > tonumber(n[2]) then return {'refused', 'cpu'} end
+local slots = tonumber(ARGV[7])
+if slots >= 0 and tonumber(n[7] or 0) >= slots then return {'refused', 'slots'} end
+for port in string.gmatch(ARGV[8], '[^,]+') do
+  if redis.call('SISMEMBER', KEYS[5], port) == 1 then return {'refused', 'port:' .. port} end
+end
 redis.call('HINCRBY', KEYS[1], 'allocCpuMillis', cpu)
 redis.call('HINCRBY', KEYS[1], 'allocMemoryMiB', mem)
 redis.call('HINCRBY', KEYS[1], 'containers', 1)
-redis.call('HSET', KEYS[2], 'node', ARGV[1], 'cpuMillis', cpu, 'memoryMiB', mem)
+for port in string.gmatch(ARGV[8], '[^,]+') do
+  redis.call('SADD', KEYS[5], port)
+end
+redis.call('HSET', KEYS[4], ARGV[11], ARGV[9])
+redis.call('HSET', KEYS[2], 'node', ARGV[1], 'cpuMillis', cpu, 'memoryMiB', mem, 'ports', ARGV[8])
+if ARGV[10] == '1' then
+  set_status(KEYS[3], 'scheduled', ARGV[6])
+  redis.call('HSET', KEYS[3], 'node', ARGV[1])
+end
 return {'ok', ARGV[1]}
 `;
 
 /**
  * releaseCapacity: give a job's reservation back, exactly once (the reservation is deleted as it is returned).
- * KEYS[1] reservation hash of the job. ARGV[1] node key prefix.
+ * KEYS[1] reservation hash of the job. ARGV[1] node key prefix, ARGV[2] job id.
  * Returns 1 when something was released, 0 when the job held nothing.
  */
 export const RELEASE_CAPACITY = `
-local r = redis.call('HMGET', KEYS[1], 'node', 'cpuMillis', 'memoryMiB')
+local r = redis.call('HMGET', KEYS[1], 'node', 'cpuMillis', 'memoryMiB', 'ports')
 if not r[1] then return 0 end
 local nodeKey = ARGV[1] .. r[1]
 if redis.call('EXISTS', nodeKey) == 1 then
   redis.call('HINCRBY', nodeKey, 'allocCpuMillis', -tonumber(r[2]))
   redis.call('HINCRBY', nodeKey, 'allocMemoryMiB', -tonumber(r[3]))
   redis.call('HINCRBY', nodeKey, 'containers', -1)
+end
+redis.call('HDEL', nodeKey .. ':workloads', ARGV[2])
+for port in string.gmatch(r[4] or '', '[^,]+') do
+  redis.call('SREM', nodeKey .. ':ports', port)
 end
 redis.call('DEL', KEYS[1])
 return 1
@@ -50,34 +87,47 @@ return 1
 /**
  * transitionJob: move a job forward in its state machine, or refuse.
  * KEYS[1] job hash. ARGV[1] new status, ARGV[2] now (ISO), ARGV[3] allowed current statuses (comma-separated),
- * ARGV[4] JSON object of extra fields to set (node, containerId, reason).
- * Returns {'ok', previous}, {'same', previous} when already there (a replay), {'refused', current}, or {'missing', ''}.
+ * ARGV[4] JSON object of extra fields to set (node, containerId, reason), ARGV[5] name key prefix.
+ * A job already in the new status only gets the fields (a replay, or a waiting job's new reason).
+ * Moving to removed frees the job's name.
+ * Returns {'ok', previous}, {'same', previous}, {'refused', current}, or {'missing', ''}.
  */
-export const TRANSITION_JOB = `
+export const TRANSITION_JOB =
+  SET_STATUS +
+  `
 local current = redis.call('HGET', KEYS[1], 'status')
 if not current then return {'missing', ''} end
-if current == ARGV[1] then return {'same', current} end
-local allowed = false
-for s in string.gmatch(ARGV[3], '[^,]+') do
-  if s == current then allowed = true end
+local outcome = 'ok'
+if current == ARGV[1] then
+  outcome = 'same'
+else
+  local allowed = false
+  for s in string.gmatch(ARGV[3], '[^,]+') do
+    if s == current then allowed = true end
+  end
+  if not allowed then return {'refused', current} end
+  set_status(KEYS[1], ARGV[1], ARGV[2])
 end
-if not allowed then return {'refused', current} end
-local history = cjson.decode(redis.call('HGET', KEYS[1], 'history') or '[]')
-table.insert(history, {status = ARGV[1], at = ARGV[2]})
-redis.call('HSET', KEYS[1], 'status', ARGV[1], 'updatedAt', ARGV[2], 'history', cjson.encode(history))
 for field, value in pairs(cjson.decode(ARGV[4])) do
   redis.call('HSET', KEYS[1], field, value)
 end
-return {'ok', current}
+if ARGV[1] == 'removed' then
+  local name = redis.call('HGET', KEYS[1], 'name')
+  if name and redis.call('GET', ARGV[5] .. name) == redis.call('HGET', KEYS[1], 'id') then
+    redis.call('DEL', ARGV[5] .. name)
+  end
+end
+return {outcome, current}
 `;
 
 /**
  * registerNode: write a host's capacity, address and labels; keep what is allocated on it.
- * KEYS[1] node hash, KEYS[2] node index set. ARGV: id, address, cpu, memory, labels JSON, now ISO, now ms.
+ * KEYS[1] node hash, KEYS[2] node index set. ARGV: id, address, cpu, memory, labels JSON, now ISO, now ms,
+ * images JSON.
  */
 export const REGISTER_NODE = `
 redis.call('HSET', KEYS[1], 'id', ARGV[1], 'address', ARGV[2], 'cpuMillis', ARGV[3], 'memoryMiB', ARGV[4],
-  'labels', ARGV[5], 'status', 'ready', 'heartbeatAt', ARGV[6], 'heartbeatMs', ARGV[7])
+  'labels', ARGV[5], 'status', 'ready', 'heartbeatAt', ARGV[6], 'heartbeatMs', ARGV[7], 'images', ARGV[8])
 redis.call('HSETNX', KEYS[1], 'registeredAt', ARGV[6])
 redis.call('HSETNX', KEYS[1], 'allocCpuMillis', 0)
 redis.call('HSETNX', KEYS[1], 'allocMemoryMiB', 0)

@@ -4,7 +4,9 @@ import {
   JobRecord,
   JobSpec,
   JobStatus,
+  NodeDetail,
   NodeRecord,
+  NodeWorkload,
   Resources,
 } from '@berth/contracts';
 import Redis, { Result } from 'ioredis';
@@ -16,19 +18,29 @@ declare module 'ioredis' {
     berthReserve(
       nodeKey: string,
       reservationKey: string,
+      jobKey: string,
+      workloadsKey: string,
+      portsKey: string,
       nodeId: string,
       cpuMillis: number,
       memoryMiB: number,
       nowMs: number,
       timeoutMs: number,
+      nowIso: string,
+      slots: number,
+      ports: string,
+      workload: string,
+      schedule: string,
+      jobId: string,
     ): Result<[string, string], Context>;
-    berthRelease(reservationKey: string, nodeKeyPrefix: string): Result<number, Context>;
+    berthRelease(reservationKey: string, nodeKeyPrefix: string, jobId: string): Result<number, Context>;
     berthTransition(
       jobKey: string,
       status: string,
       nowIso: string,
       allowedFrom: string,
       fields: string,
+      namePrefix: string,
     ): Result<[string, string], Context>;
     berthRegisterNode(
       nodeKey: string,
@@ -40,11 +52,27 @@ declare module 'ioredis' {
       labels: string,
       nowIso: string,
       nowMs: number,
+      images: string,
     ): Result<number, Context>;
   }
 }
 
-export type ReserveResult = { ok: true; nodeId: string } | { ok: false; why: 'gone' | 'down' | 'cpu' | 'memory' };
+/** Why a host refused a reservation: it left, it is down, or one dimension is exhausted. */
+export type RefusalReason = 'gone' | 'down' | 'cpu' | 'memory' | 'slots' | `port:${number}`;
+
+export type ReserveResult =
+  | { ok: true; nodeId: string; alreadyHeld: boolean }
+  | { ok: false; why: RefusalReason }
+  | { ok: false; why: 'job'; status: JobStatus | 'missing' };
+
+/** Everything a placement takes on a host. */
+export interface Claim {
+  resources: Resources;
+  ports?: readonly number[];
+  /** The host's container cap (`containerslots`), if any. */
+  slots?: number | null;
+  workload: NodeWorkload;
+}
 
 export type TransitionResult =
   | { outcome: 'ok'; previous: JobStatus }
@@ -63,6 +91,7 @@ export interface NodeRegistration {
   address: string;
   capacity: Resources;
   labels: Record<string, string>;
+  images?: string[];
 }
 
 /**
@@ -78,7 +107,7 @@ export class RedisState {
     private readonly nodeTimeoutMs: number,
   ) {
     this.keys = keysFor(prefix);
-    redis.defineCommand('berthReserve', { numberOfKeys: 2, lua: RESERVE_CAPACITY });
+    redis.defineCommand('berthReserve', { numberOfKeys: 5, lua: RESERVE_CAPACITY });
     redis.defineCommand('berthRelease', { numberOfKeys: 1, lua: RELEASE_CAPACITY });
     redis.defineCommand('berthTransition', { numberOfKeys: 1, lua: TRANSITION_JOB });
     redis.defineCommand('berthRegisterNode', { numberOfKeys: 2, lua: REGISTER_NODE });
@@ -112,7 +141,21 @@ export class RedisState {
 
   // ---- jobs
 
-  async createJob(id: string, spec: JobSpec, now: Date): Promise<JobRecord> {
+  /**
+   * Records a new job as queued. A job with a name claims it cluster-wide first; when the name is taken,
+   * nothing is written and the id of the job holding it is returned instead.
+   */
+  async createJob(
+    id: string,
+    spec: JobSpec,
+    now: Date,
+  ): Promise<{ created: true; job: JobRecord } | { created: false; holder: string }> {
+    if (spec.name !== undefined) {
+      const claimed = await this.redis.set(this.keys.namePrefix + spec.name, id, 'NX');
+      if (claimed === null) {
+        return { created: false, holder: (await this.redis.get(this.keys.namePrefix + spec.name)) ?? 'unknown' };
+      }
+    }
     const at = now.toISOString();
     const history: JobHistoryEntry[] = [{ status: 'queued', at }];
     await this.redis
@@ -121,6 +164,7 @@ export class RedisState {
         id,
         status: 'queued',
         spec: JSON.stringify(spec),
+        ...(spec.name !== undefined ? { name: spec.name } : {}),
         createdAt: at,
         updatedAt: at,
         history: JSON.stringify(history),
@@ -128,21 +172,33 @@ export class RedisState {
       .zadd(this.keys.jobIndex, now.getTime(), id)
       .exec();
     return {
-      id,
-      status: 'queued',
-      spec,
-      node: null,
-      containerId: null,
-      reason: null,
-      createdAt: at,
-      updatedAt: at,
-      history,
+      created: true,
+      job: {
+        id,
+        status: 'queued',
+        spec,
+        node: null,
+        containerId: null,
+        reason: null,
+        createdAt: at,
+        updatedAt: at,
+        history,
+      },
     };
   }
 
-  /** Undo a job the broker never confirmed: the user got an error, so no trace may stay. */
-  async deleteJob(id: string): Promise<void> {
-    await this.redis.multi().del(this.keys.job(id)).zrem(this.keys.jobIndex, id).exec();
+  /** Undo a job the broker never confirmed: the user got an error, so no trace may stay, not even its name. */
+  async deleteJob(id: string, name?: string): Promise<void> {
+    const tx = this.redis.multi().del(this.keys.job(id)).zrem(this.keys.jobIndex, id);
+    if (name !== undefined) {
+      tx.eval(
+        `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`,
+        1,
+        this.keys.namePrefix + name,
+        id,
+      );
+    }
+    await tx.exec();
   }
 
   async getJob(id: string): Promise<JobRecord | null> {
@@ -191,6 +247,7 @@ export class RedisState {
       now.toISOString(),
       allowedSources(to).join(','),
       JSON.stringify(fields),
+      this.keys.namePrefix,
     );
     switch (outcome) {
       case 'ok':
@@ -206,34 +263,56 @@ export class RedisState {
 
   // ---- capacity
 
+  /**
+   * Takes what a job needs on one host, atomically, or says which dimension refused. With `schedule`, the job
+   * also moves from queued to scheduled in the same step, so a crash cannot leave one without the other.
+   */
   async reserveCapacity(
     jobId: string,
     nodeId: string,
-    resources: Resources,
-    nowMs = Date.now(),
+    claim: Claim,
+    options: { schedule?: boolean; now?: Date } = {},
   ): Promise<ReserveResult> {
+    const now = options.now ?? new Date();
     const [outcome, detail] = await this.redis.berthReserve(
       this.keys.node(nodeId),
       this.keys.reservation(jobId),
+      this.keys.job(jobId),
+      this.keys.nodeWorkloads(nodeId),
+      this.keys.nodePorts(nodeId),
       nodeId,
-      resources.cpuMillis,
-      resources.memoryMiB,
-      nowMs,
+      claim.resources.cpuMillis,
+      claim.resources.memoryMiB,
+      now.getTime(),
       this.nodeTimeoutMs,
+      now.toISOString(),
+      claim.slots ?? -1,
+      (claim.ports ?? []).join(','),
+      JSON.stringify(claim.workload),
+      options.schedule ? '1' : '0',
+      jobId,
     );
-    return outcome === 'ok'
-      ? { ok: true, nodeId: detail }
-      : { ok: false, why: detail as 'gone' | 'down' | 'cpu' | 'memory' };
+    switch (outcome) {
+      case 'ok':
+        return { ok: true, nodeId: detail, alreadyHeld: false };
+      case 'held':
+        return { ok: true, nodeId: detail, alreadyHeld: true };
+      case 'job':
+        return { ok: false, why: 'job', status: detail as JobStatus | 'missing' };
+      default:
+        return { ok: false, why: detail as RefusalReason };
+    }
   }
 
   /** True when this call gave capacity back; false when the job held none (already released). */
   async releaseCapacity(jobId: string): Promise<boolean> {
-    return (await this.redis.berthRelease(this.keys.reservation(jobId), this.keys.nodePrefix)) === 1;
+    return (await this.redis.berthRelease(this.keys.reservation(jobId), this.keys.nodePrefix, jobId)) === 1;
   }
 
   // ---- nodes
 
   async registerNode(node: NodeRegistration, now = new Date()): Promise<void> {
+    const images = JSON.stringify(node.images ?? []);
     await this.redis.berthRegisterNode(
       this.keys.node(node.id),
       this.keys.nodeIndex,
@@ -244,7 +323,13 @@ export class RedisState {
       JSON.stringify(node.labels),
       now.toISOString(),
       now.getTime(),
+      images,
     );
+  }
+
+  /** The images a host holds, for `image==` affinities. */
+  async setNodeImages(nodeId: string, images: string[]): Promise<void> {
+    await this.redis.hset(this.keys.node(nodeId), { images: JSON.stringify(images) });
   }
 
   async heartbeat(nodeId: string, now = new Date()): Promise<void> {
@@ -260,18 +345,45 @@ export class RedisState {
   }
 
   async listNodes(nowMs = Date.now()): Promise<NodeRecord[]> {
+    return (await this.readNodes(false, nowMs)).map(({ node }) => node);
+  }
+
+  /** Hosts with what runs on them and the images they hold, for placement. */
+  async listNodeDetails(nowMs = Date.now()): Promise<NodeDetail[]> {
+    return (await this.readNodes(true, nowMs)).map(({ node, hash, workloads }) => ({
+      ...node,
+      images: JSON.parse(hash.images ?? '[]') as string[],
+      workloads: Object.values(workloads ?? {}).map((w) => JSON.parse(w) as NodeWorkload),
+    }));
+  }
+
+  private async readNodes(
+    withWorkloads: boolean,
+    nowMs: number,
+  ): Promise<Array<{ node: NodeRecord; hash: Record<string, string>; workloads?: Record<string, string> }>> {
     const ids = (await this.redis.smembers(this.keys.nodeIndex)).sort();
     if (ids.length === 0) {
       return [];
     }
     const pipeline = this.redis.pipeline();
-    ids.forEach((id) => pipeline.hgetall(this.keys.node(id)));
+    for (const id of ids) {
+      pipeline.hgetall(this.keys.node(id));
+      if (withWorkloads) {
+        pipeline.hgetall(this.keys.nodeWorkloads(id));
+      }
+    }
     const results = (await pipeline.exec()) ?? [];
-    const nodes: NodeRecord[] = [];
-    for (const [err, hash] of results) {
+    const step = withWorkloads ? 2 : 1;
+    const nodes: Array<{ node: NodeRecord; hash: Record<string, string>; workloads?: Record<string, string> }> = [];
+    for (let i = 0; i < results.length; i += step) {
+      const [err, hash] = results[i];
       const h = hash as Record<string, string> | null;
       if (!err && h?.id) {
-        nodes.push(toNodeRecord(h, nowMs, this.nodeTimeoutMs));
+        nodes.push({
+          node: toNodeRecord(h, nowMs, this.nodeTimeoutMs),
+          hash: h,
+          workloads: withWorkloads ? (results[i + 1][1] as Record<string, string>) : undefined,
+        });
       }
     }
     return nodes;

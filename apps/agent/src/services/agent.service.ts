@@ -44,7 +44,12 @@ export class AgentService {
       return; // a replay of a create that already failed
     }
     try {
-      const containerId = await this.docker.createAndStart(command.jobId, command.spec, this.identity);
+      const containerId = await this.docker.createAndStart(
+        command.jobId,
+        command.spec,
+        this.identity,
+        command.dependencies,
+      );
       await this.report({ type: 'container-running', jobId: command.jobId, nodeId: this.identity.nodeId, containerId });
     } catch (err) {
       if (!(err instanceof DockerRefused)) {

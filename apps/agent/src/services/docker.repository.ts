@@ -17,6 +17,8 @@ export interface EngineInfo {
   cpus: number;
   memoryBytes: number;
   labels: Record<string, string>;
+  /** Swarm's built-in attributes: os, ostype, operatingsystem, architecture, kernelversion, storagedriver. */
+  attributes: Record<string, string>;
 }
 
 export interface ContainerOptions {
@@ -67,24 +69,73 @@ export class DockerRepository {
   }
 
   async info(): Promise<EngineInfo> {
-    const info = (await this.docker.info()) as { Name: string; NCPU: number; MemTotal: number; Labels?: string[] };
+    const info = (await this.docker.info()) as {
+      Name: string;
+      NCPU: number;
+      MemTotal: number;
+      Labels?: string[];
+      OSType?: string;
+      OperatingSystem?: string;
+      Architecture?: string;
+      KernelVersion?: string;
+      Driver?: string;
+    };
     const labels: Record<string, string> = {};
     for (const entry of info.Labels ?? []) {
       const [key, ...rest] = entry.split('=');
       labels[key] = rest.join('=');
     }
-    return { name: info.Name, cpus: info.NCPU, memoryBytes: info.MemTotal, labels };
+    const attributes: Record<string, string> = {
+      os: info.OSType ?? '',
+      ostype: info.OSType ?? '',
+      operatingsystem: info.OperatingSystem ?? '',
+      architecture: info.Architecture ?? '',
+      kernelversion: info.KernelVersion ?? '',
+      storagedriver: info.Driver ?? '',
+    };
+    return { name: info.Name, cpus: info.NCPU, memoryBytes: info.MemTotal, labels, attributes };
+  }
+
+  /** Every name an image on the host answers to: id, repo:tag and repo (what `image==` affinities match). */
+  async imageNames(): Promise<string[]> {
+    const names = new Set<string>();
+    for (const image of await this.docker.listImages()) {
+      names.add(image.Id);
+      for (const tag of image.RepoTags ?? []) {
+        if (tag !== '<none>:<none>') {
+          names.add(tag);
+          names.add(tag.replace(/:[^:/]+$/, ''));
+        }
+      }
+    }
+    return [...names];
   }
 
   /**
    * Creates and starts the job's container, or adopts it when a previous delivery already made it
    * (the name is derived from the job id, so Docker itself rejects a second one). Returns the container id.
    */
-  async createAndStart(jobId: string, spec: JobSpec, options: ContainerOptions): Promise<string> {
+  async createAndStart(
+    jobId: string,
+    spec: JobSpec,
+    options: ContainerOptions,
+    dependencies: Record<string, string> = {},
+  ): Promise<string> {
     const name = containerNameFor(jobId);
-    let container: Docker.Container;
+    // Jobs refer to each other by job name; Docker knows them by container name.
+    const container = (reference: string): string => {
+      const [target, ...rest] = reference.split(':');
+      return [dependencies[target] ?? target, ...rest].join(':');
+    };
+    const network = spec.network?.startsWith('container:')
+      ? `container:${container(spec.network.slice('container:'.length))}`
+      : options.networkMode;
+    const ports = spec.ports ?? [];
+    // With network mode none there is nothing to publish: the ports are still reserved on the host.
+    const publish = network !== 'none' && !network.startsWith('container:') && ports.length > 0;
+    let created: Docker.Container;
     try {
-      container = await this.docker.createContainer({
+      created = await this.docker.createContainer({
         name,
         Image: spec.image,
         Cmd: spec.cmd,
@@ -96,8 +147,14 @@ export class DockerRepository {
           [LABEL_CPU]: String(spec.resources.cpuMillis),
           [LABEL_MEMORY]: String(spec.resources.memoryMiB),
         },
+        ...(publish ? { ExposedPorts: Object.fromEntries(ports.map((p) => [`${p}/tcp`, {}])) } : {}),
         HostConfig: {
-          NetworkMode: options.networkMode,
+          NetworkMode: network,
+          VolumesFrom: spec.volumesFrom?.map(container),
+          Links: spec.links?.map(container),
+          ...(publish
+            ? { PortBindings: Object.fromEntries(ports.map((p) => [`${p}/tcp`, [{ HostPort: String(p) }]])) }
+            : {}),
           // Memory is a hard limit; CPU is a request, given as a relative weight as Kubernetes does,
           // since a hard quota throttles a container's own start (see docs/decisions in the README).
           Memory: spec.resources.memoryMiB * MiB,
@@ -109,17 +166,17 @@ export class DockerRepository {
       if (!isStatus(err, 409)) {
         rethrow(err);
       }
-      container = this.docker.getContainer(name);
+      created = this.docker.getContainer(name);
     }
     try {
-      await container.start();
+      await created.start();
     } catch (err) {
       // 304: already started by an earlier delivery.
       if (!isStatus(err, 304)) {
         rethrow(err);
       }
     }
-    return (await container.inspect()).Id;
+    return (await created.inspect()).Id;
   }
 
   /** Stops and removes the job's container. A container that is already gone counts as removed. */

@@ -20,7 +20,7 @@ export function describeHost(env: AgentEnv, info: EngineInfo): HostDescription {
       cpuMillis: env.BERTH_NODE_CPU_MILLIS ?? info.cpus * 1000,
       memoryMiB: env.BERTH_NODE_MEMORY_MIB ?? Math.floor(info.memoryBytes / MiB),
     },
-    labels: { ...info.labels, ...parseLabels(env.BERTH_NODE_LABELS) },
+    labels: { ...info.attributes, ...info.labels, ...parseLabels(env.BERTH_NODE_LABELS) },
   };
 }
 
@@ -42,6 +42,7 @@ export class RegistrationService {
       address: this.docker.address,
       capacity: this.host.capacity,
       labels: this.host.labels,
+      images: await this.docker.imageNames(),
     });
     this.logger.log(
       `registered ${this.host.nodeId} (${this.docker.address}): ${this.host.capacity.cpuMillis} cpu millis, ${this.host.capacity.memoryMiB} MiB`,

@@ -1,31 +1,89 @@
-import { DEFAULT_RESOURCES, encode, JobRecord, JobSpec, PlaceJob, RemoveContainer } from '@berth/contracts';
+import {
+  DEFAULT_PLACEMENT_TIMEOUT_SECONDS,
+  DEFAULT_RESOURCES,
+  encode,
+  JobRecord,
+  JobSpec,
+  PlaceJob,
+  RemoveContainer,
+} from '@berth/contracts';
+import { collectSwarmExpressions, LabelArrayError, SwarmExpressions } from '@berth/scheduling';
 import { AmqpClient, BrokerUnavailable } from '@berth/messaging';
 import { RedisState } from '@berth/state';
-import { Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ConflictException,
+  Injectable,
+  NotFoundException,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { problem } from '../common/problem';
 import { CreateJobDto } from './dto/create-job.dto';
 import { ListJobsQuery } from './dto/list-jobs.query';
+import { expressionProblem } from './dto/validators';
 
 const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/**
+ * The job as Berth stores it: defaults applied, and Swarm's `constraint:`/`affinity:` env entries and
+ * `com.docker.swarm.*` labels folded into the expression lists (they never reach the container).
+ * Throws a 400 naming `env` or `labels` when an expression found there is not valid.
+ */
 export function toJobSpec(dto: CreateJobDto): JobSpec {
+  const env = dto.env ?? {};
+  const labels = dto.labels ?? {};
+  let collected: SwarmExpressions;
+  try {
+    collected = collectSwarmExpressions(dto, env, labels);
+  } catch (err) {
+    if (err instanceof LabelArrayError) {
+      throw badRequest('labels', err.message);
+    }
+    throw err;
+  }
+  checkExpressions('env', collectSwarmExpressions({}, env, {}));
+  checkExpressions('labels', collectSwarmExpressions({}, {}, labels));
   const spec: JobSpec = {
     image: dto.image,
-    env: dto.env ?? {},
-    labels: dto.labels ?? {},
+    env: collected.env,
+    labels: collected.labels,
     resources: {
       cpuMillis: dto.resources?.cpuMillis ?? DEFAULT_RESOURCES.cpuMillis,
       memoryMiB: dto.resources?.memoryMiB ?? DEFAULT_RESOURCES.memoryMiB,
     },
+    placementTimeoutSeconds: dto.placementTimeoutSeconds ?? DEFAULT_PLACEMENT_TIMEOUT_SECONDS,
   };
-  if (dto.name !== undefined) {
-    spec.name = dto.name;
+  if (collected.constraints.length > 0) {
+    spec.constraints = collected.constraints;
   }
-  if (dto.cmd !== undefined) {
-    spec.cmd = dto.cmd;
+  if (collected.affinities.length > 0) {
+    spec.affinities = collected.affinities;
+  }
+  for (const key of ['name', 'cmd', 'strategy', 'ports', 'volumesFrom', 'links', 'network'] as const) {
+    if (dto[key] !== undefined) {
+      (spec as unknown as Record<string, unknown>)[key] = dto[key];
+    }
   }
   return spec;
+}
+
+function checkExpressions(field: 'env' | 'labels', found: SwarmExpressions): void {
+  for (const [kind, list] of [
+    ['constraint', found.constraints],
+    ['affinity', found.affinities],
+  ] as const) {
+    for (const text of list) {
+      const problem = expressionProblem(text);
+      if (problem !== null) {
+        throw badRequest(field, `${field} ${kind} ${problem}`);
+      }
+    }
+  }
+}
+
+function badRequest(field: string, message: string): BadRequestException {
+  return new BadRequestException(problem(400, message, [{ field, message }]));
 }
 
 @Injectable()
@@ -44,18 +102,25 @@ export class JobsService {
     const id = randomUUID();
     const spec = toJobSpec(dto);
     const now = new Date();
-    const job = await this.state.createJob(id, spec, now);
-    const message: PlaceJob = { type: 'place-job', jobId: id, spec, submittedAt: now.toISOString() };
+    const created = await this.state.createJob(id, spec, now);
+    if (!created.created) {
+      throw new ConflictException(
+        problem(409, `name '${spec.name}' is in use by job ${created.holder}; remove that job or pick another name`, [
+          { field: 'name', message: 'already in use' },
+        ]),
+      );
+    }
+    const message: PlaceJob = { type: 'place-job', jobId: id, spec, submittedAt: now.toISOString(), attempt: 0 };
     try {
       await this.amqp.publish(this.amqp.topology.jobs, encode(message));
     } catch (err) {
-      await this.state.deleteJob(id).catch(() => undefined);
+      await this.state.deleteJob(id, spec.name).catch(() => undefined);
       if (err instanceof BrokerUnavailable) {
         throw new ServiceUnavailableException(problem(503, `the job was not accepted: ${err.message}; retry later`));
       }
       throw err;
     }
-    return job;
+    return created.job;
   }
 
   async get(id: string): Promise<JobRecord> {

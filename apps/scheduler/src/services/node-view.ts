@@ -1,4 +1,4 @@
-import { Resources } from '@berth/contracts';
+import { NodeWorkload, Resources } from '@berth/contracts';
 import { NodeSnapshot } from '@berth/scheduling';
 import { RedisState } from '@berth/state';
 
@@ -11,6 +11,8 @@ export class NodeView {
   private nodes: NodeSnapshot[] = [];
   private loadedAt = 0;
   private loading: Promise<void> | null = null;
+  /** Reads of the whole fleet from Redis, for the stats. */
+  reads = 0;
 
   constructor(
     private readonly state: RedisState,
@@ -32,30 +34,37 @@ export class NodeView {
     await this.loading;
   }
 
-  applyReservation(nodeId: string, resources: Resources): void {
-    this.nodes = this.nodes.map((node) =>
-      node.id === nodeId
-        ? {
-            ...node,
-            allocated: {
-              cpuMillis: node.allocated.cpuMillis + resources.cpuMillis,
-              memoryMiB: node.allocated.memoryMiB + resources.memoryMiB,
-            },
-            containers: node.containers + 1,
-          }
-        : node,
-    );
+  applyReservation(nodeId: string, resources: Resources, workload: NodeWorkload): void {
+    const index = this.nodes.findIndex((n) => n.id === nodeId);
+    if (index < 0) {
+      return;
+    }
+    const node = this.nodes[index];
+    const updated: NodeSnapshot = {
+      ...node,
+      allocated: {
+        cpuMillis: node.allocated.cpuMillis + resources.cpuMillis,
+        memoryMiB: node.allocated.memoryMiB + resources.memoryMiB,
+      },
+      containers: node.containers + 1,
+      workloads: [...node.workloads, workload],
+    };
+    // Copy on write: a decision already holding the old array keeps a consistent picture.
+    this.nodes = [...this.nodes.slice(0, index), updated, ...this.nodes.slice(index + 1)];
   }
 
   private async load(): Promise<void> {
-    const records = await this.state.listNodes();
-    this.nodes = records.map((record) => ({
-      id: record.id,
-      ready: record.status === 'ready',
-      capacity: record.capacity,
-      allocated: record.allocated,
-      labels: record.labels,
-      containers: record.containers,
+    const details = await this.state.listNodeDetails();
+    this.reads++;
+    this.nodes = details.map((d) => ({
+      id: d.id,
+      ready: d.status === 'ready',
+      capacity: d.capacity,
+      allocated: d.allocated,
+      labels: { node: d.id, ...d.labels },
+      containers: d.containers,
+      workloads: d.workloads,
+      images: d.images,
     }));
     this.loadedAt = Date.now();
   }

@@ -1,111 +1,184 @@
-import { CreateContainer, encode, JobRecord, PlaceJob, RemoveContainer } from '@berth/contracts';
+import {
+  containerNameFor,
+  CreateContainer,
+  encode,
+  JobSpec,
+  NodeWorkload,
+  PlaceJob,
+  RemoveContainer,
+  retryDelayFor,
+  StrategyName,
+} from '@berth/contracts';
 import { AmqpClient } from '@berth/messaging';
-import { explain, place } from '@berth/scheduling';
+import {
+  containerSlots,
+  explain,
+  NodeSnapshot,
+  place,
+  placementRequest,
+  PlacementRequest,
+  PlacementResult,
+} from '@berth/scheduling';
 import { RedisState } from '@berth/state';
 import { Logger } from '@nestjs/common';
 import { NodeView } from './node-view';
 
-/** Candidates tried per job before the view is refreshed and the ranking done again. */
+/** Candidates tried per round; after a round of conflicts the view is refreshed and the job ranked again. */
 const CANDIDATES_PER_ROUND = 3;
 const ROUNDS = 3;
 
 export interface PlacementStats {
   placed: number;
+  waiting: number;
   unschedulable: number;
+  /** Reservations refused because another placement took the room first (this process or another replica). */
   conflicts: number;
+}
+
+export interface PlacementOptions {
+  defaultStrategy: StrategyName;
 }
 
 /**
  * Places one job: rank hosts from the local view, reserve on the best one atomically in Redis, fall through
  * to the next on a conflict, then hand the job to the host's agent. Any number of these run at once, in this
- * process and in other scheduler replicas; nothing here waits on a lock.
+ * process and in other scheduler replicas; nothing here waits on a lock. A job that fits nowhere waits in a
+ * delay queue (no delivery is held open) until its placement timeout, then becomes unschedulable.
  */
 export class PlacementService {
   private readonly logger = new Logger('Placement');
-  readonly stats: PlacementStats = { placed: 0, unschedulable: 0, conflicts: 0 };
+  readonly stats: PlacementStats = { placed: 0, waiting: 0, unschedulable: 0, conflicts: 0 };
 
   constructor(
     private readonly state: RedisState,
     private readonly amqp: AmqpClient,
     private readonly view: NodeView,
+    private readonly options: PlacementOptions,
   ) {}
 
   async handle(message: PlaceJob): Promise<void> {
-    const job = await this.state.getJob(message.jobId);
-    if (!job) {
-      this.logger.warn(`job ${message.jobId} has no record; dropping its message`);
+    let request: PlacementRequest;
+    try {
+      request = placementRequest(message.jobId, message.spec, this.options.defaultStrategy);
+    } catch (err) {
+      // The gateway checks expressions, so this is a message from elsewhere: refuse the job, say why.
+      await this.state.transitionJob(message.jobId, 'unschedulable', { reason: (err as Error).message });
       return;
     }
-    switch (job.status) {
-      case 'queued':
-        return this.placeQueued(job);
-      case 'scheduled':
-        // A redelivery after a crash between recording and dispatching: dispatch again (the agent is idempotent).
-        return this.dispatch(job.id, job.node as string, job);
-      case 'removing':
-        return this.finishRemoval(job.id);
-      case 'running':
-      case 'failed':
-      case 'unschedulable':
-      case 'removed':
-        return;
-    }
-  }
-
-  private async placeQueued(job: JobRecord): Promise<void> {
-    const request = { jobId: job.id, resources: job.spec.resources };
-    let lastExplanation = '';
+    let result: PlacementResult | null = null;
     for (let round = 0; round < ROUNDS; round++) {
       if (round > 0) {
         await this.view.refresh();
       }
-      const result = place(request, await this.view.snapshot());
-      lastExplanation = explain(result);
-      if (result.candidates.length === 0) {
-        if (round === 0) {
-          continue; // the view may be stale: look once more at fresh books before giving up
+      result = place(request, await this.view.snapshot(), { limit: CANDIDATES_PER_ROUND });
+      if (result.candidates.length === 0 && round === 0) {
+        continue; // the view may be stale: look once more at fresh books before waiting
+      }
+      for (const candidate of result.candidates) {
+        const done = await this.tryReserve(message, request, candidate);
+        if (done) {
+          return;
         }
+      }
+      if (result.candidates.length === 0) {
         break;
       }
-      for (const candidate of result.candidates.slice(0, CANDIDATES_PER_ROUND)) {
-        const reservation = await this.state.reserveCapacity(job.id, candidate.id, job.spec.resources);
-        if (reservation.ok) {
-          this.view.applyReservation(reservation.nodeId, job.spec.resources);
-          return this.recordAndDispatch(job, reservation.nodeId);
-        }
-        this.stats.conflicts++;
-      }
     }
-    const outcome = await this.state.transitionJob(job.id, 'unschedulable', { reason: lastExplanation });
-    if (outcome.outcome === 'refused' && outcome.current === 'removing') {
-      return this.finishRemoval(job.id);
-    }
-    this.stats.unschedulable++;
-    this.logger.log(`job ${job.id} unschedulable: ${lastExplanation}`);
+    await this.noRoom(message, result);
   }
 
-  private async recordAndDispatch(job: JobRecord, nodeId: string): Promise<void> {
-    const outcome = await this.state.transitionJob(job.id, 'scheduled', { node: nodeId });
-    if (outcome.outcome === 'refused') {
-      // Removed while being placed: give the capacity back and finish the removal.
-      if (outcome.current === 'removing') {
-        return this.finishRemoval(job.id);
+  /** True when the job needs nothing more from this delivery. */
+  private async tryReserve(message: PlaceJob, request: PlacementRequest, node: NodeSnapshot): Promise<boolean> {
+    const spec = message.spec;
+    const workload: NodeWorkload = {
+      jobId: message.jobId,
+      image: spec.image,
+      labels: spec.labels,
+      ports: [...request.ports],
+      ...(spec.name !== undefined ? { name: spec.name } : {}),
+    };
+    const reservation = await this.state.reserveCapacity(
+      message.jobId,
+      node.id,
+      { resources: spec.resources, ports: request.ports, slots: containerSlots(node), workload },
+      { schedule: true },
+    );
+    if (reservation.ok) {
+      if (reservation.alreadyHeld) {
+        // A redelivery after a crash between reserving and dispatching: dispatch again (the agent is idempotent).
+        await this.redispatch(message, reservation.nodeId);
+        return true;
       }
-      await this.state.releaseCapacity(job.id);
-      return;
+      this.view.applyReservation(node.id, spec.resources, workload);
+      this.stats.placed++;
+      await this.dispatch(message.jobId, spec, node);
+      return true;
     }
-    if (outcome.outcome === 'missing') {
-      await this.state.releaseCapacity(job.id);
-      return;
+    if (reservation.why === 'job') {
+      if (reservation.status === 'removing') {
+        await this.finishRemoval(message.jobId);
+      }
+      return true; // already placed, removed, or gone: nothing to do
     }
-    this.stats.placed++;
-    await this.dispatch(job.id, nodeId, job);
+    this.stats.conflicts++;
+    return false;
   }
 
-  private async dispatch(jobId: string, nodeId: string, job: JobRecord): Promise<void> {
-    const queue = await this.amqp.assertNodeQueue(nodeId);
-    const command: CreateContainer = { type: 'create-container', jobId, spec: job.spec };
+  private async dispatch(jobId: string, spec: JobSpec, node: NodeSnapshot): Promise<void> {
+    const dependencies: Record<string, string> = {};
+    for (const workload of node.workloads) {
+      if (workload.name !== undefined) {
+        dependencies[workload.name] = containerNameFor(workload.jobId);
+      }
+    }
+    const queue = await this.amqp.assertNodeQueue(node.id);
+    const command: CreateContainer = { type: 'create-container', jobId, spec, dependencies };
     await this.amqp.publish(queue, encode(command));
+  }
+
+  private async redispatch(message: PlaceJob, nodeId: string): Promise<void> {
+    const job = await this.state.getJob(message.jobId);
+    if (job?.status === 'removing') {
+      return this.finishRemoval(message.jobId);
+    }
+    if (job?.status !== 'scheduled') {
+      return;
+    }
+    const node = (await this.view.snapshot()).find((n) => n.id === nodeId);
+    await this.dispatch(message.jobId, message.spec, node ?? { ...emptyNode, id: nodeId });
+  }
+
+  /** No host has room: wait and retry later, or give up once the job's placement timeout has passed. */
+  private async noRoom(message: PlaceJob, result: PlacementResult | null): Promise<void> {
+    const reason = result ? explain(result) : 'no placement was attempted';
+    const waitedMs = Date.now() - Date.parse(message.submittedAt);
+    const delay = retryDelayFor(message.attempt);
+    if (waitedMs + delay <= message.spec.placementTimeoutSeconds * 1000) {
+      const note = await this.state.transitionJob(message.jobId, 'queued', {
+        reason: `waiting for room: ${reason}; next try in ${delay / 1000} s`,
+      });
+      if (note.outcome === 'refused') {
+        if (note.current === 'removing') {
+          await this.finishRemoval(message.jobId);
+        }
+        return;
+      }
+      if (note.outcome === 'missing') {
+        return;
+      }
+      this.stats.waiting++;
+      const retry: PlaceJob = { ...message, attempt: message.attempt + 1 };
+      await this.amqp.publish(this.amqp.topology.jobsRetry(delay), encode(retry));
+      return;
+    }
+    const outcome = await this.state.transitionJob(message.jobId, 'unschedulable', { reason });
+    if (outcome.outcome === 'refused' && outcome.current === 'removing') {
+      return this.finishRemoval(message.jobId);
+    }
+    if (outcome.outcome === 'ok') {
+      this.stats.unschedulable++;
+      this.logger.log(`job ${message.jobId} unschedulable after ${Math.round(waitedMs / 1000)} s: ${reason}`);
+    }
   }
 
   /** A job removed before it ran anywhere: nothing to stop, only capacity to give back. */
@@ -114,6 +187,17 @@ export class PlacementService {
     await this.state.transitionJob(jobId, 'removed');
   }
 }
+
+const emptyNode: NodeSnapshot = {
+  id: '',
+  ready: true,
+  capacity: { cpuMillis: 0, memoryMiB: 0 },
+  allocated: { cpuMillis: 0, memoryMiB: 0 },
+  labels: {},
+  containers: 0,
+  workloads: [],
+  images: [],
+};
 
 export function removeCommand(jobId: string): Buffer {
   const command: RemoveContainer = { type: 'remove-container', jobId };

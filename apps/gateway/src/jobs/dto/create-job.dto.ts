@@ -1,6 +1,8 @@
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
+  ArrayUnique,
+  IsIn,
   IsArray,
   IsInt,
   IsNotEmpty,
@@ -13,8 +15,8 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { RESERVED_LABEL_PREFIX } from '@berth/contracts';
-import { IsStringMap } from './validators';
+import { RESERVED_LABEL_PREFIX, STRATEGIES, StrategyName } from '@berth/contracts';
+import { IsExpressionList, IsStringMap } from './validators';
 
 /**
  * A Docker image reference: [registry[:port]/]path[:tag][@digest], lowercase path components.
@@ -41,7 +43,8 @@ export class ResourcesDto {
   memoryMiB?: number;
 }
 
-export class CreateJobDto {
+/** The container itself. */
+export class CreateJobBaseDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(255)
@@ -62,7 +65,8 @@ export class CreateJobDto {
 
   @IsOptional()
   @IsStringMap({
-    keyPattern: /^[A-Za-z_][A-Za-z0-9_.-]{0,255}$/,
+    // `constraint:` and `affinity:` entries are Swarm's placement expressions; they never reach the container.
+    keyPattern: /^(?:(?:constraint|affinity):)?[A-Za-z_][A-Za-z0-9_.-]{0,255}!?$/,
     keyDescription: 'a valid environment variable name',
     maxEntries: 256,
     maxValueLength: 32 * 1024,
@@ -84,4 +88,60 @@ export class CreateJobDto {
   @ValidateNested()
   @Type(() => ResourcesDto)
   resources?: ResourcesDto;
+}
+
+export const DEPENDENCY_REFERENCE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}(?::[a-zA-Z0-9_.-]{1,63})?$/;
+
+export class CreateJobDto extends CreateJobBaseDto {
+  /** spread (default), binpack or random. */
+  @IsOptional()
+  @IsIn(STRATEGIES, { message: `strategy must be one of ${STRATEGIES.join(', ')}` })
+  strategy?: StrategyName;
+
+  /** Host constraints: `zone==a`, `node!=h1`, `disk==~ssd` (soft). */
+  @IsOptional()
+  @IsExpressionList()
+  constraints?: string[];
+
+  /** Affinities to what runs on a host: `container==web`, `image==redis*`, `team!=ops`. */
+  @IsOptional()
+  @IsExpressionList()
+  affinities?: string[];
+
+  /** Host ports the container binds; no two jobs on a host share one. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(64)
+  @ArrayUnique({ message: 'ports must not repeat a port' })
+  @IsInt({ each: true, message: 'ports must be whole port numbers' })
+  @Min(1, { each: true, message: 'ports must be between 1 and 65535' })
+  @Max(65535, { each: true, message: 'ports must be between 1 and 65535' })
+  ports?: number[];
+
+  /** Jobs (by name) whose volumes this one mounts: `data` or `data:ro`. Places the job beside them. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(16)
+  @Matches(DEPENDENCY_REFERENCE, { each: true, message: 'volumesFrom entries must look like name or name:ro' })
+  volumesFrom?: string[];
+
+  /** Jobs (by name) this one links to: `db` or `db:alias`. Places the job beside them. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(16)
+  @Matches(DEPENDENCY_REFERENCE, { each: true, message: 'links entries must look like name or name:alias' })
+  links?: string[];
+
+  /** Only `container:<job name>`: share that job's network namespace (and its host). */
+  @IsOptional()
+  @IsString()
+  @Matches(/^container:[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, { message: 'network must be container:<job name>' })
+  network?: string;
+
+  /** How long the job may wait for room before it becomes unschedulable; default 300, 0 to fail at once. */
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  placementTimeoutSeconds?: number;
 }

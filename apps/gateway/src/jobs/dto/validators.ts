@@ -1,3 +1,4 @@
+import { invalidRegex, parseExpression } from '@berth/scheduling';
 import { registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
 
 export interface StringMapRules {
@@ -48,6 +49,52 @@ export function IsStringMap(rules: StringMapRules, options?: ValidationOptions):
       validator: {
         validate: (value: unknown) => stringMapProblem(value, rules) === null,
         defaultMessage: (args: ValidationArguments) => `${args.property} ${stringMapProblem(args.value, rules)}`,
+      },
+    });
+  };
+}
+
+/** Why a list of Swarm expressions is not acceptable, or null. Invalid regular expressions are refused here. */
+export function expressionListProblem(value: unknown, field: string): string | null {
+  if (!Array.isArray(value)) {
+    return `${field} must be an array of expressions such as "zone==a"`;
+  }
+  if (value.length > 32) {
+    return `${field} must have at most 32 expressions`;
+  }
+  for (let i = 0; i < value.length; i++) {
+    const problem = expressionProblem(value[i]);
+    if (problem !== null) {
+      return `${field}[${i}] ${problem}`;
+    }
+  }
+  return null;
+}
+
+export function expressionProblem(text: unknown): string | null {
+  if (typeof text !== 'string' || text.length > 512) {
+    return 'must be a string of at most 512 characters';
+  }
+  try {
+    const expression = parseExpression(text);
+    const regex = invalidRegex(expression.value);
+    return regex === null ? null : `'${text}': invalid regular expression: ${regex}`;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/** Swarm placement expressions: `key==value`, `key!=value`, `~` for soft, globs and /regular expressions/. */
+export function IsExpressionList(options?: ValidationOptions): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) => {
+    registerDecorator({
+      name: 'isExpressionList',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options,
+      validator: {
+        validate: (value: unknown, args: ValidationArguments) => expressionListProblem(value, args.property) === null,
+        defaultMessage: (args: ValidationArguments) => expressionListProblem(args.value, args.property) ?? '',
       },
     });
   };

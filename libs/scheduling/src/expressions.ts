@@ -1,0 +1,88 @@
+/**
+ * Swarm's placement expressions, as classic Swarm documented them:
+ *   key==value   key!=value            (`==` is tried first)
+ *   key==~value  key!=~value           `~` makes the expression soft: preferred, not required
+ *   value: a glob anchored at both ends (`us-*`), or a regular expression between slashes (`/node\d/`)
+ * `==` holds when any candidate string matches; `!=` holds when none does.
+ */
+export type Operator = '==' | '!=';
+
+export interface Expression {
+  key: string;
+  operator: Operator;
+  value: string;
+  soft: boolean;
+  /** The expression as written, for explanations. */
+  text: string;
+  /** null when the value is a regular expression that does not compile: it then matches nothing, as in Swarm. */
+  pattern: RegExp | null;
+}
+
+export class ExpressionError extends Error {
+  override readonly name = 'ExpressionError';
+}
+
+/** Letters, digits, `-`, `_` and `.`, at least two characters (Swarm's rule, plus `.` for label keys). */
+const KEY = /^[A-Za-z0-9_][A-Za-z0-9_.-]+$/;
+
+export function parseExpression(text: string): Expression {
+  const trimmed = text.trim();
+  const at = trimmed.indexOf('==') >= 0 ? trimmed.indexOf('==') : trimmed.indexOf('!=');
+  if (at < 0) {
+    throw new ExpressionError(`'${text}' has no operator: expected key==value or key!=value`);
+  }
+  const operator = trimmed.slice(at, at + 2) as Operator;
+  const key = trimmed.slice(0, at).trim();
+  let value = trimmed.slice(at + 2).trim();
+  if (!KEY.test(key)) {
+    throw new ExpressionError(`'${text}': key '${key}' must be 2 or more letters, digits, '-', '_' or '.'`);
+  }
+  const soft = value.startsWith('~');
+  if (soft) {
+    value = value.slice(1);
+  }
+  if (value === '') {
+    throw new ExpressionError(`'${text}' has no value`);
+  }
+  return { key: key.toLowerCase(), operator, value, soft, text: trimmed, pattern: compile(value) };
+}
+
+/** Whether a value is a regular expression that will not compile (Swarm would silently match nothing). */
+export function invalidRegex(value: string): string | null {
+  if (!isRegex(value)) {
+    return null;
+  }
+  try {
+    new RegExp(value.slice(1, -1));
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+function isRegex(value: string): boolean {
+  return value.length >= 2 && value.startsWith('/') && value.endsWith('/');
+}
+
+function compile(value: string): RegExp | null {
+  if (isRegex(value)) {
+    try {
+      // Not anchored, as in Swarm: /us/ matches "us-east".
+      return new RegExp(value.slice(1, -1));
+    } catch {
+      return null;
+    }
+  }
+  const glob = value
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${glob}$`);
+}
+
+/** `==`: some candidate matches. `!=`: none does. A missing label is the empty string. */
+export function holds(expression: Expression, candidates: readonly string[]): boolean {
+  const pattern = expression.pattern;
+  const any = pattern !== null && candidates.some((candidate) => pattern.test(candidate));
+  return expression.operator === '==' ? any : !any;
+}
