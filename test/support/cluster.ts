@@ -29,6 +29,10 @@ export interface ClusterOptions {
   hosts: TestHost[];
   /** Environment for every agent, e.g. capacity overrides. */
   agentEnv?: Record<string, string>;
+  /** Environment for one host's agent, by host id, e.g. its labels. */
+  hostEnv?: Record<string, Record<string, string>>;
+  /** Environment for the schedulers. */
+  schedulerEnv?: Record<string, string>;
   schedulers?: number;
 }
 
@@ -54,13 +58,14 @@ export class TestCluster {
     mkdirSync(LOG_DIR, { recursive: true });
     this.spawn('gateway', 'gateway', { PORT: String(this.port) });
     for (let i = 0; i < (this.options.schedulers ?? 1); i++) {
-      this.spawn(`scheduler-${i + 1}`, 'scheduler', {});
+      this.spawn(`scheduler-${i + 1}`, 'scheduler', this.options.schedulerEnv ?? {});
     }
     for (const host of this.hosts) {
       this.spawn(`agent-${host.id}`, 'agent', {
         BERTH_DOCKER_HOST: `unix://${host.socket}`,
         BERTH_NODE_ID: host.id,
         ...this.options.agentEnv,
+        ...this.options.hostEnv?.[host.id],
       });
     }
     await waitFor('gateway ready', async () => (await fetch(`${this.api}/readyz`).catch(() => null))?.ok === true);
@@ -145,6 +150,33 @@ export class TestCluster {
       throw new Error(`GET ${path}: ${response.status} ${await response.text()}`);
     }
     return (await response.json()) as T;
+  }
+
+  /** Waits until a job leaves queued and scheduled, and returns it. */
+  async settled<T extends { status: string }>(id: string, timeoutMs = 60_000): Promise<T> {
+    let job: T | undefined;
+    await waitFor(
+      `job ${id} to leave queued/scheduled`,
+      async () => {
+        job = await this.getJson<T>(`/v1/jobs/${id}`);
+        return job.status !== 'queued' && job.status !== 'scheduled';
+      },
+      timeoutMs,
+    );
+    return job as T;
+  }
+
+  /** Submits a job that must be accepted, and returns its id. */
+  async accepted(body: unknown): Promise<string> {
+    const response = await this.submit(body);
+    if (response.status !== 202) {
+      throw new Error(`expected 202, got ${response.status}: ${await response.text()}`);
+    }
+    return ((await response.json()) as { id: string }).id;
+  }
+
+  async remove(id: string): Promise<Response> {
+    return fetch(`${this.api}/v1/jobs/${id}`, { method: 'DELETE' });
   }
 
   async submit(body: unknown): Promise<Response> {

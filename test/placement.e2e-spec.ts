@@ -1,0 +1,135 @@
+import type { JobView } from '../apps/gateway/src/jobs/job.view';
+import { TestCluster, testHosts, waitFor } from './support/cluster';
+
+const busybox = { image: 'berth/busybox:latest', cmd: ['sleep', '600'] };
+const small = { cpuMillis: 100, memoryMiB: 16 };
+
+/** Swarm's placement vocabulary through the API, on real hosts. */
+describe('placement: constraints, affinities, strategies, waiting and names', () => {
+  const cluster = new TestCluster({
+    hosts: testHosts(2),
+    agentEnv: { BERTH_NODE_MEMORY_MIB: '256', BERTH_NODE_CPU_MILLIS: '4000' },
+    hostEnv: { h1: { BERTH_NODE_LABELS: 'zone=a,disk=ssd' }, h2: { BERTH_NODE_LABELS: 'zone=b,disk=hdd' } },
+  });
+
+  beforeAll(() => cluster.start());
+  afterAll(() => cluster.stop());
+
+  async function run(body: Record<string, unknown>): Promise<JobView> {
+    const id = await cluster.accepted({ ...busybox, resources: small, placementTimeoutSeconds: 0, ...body });
+    return cluster.settled<JobView>(id);
+  }
+
+  async function cleanUp(...jobs: JobView[]): Promise<void> {
+    for (const job of jobs) {
+      await cluster.remove(job.id);
+    }
+    await waitFor('jobs removed', async () => {
+      const views = await Promise.all(jobs.map((j) => cluster.getJson<JobView>(`/v1/jobs/${j.id}`)));
+      return views.every((v) => v.status === 'removed');
+    });
+  }
+
+  it('lists built-in attributes and operator labels on each host', async () => {
+    const nodes = await cluster.getJson<{ items: Array<{ id: string; labels: Record<string, string> }> }>('/v1/nodes');
+    const h1 = nodes.items.find((n) => n.id === 'h1');
+    expect(h1?.labels).toMatchObject({ zone: 'a', disk: 'ssd', os: 'linux', ostype: 'linux' });
+    expect(h1?.labels.storagedriver).toBeTruthy();
+    expect(h1?.labels.kernelversion).toBeTruthy();
+  });
+
+  it('honours constraints from the job, from env entries and from Swarm labels', async () => {
+    const byNode = await run({ constraints: ['node==h2'] });
+    const byLabel = await run({ constraints: ['zone==a'] });
+    const byGlob = await run({ constraints: ['disk!=s*'] });
+    const byEnv = await run({ env: { 'constraint:zone': '=b', KEEP: 'me' } });
+    const bySwarmLabel = await run({ labels: { 'com.docker.swarm.constraints': '["node==/h1/"]' } });
+    expect([byNode, byLabel, byGlob, byEnv, bySwarmLabel].map((j) => [j.status, j.node])).toEqual([
+      ['running', 'h2'],
+      ['running', 'h1'],
+      ['running', 'h2'],
+      ['running', 'h2'],
+      ['running', 'h1'],
+    ]);
+    // The Swarm env entry is a placement rule, not an environment variable of the container.
+    const host = cluster.hosts.find((h) => h.id === 'h2')!;
+    const env = (await host.docker.getContainer(byEnv.containerId!).inspect()).Config.Env;
+    expect(env).toContain('KEEP=me');
+    expect(env.some((e) => e.startsWith('constraint:'))).toBe(false);
+    await cleanUp(byNode, byLabel, byGlob, byEnv, bySwarmLabel);
+  });
+
+  it('explains a constraint no host meets, and sets aside a soft one', async () => {
+    const impossible = await run({ constraints: ['zone==c'] });
+    expect(impossible.status).toBe('unschedulable');
+    expect(impossible.reason).toBe('0/2 hosts available: 2 constraint zone==c not met');
+    const soft = await run({ constraints: ['zone==~c'] });
+    expect(soft.status).toBe('running');
+    await cleanUp(impossible, soft);
+  });
+
+  it('places a job beside the container it has an affinity for, or whose volumes it uses', async () => {
+    const anchor = await run({ name: 'anchor', constraints: ['node==h2'] });
+    const follower = await run({ affinities: ['container==anchor'] });
+    const borrower = await run({ volumesFrom: ['anchor'] });
+    const avoider = await run({ affinities: ['container!=anchor'] });
+    expect([anchor.node, follower.node, borrower.node, avoider.node]).toEqual(['h2', 'h2', 'h2', 'h1']);
+    const host = cluster.hosts.find((h) => h.id === 'h2')!;
+    const inspect = await host.docker.getContainer(borrower.containerId!).inspect();
+    expect(inspect.HostConfig.VolumesFrom).toEqual([`berth-${anchor.id}`]);
+    await cleanUp(anchor, follower, borrower, avoider);
+  });
+
+  it('binpack fills one host while spread alternates', async () => {
+    const packed = [];
+    for (let i = 0; i < 3; i++) {
+      packed.push(await run({ strategy: 'binpack' }));
+    }
+    expect(new Set(packed.map((j) => j.node)).size).toBe(1);
+    await cleanUp(...packed);
+    const spread = [await run({}), await run({})];
+    expect(new Set(spread.map((j) => j.node)).size).toBe(2);
+    await cleanUp(...spread);
+  });
+
+  it('keeps two jobs off one host port', async () => {
+    const first = await run({ ports: [8080], constraints: ['node==h1'] });
+    const second = await run({ ports: [8080], constraints: ['node==h1'] });
+    expect(first.status).toBe('running');
+    expect(second.status).toBe('unschedulable');
+    expect(second.reason).toBe('0/2 hosts available: 1 constraint node==h1 not met, 1 port 8080 in use');
+    await cleanUp(first, second);
+  });
+
+  it('lets a waiting job in when a DELETE frees room', async () => {
+    const big = { cpuMillis: 100, memoryMiB: 200 };
+    const fillers = [await run({ resources: big }), await run({ resources: big })];
+    expect(fillers.map((j) => j.status)).toEqual(['running', 'running']);
+    const waiterId = await cluster.accepted({ ...busybox, resources: big, placementTimeoutSeconds: 120 });
+    await waitFor('the waiter to explain why it waits', async () => {
+      const job = await cluster.getJson<JobView>(`/v1/jobs/${waiterId}`);
+      return (
+        job.status === 'queued' &&
+        /^waiting for room: 0\/2 hosts available: 2 insufficient memory/.test(job.reason ?? '')
+      );
+    });
+    await cluster.remove(fillers[0].id);
+    const waiter = await cluster.settled<JobView>(waiterId);
+    expect(waiter.status).toBe('running');
+    expect(waiter.node).toBe(fillers[0].node);
+    await cleanUp(fillers[1], waiter);
+  });
+
+  it('answers 409 for a name in use, and frees the name when the job is removed', async () => {
+    const first = await run({ name: 'only-one' });
+    const clash = await cluster.submit({ ...busybox, name: 'only-one' });
+    expect(clash.status).toBe(409);
+    const problem = (await clash.json()) as { detail: string; errors: Array<{ field: string }> };
+    expect(problem.errors[0].field).toBe('name');
+    expect(problem.detail).toContain(first.id);
+    await cleanUp(first);
+    const again = await run({ name: 'only-one' });
+    expect(again.status).toBe('running');
+    await cleanUp(again);
+  });
+});
