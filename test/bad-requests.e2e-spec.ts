@@ -58,6 +58,28 @@ describe('bad requests', () => {
     ['an invalid env name', JSON.stringify({ ...valid, env: { 'A=B': 'x' } }), 400, 'env'],
     ['a reserved label', JSON.stringify({ ...valid, labels: { 'berth.job': 'forged' } }), 400, 'labels'],
     ['an invalid name', JSON.stringify({ ...valid, name: '../etc' }), 400, 'name'],
+    ['an unknown strategy', JSON.stringify({ ...valid, strategy: 'fastest' }), 400, 'strategy'],
+    ['a constraint without operator', JSON.stringify({ ...valid, constraints: ['zone=a'] }), 400, 'constraints'],
+    ['a constraint with a bad regex', JSON.stringify({ ...valid, constraints: ['node==/(/'] }), 400, 'constraints'],
+    ['constraints that are not a list', JSON.stringify({ ...valid, constraints: 'zone==a' }), 400, 'constraints'],
+    ['an affinity with a one-letter key', JSON.stringify({ ...valid, affinities: ['c==web'] }), 400, 'affinities'],
+    ['a bad constraint in env', JSON.stringify({ ...valid, env: { 'constraint:zone': 'a' } }), 400, 'env'],
+    [
+      'a Swarm label that is not a JSON array',
+      JSON.stringify({ ...valid, labels: { 'com.docker.swarm.constraints': 'zone==a' } }),
+      400,
+      'labels',
+    ],
+    ['a port out of range', JSON.stringify({ ...valid, ports: [70000] }), 400, 'ports'],
+    ['a repeated port', JSON.stringify({ ...valid, ports: [80, 80] }), 400, 'ports'],
+    ['the host network', JSON.stringify({ ...valid, network: 'host' }), 400, 'network'],
+    [
+      'a negative placement timeout',
+      JSON.stringify({ ...valid, placementTimeoutSeconds: -1 }),
+      400,
+      'placementTimeoutSeconds',
+    ],
+    ['a bad volumes-from entry', JSON.stringify({ ...valid, volumesFrom: ['/etc:/host'] }), 400, 'volumesFrom'],
   ];
 
   it.each(cases)('answers %s with %#: a problem naming the field', async (_label, body, status, field) => {

@@ -83,6 +83,17 @@ function compile(value: string): RegExp | null {
 /** `==`: some candidate matches. `!=`: none does. A missing label is the empty string. */
 export function holds(expression: Expression, candidates: readonly string[]): boolean {
   const pattern = expression.pattern;
-  const any = pattern !== null && candidates.some((candidate) => pattern.test(candidate));
+  let any = false;
+  if (pattern !== null) {
+    for (let i = 0; i < candidates.length && !any; i++) {
+      any = pattern.test(candidates[i]);
+    }
+  }
+  return expression.operator === '==' ? any : !any;
+}
+
+/** `holds` for a single candidate, without building a list (the hot path of constraints). */
+export function holdsFor(expression: Expression, candidate: string): boolean {
+  const any = expression.pattern !== null && expression.pattern.test(candidate);
   return expression.operator === '==' ? any : !any;
 }

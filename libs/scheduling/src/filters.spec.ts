@@ -70,6 +70,7 @@ describe('affinity', () => {
 
   it('matches containers by job name, job id and container name', () => {
     expect(affinityCandidates('container', host)).toEqual(['j-web', 'berth-j-web', 'web']);
+    expect(affinityCandidates('image', host)).toEqual(['sha256:abc', 'redis:7', 'redis', 'nginx:1.25', 'nginx']);
     expect(check('container==web')).toBeNull();
     expect(check('container==berth-j-*')).toBeNull();
     expect(check('container==db')).toBe('affinity container==db not met');

@@ -1,5 +1,5 @@
 import { containerNameFor } from '@berth/contracts';
-import { Expression, holds } from './expressions';
+import { Expression, holds, holdsFor } from './expressions';
 import { NodeFilter, NodeSnapshot, PassOptions } from './types';
 
 function active(expressions: readonly Expression[], options: PassOptions): readonly Expression[] {
@@ -74,15 +74,54 @@ export const dependencyFilter: NodeFilter = {
   },
 };
 
+/**
+ * What a host's affinities are matched against, built on first use per snapshot of the host and per key: a
+ * snapshot is never changed (the view replaces it), so the cache stays right and the core stays free of I/O.
+ */
+const affinityIndexes = new WeakMap<NodeSnapshot, Map<string, readonly string[]>>();
+
 /** What an affinity's key is matched against on a host. */
-export function affinityCandidates(key: string, node: NodeSnapshot): string[] {
+export function affinityCandidates(key: string, node: NodeSnapshot): readonly string[] {
+  let index = affinityIndexes.get(node);
+  if (!index) {
+    index = new Map();
+    affinityIndexes.set(node, index);
+  }
+  let candidates = index.get(key);
+  if (!candidates) {
+    candidates = buildCandidates(key, node);
+    index.set(key, candidates);
+  }
+  return candidates;
+}
+
+function buildCandidates(key: string, node: NodeSnapshot): readonly string[] {
+  const found: string[] = [];
   switch (key) {
     case 'container':
-      return node.workloads.flatMap((w) => [w.jobId, containerNameFor(w.jobId), ...(w.name ? [w.name] : [])]);
-    case 'image':
-      return [...node.images, ...node.workloads.flatMap((w) => [w.image, w.image.replace(/:[^:/]+$/, '')])];
+      for (const w of node.workloads) {
+        found.push(w.jobId, containerNameFor(w.jobId));
+        if (w.name) {
+          found.push(w.name);
+        }
+      }
+      return found;
+    case 'image': {
+      const images = new Set(node.images);
+      for (const w of node.workloads) {
+        images.add(w.image);
+        images.add(w.image.replace(/:[^:/]+$/, ''));
+      }
+      return [...images];
+    }
     default:
-      return node.workloads.map((w) => w.labels[key]).filter((v): v is string => v !== undefined);
+      for (const w of node.workloads) {
+        const value = w.labels[key];
+        if (value !== undefined) {
+          found.push(value);
+        }
+      }
+      return found;
   }
 }
 
@@ -101,8 +140,8 @@ export const affinityFilter: NodeFilter = {
 };
 
 /** `node` matches the host's id; any other key reads the host's label, a missing one reading as "". */
-export function constraintCandidates(key: string, node: NodeSnapshot): string[] {
-  return key === 'node' ? [node.id, node.labels.node ?? node.id] : [node.labels[key] ?? ''];
+export function constraintCandidates(key: string, node: NodeSnapshot): readonly string[] {
+  return key === 'node' ? [node.id] : [node.labels[key] ?? ''];
 }
 
 export const constraintFilter: NodeFilter = {
@@ -110,7 +149,11 @@ export const constraintFilter: NodeFilter = {
   applies: (request) => request.constraints.length > 0,
   reject: (request, node, options) => {
     for (const constraint of active(request.constraints, options)) {
-      if (!holds(constraint, constraintCandidates(constraint.key, node))) {
+      const met =
+        constraint.key === 'node'
+          ? holdsFor(constraint, node.id)
+          : holdsFor(constraint, node.labels[constraint.key] ?? '');
+      if (!met) {
         return `constraint ${constraint.text} not met`;
       }
     }

@@ -149,8 +149,9 @@ describe('place: filters and explanations', () => {
 describe('place: large fleets', () => {
   it('checks every host below 100, and a bounded share above', () => {
     expect(defaultFeasibleLimit(50)).toBe(50);
-    expect(defaultFeasibleLimit(1000)).toBe(420);
-    expect(defaultFeasibleLimit(10_000)).toBe(500);
+    expect(defaultFeasibleLimit(1000)).toBe(100);
+    expect(defaultFeasibleLimit(10_000)).toBe(100);
+    expect(defaultFeasibleLimit(100_000)).toBe(1000);
   });
 
   it('still scans every host before declaring a job unschedulable', () => {
