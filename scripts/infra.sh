@@ -75,8 +75,15 @@ start_rabbitmq() {
   if [[ -f /var/lib/rabbitmq/.erlang.cookie && ! -f /root/.erlang.cookie ]]; then
     install -m 600 /var/lib/rabbitmq/.erlang.cookie /root/.erlang.cookie
   fi
-  # The Debian wrapper drops to the rabbitmq user, so the broker logs to /var/log/rabbitmq.
-  rabbitmq-server -detached >>"$LOG_DIR/rabbitmq.out" 2>&1 || true
+  # Each quorum queue keeps files open; with the 1024 descriptors that `su` (the Debian wrapper's way to drop to
+  # the rabbitmq user) resets to, a broker holding a queue per host for a large or simulated fleet stops
+  # accepting connections. setpriv drops privileges without PAM, so the raised limit reaches the broker.
+  (
+    cd /var/lib/rabbitmq
+    ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+    setpriv --reuid=rabbitmq --regid=rabbitmq --init-groups env HOME=/var/lib/rabbitmq \
+      /usr/lib/rabbitmq/bin/rabbitmq-server -detached >>"$LOG_DIR/rabbitmq.out" 2>&1
+  ) || true
   wait_for 120 "rabbitmq (see /var/log/rabbitmq)" rabbit_up
   rabbitmq-plugins enable --quiet rabbitmq_management >/dev/null 2>&1 || log "rabbitmq: management plugin not enabled"
   log "rabbitmq: up on 127.0.0.1:5672"

@@ -1,12 +1,21 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import Docker from 'dockerode';
 import Redis from 'ioredis';
 import { connect } from 'amqplib';
 import { LABEL_CLUSTER } from '@berth/contracts';
 
-const ROOT = join(__dirname, '..', '..');
+/** The checkout's root, whether this runs from source (tests) or from dist/ (benchmarks). */
+function repositoryRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) {
+    dir = dirname(dir);
+  }
+  return dir;
+}
+
+const ROOT = repositoryRoot();
 const LOG_DIR = join(ROOT, '.berth', 'logs', 'e2e');
 export const AMQP_URL = process.env.BERTH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 export const REDIS_URL = process.env.BERTH_REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -49,8 +49,10 @@ export class NodeView {
       containers: node.containers + 1,
       workloads: [...node.workloads, workload],
     };
-    // Copy on write: a decision already holding the old array keeps a consistent picture.
-    this.nodes = [...this.nodes.slice(0, index), updated, ...this.nodes.slice(index + 1)];
+    // The host's snapshot is replaced, never changed: a decision holding the old one keeps a consistent
+    // picture, and caches keyed by snapshot (affinity candidates) stay right. Decisions run synchronously,
+    // so replacing the element in place is safe.
+    this.nodes[index] = updated;
   }
 
   private async load(): Promise<void> {
