@@ -36,7 +36,8 @@ require_root() {
 }
 
 install_missing() {
-  local wanted=(rabbitmq-server redis-server docker.io busybox-static curl)
+  # systemd only for `systemd-analyze verify` of the unit files in the tests.
+  local wanted=(rabbitmq-server redis-server docker.io busybox-static curl systemd)
   local missing=()
   for pkg in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
