@@ -12,6 +12,7 @@ function fleet(size: number): NodeSnapshot[] {
   return Array.from({ length: size }, (_, i) => ({
     id: `host-${i}`,
     ready: i % 50 !== 0,
+    schedulable: true,
     capacity: { cpuMillis: 32_000, memoryMiB: 65_536 },
     allocated: { cpuMillis: (i * 37) % 30_000, memoryMiB: (i * 997) % 60_000 },
     labels: { node: `host-${i}`, zone: `zone-${i % 4}`, disk: i % 3 === 0 ? 'ssd' : 'hdd' },

@@ -120,6 +120,23 @@ describe('placement: constraints, affinities, strategies, waiting and names', ()
     await cleanUp(fillers[1], waiter);
   });
 
+  it('places nothing on a cordoned host until it is uncordoned', async () => {
+    const cordon = await fetch(`${cluster.api}/v1/nodes/h1/cordon`, { method: 'POST' });
+    expect(cordon.status).toBe(200);
+    expect(((await cordon.json()) as { schedulable: boolean }).schedulable).toBe(false);
+    const jobs = [await run({}), await run({}), await run({})];
+    expect(jobs.map((j) => j.node)).toEqual(['h2', 'h2', 'h2']);
+    const pinned = await run({ constraints: ['node==h1'] });
+    expect(pinned.status).toBe('unschedulable');
+    expect(pinned.reason).toBe('0/2 hosts available: 1 constraint node==h1 not met, 1 host cordoned');
+    const uncordon = await fetch(`${cluster.api}/v1/nodes/h1/uncordon`, { method: 'POST' });
+    expect(((await uncordon.json()) as { schedulable: boolean }).schedulable).toBe(true);
+    const after = await run({ constraints: ['node==h1'] });
+    expect(after.node).toBe('h1');
+    expect((await fetch(`${cluster.api}/v1/nodes/nope/cordon`, { method: 'POST' })).status).toBe(404);
+    await cleanUp(...jobs, pinned, after);
+  });
+
   it('answers 409 for a name in use, and frees the name when the job is removed', async () => {
     const first = await run({ name: 'only-one' });
     const clash = await cluster.submit({ ...busybox, name: 'only-one' });

@@ -8,6 +8,8 @@ export interface NodeRecord {
   id: string;
   address: string;
   status: NodeStatus;
+  /** False once an operator cordoned the host: it keeps what runs but takes nothing new. */
+  schedulable: boolean;
   capacity: Resources;
   allocated: Resources;
   labels: Record<string, string>;

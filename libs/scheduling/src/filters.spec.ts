@@ -21,6 +21,7 @@ describe('health', () => {
   it('rules out a host that is not ready', () => {
     expect(healthFilter.reject(requestOf(), node('n', { ready: false }), strict)).toBe('host not ready');
     expect(healthFilter.reject(requestOf(), node('n'), strict)).toBeNull();
+    expect(healthFilter.reject(requestOf(), node('n', { schedulable: false }), strict)).toBe('host cordoned');
   });
 });
 

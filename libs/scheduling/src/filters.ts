@@ -6,11 +6,11 @@ function active(expressions: readonly Expression[], options: PassOptions): reado
   return options.enforceSoft ? expressions : expressions.filter((e) => !e.soft);
 }
 
-/** Only hosts whose agent is alive take new work. */
+/** Only hosts whose agent is alive, and that no operator cordoned, take new work. */
 export const healthFilter: NodeFilter = {
   name: 'health',
   applies: () => true,
-  reject: (_request, node) => (node.ready ? null : 'host not ready'),
+  reject: (_request, node) => (!node.ready ? 'host not ready' : node.schedulable ? null : 'host cordoned'),
 };
 
 /** A host must have the requested CPU and memory left, by its books. */

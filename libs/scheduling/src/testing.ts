@@ -5,6 +5,7 @@ export function nodeSnapshot(id: string, over: Partial<NodeSnapshot> = {}): Node
   return {
     id,
     ready: true,
+    schedulable: true,
     capacity: { cpuMillis: 2000, memoryMiB: 1024 },
     allocated: { cpuMillis: 0, memoryMiB: 0 },
     labels: { node: id },

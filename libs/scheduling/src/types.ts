@@ -8,6 +8,8 @@ export type Workload = NodeWorkload;
 export interface NodeSnapshot {
   id: string;
   ready: boolean;
+  /** False when an operator cordoned the host. */
+  schedulable: boolean;
   capacity: Resources;
   allocated: Resources;
   /** Operator labels plus built-ins (`node`, `os`, `architecture`, `kernelversion`, `storagedriver`). */

@@ -22,7 +22,7 @@ end
  * JSON, ARGV[10] '1' to schedule the job, ARGV[11] job id.
  * Returns {'ok', nodeId}; {'held', nodeId} when the job already holds a reservation (retries are idempotent);
  * {'job', status} when the job is no longer queued; or {'refused', why} with why one of gone, down, memory,
- * cpu, slots, port:<n>.
+ * cpu, slots, port:<n>, cordoned.
  */
 export const RESERVE_CAPACITY =
   SET_STATUS +
@@ -33,8 +33,9 @@ if ARGV[10] == '1' then
   local status = redis.call('HGET', KEYS[3], 'status')
   if status ~= 'queued' then return {'job', status or 'missing'} end
 end
-local n = redis.call('HMGET', KEYS[1], 'status', 'cpuMillis', 'memoryMiB', 'allocCpuMillis', 'allocMemoryMiB', 'heartbeatMs', 'containers')
+local n = redis.call('HMGET', KEYS[1], 'status', 'cpuMillis', 'memoryMiB', 'allocCpuMillis', 'allocMemoryMiB', 'heartbeatMs', 'containers', 'schedulable')
 if not n[1] then return {'refused', 'gone'} end
+if n[8] == 'false' then return {'refused', 'cordoned'} end
 if n[1] ~= 'ready' or tonumber(ARGV[4]) - tonumber(n[6] or 0) > tonumber(ARGV[5]) then
   return {'refused', 'down'}
 end

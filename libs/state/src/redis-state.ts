@@ -58,7 +58,7 @@ declare module 'ioredis' {
 }
 
 /** Why a host refused a reservation: it left, it is down, or one dimension is exhausted. */
-export type RefusalReason = 'gone' | 'down' | 'cpu' | 'memory' | 'slots' | `port:${number}`;
+export type RefusalReason = 'gone' | 'down' | 'cordoned' | 'cpu' | 'memory' | 'slots' | `port:${number}`;
 
 export type ReserveResult =
   | { ok: true; nodeId: string; alreadyHeld: boolean }
@@ -340,6 +340,19 @@ export class RedisState {
     });
   }
 
+  /** Cordon (false) or uncordon (true) a host. False when the host is unknown. */
+  async setSchedulable(nodeId: string, schedulable: boolean): Promise<boolean> {
+    const found = await this.redis.eval(
+      `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+       redis.call('HSET', KEYS[1], 'schedulable', ARGV[1])
+       return 1`,
+      1,
+      this.keys.node(nodeId),
+      String(schedulable),
+    );
+    return found === 1;
+  }
+
   async markNodeDown(nodeId: string): Promise<void> {
     await this.redis.hset(this.keys.node(nodeId), { status: 'down' });
   }
@@ -411,6 +424,7 @@ function toNodeRecord(h: Record<string, string>, nowMs: number, timeoutMs: numbe
     id: h.id,
     address: h.address,
     status: h.status === 'ready' && fresh ? 'ready' : 'down',
+    schedulable: h.schedulable !== 'false',
     capacity: { cpuMillis: Number(h.cpuMillis), memoryMiB: Number(h.memoryMiB) },
     allocated: { cpuMillis: Number(h.allocCpuMillis ?? 0), memoryMiB: Number(h.allocMemoryMiB ?? 0) },
     labels: JSON.parse(h.labels ?? '{}') as Record<string, string>,

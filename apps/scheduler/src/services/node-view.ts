@@ -61,6 +61,7 @@ export class NodeView {
     this.nodes = details.map((d) => ({
       id: d.id,
       ready: d.status === 'ready',
+      schedulable: d.schedulable,
       capacity: d.capacity,
       allocated: d.allocated,
       labels: { node: d.id, ...d.labels },

@@ -191,6 +191,7 @@ export class PlacementService {
 const emptyNode: NodeSnapshot = {
   id: '',
   ready: true,
+  schedulable: true,
   capacity: { cpuMillis: 0, memoryMiB: 0 },
   allocated: { cpuMillis: 0, memoryMiB: 0 },
   labels: {},
