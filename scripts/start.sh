@@ -46,33 +46,45 @@ for _ in $(seq 1 120); do
 done
 curl -fsS "$API/readyz" >/dev/null 2>&1 || fail "the gateway is not ready; see $LOG_DIR/gateway.log"
 
+ready=0
 for _ in $(seq 1 60); do
-  ready="$(curl -fsS "$API/v1/nodes" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).items.filter(n=>n.status==="ready").length))')"
+  ready="$(curl -sS "$API/v1/nodes" 2>/dev/null | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s).items.filter(n=>n.status==="ready").length)}catch{console.log(0)}})' || echo 0)"
   ((ready >= HOSTS)) && break
   sleep 0.5
 done
 ((ready >= HOSTS)) || fail "only $ready of $HOSTS hosts registered; see $LOG_DIR/agent-*.log"
 say "$ready host(s) ready"
 
-# One demo job at a time: the one an earlier npm start left is removed first.
+# One demo job at a time: the one an earlier npm start left is removed first, and its name freed, which takes
+# as long as its container needs to stop.
+json_field() { node -p "try { JSON.parse(process.argv[1])[process.argv[2]] } catch { '' }" "$1" "$2"; }
 if [[ -f "$STATE_DIR/demo-job" ]]; then
-  curl -fsS -X DELETE "$API/v1/jobs/$(cat "$STATE_DIR/demo-job")" >/dev/null 2>&1 || true
+  old="$(cat "$STATE_DIR/demo-job")"
+  curl -sS -X DELETE "$API/v1/jobs/$old" >/dev/null 2>&1 || true
+  for _ in $(seq 1 60); do
+    old_status="$(json_field "$(curl -sS "$API/v1/jobs/$old" 2>/dev/null || true)" status)"
+    [[ "$old_status" == removed || "$old_status" == undefined || -z "$old_status" ]] && break
+    sleep 0.5
+  done
 fi
 say "submitting a demo job"
-job="$(curl -fsS -X POST "$API/v1/jobs" -H 'content-type: application/json' \
-  -d '{"image":"berth/busybox:latest","name":"hello","cmd":["sh","-c","echo hello from berth; sleep 600"],"resources":{"cpuMillis":100,"memoryMiB":16}}')"
-id="$(node -p "JSON.parse(process.argv[1]).id" "$job")"
+job="$(curl -sS -X POST "$API/v1/jobs" -H 'content-type: application/json' \
+  -d '{"image":"berth/busybox:latest","name":"hello","cmd":["sh","-c","echo hello from berth; sleep 600"],"resources":{"cpuMillis":100,"memoryMiB":16}}')" ||
+  fail "could not reach the gateway; see $LOG_DIR/gateway.log"
+id="$(json_field "$job" id)"
+[[ -n "$id" && "$id" != undefined ]] || fail "the gateway refused the demo job: $job"
 echo "$id" >"$STATE_DIR/demo-job"
 status=""
+view=""
 for _ in $(seq 1 60); do
-  view="$(curl -fsS "$API/v1/jobs/$id")"
-  status="$(node -p "JSON.parse(process.argv[1]).status" "$view")"
-  [[ "$status" == queued || "$status" == scheduled ]] || break
+  view="$(curl -sS "$API/v1/jobs/$id" 2>/dev/null || true)"
+  status="$(json_field "$view" status)"
+  [[ "$status" == queued || "$status" == scheduled || -z "$status" ]] || break
   sleep 0.5
 done
 node -e 'const j=JSON.parse(process.argv[1]);console.log(`  job ${j.id}: ${j.status} on ${j.node}, container ${String(j.containerId).slice(0,12)}${j.reason?`, reason: ${j.reason}`:""}`)' "$view"
 [[ "$status" == running ]] || fail "the demo job did not start (status $status); see $LOG_DIR"
-node_id="$(node -p "JSON.parse(process.argv[1]).node" "$view")"
+node_id="$(json_field "$view" node)"
 say "Docker on $node_id says:"
 docker -H "unix://${BERTH_RUN_DIR:-/run/berth}/$node_id/docker.sock" ps --filter "label=berth.job=$id" \
   --format '  {{.Names}}  {{.Image}}  {{.Status}}'

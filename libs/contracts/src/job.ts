@@ -57,7 +57,8 @@ export const JOB_TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> 
   queued: ['scheduled', 'unschedulable', 'removing'],
   scheduled: ['running', 'failed', 'removing'],
   running: ['failed', 'removing'],
-  failed: ['removed'],
+  // A failed job may still have a container on its host (created, never started): removing cleans it up.
+  failed: ['removing', 'removed'],
   unschedulable: ['removed'],
   removing: ['removed'],
   removed: [],

@@ -1,5 +1,13 @@
 import { DELIVERY_LIMIT, MalformedMessage, RETRY_DELAYS_MS, Topology } from '@berth/contracts';
-import { connect, ChannelModel, ConfirmChannel, ConsumeMessage, Options, RecoveringChannelModel } from 'amqplib';
+import {
+  Channel,
+  ChannelModel,
+  ConfirmChannel,
+  connect,
+  ConsumeMessage,
+  Options,
+  RecoveringChannelModel,
+} from 'amqplib';
 
 /** What a handler tells the client to do with the delivery it was given. */
 export type HandlerResult = 'ack' | 'retry';
@@ -40,7 +48,11 @@ export function queueArguments(topology: Topology): Options.AssertQueue {
   };
 }
 
-const RETRY_DELAY_MS = 500;
+/** A handler that failed waits 1 s, 2 s, 4 s... (per redelivery) before its message goes back to the queue. */
+const RETRY_BASE_MS = 1000;
+const RETRY_MAX_MS = 16_000;
+/** A publish the broker has not confirmed by then is reported as a failure (the broker may be blocked). */
+const CONFIRM_TIMEOUT_MS = 10_000;
 
 function describeError(err: unknown): string {
   return err instanceof Error ? err.message : JSON.stringify(err);
@@ -57,7 +69,11 @@ export class AmqpClient {
   private readonly consumers: Consumer[] = [];
   private readonly assertedQueues = new Set<string>();
   private readonly inFlight = new Set<Promise<unknown>>();
-  private closing = false;
+  private readonly consuming: Array<{ channel: Channel; tag: string }> = [];
+  /** Set when close() begins: consumers take nothing new. */
+  private draining = false;
+  /** Set when close() has drained: nothing is published any more. */
+  private closed = false;
 
   private constructor(
     private readonly connection: RecoveringChannelModel,
@@ -105,16 +121,26 @@ export class AmqpClient {
   /** Sends one message to a queue and resolves only when the broker has confirmed it. */
   async publish(queue: string, body: Buffer, headers: Record<string, string> = {}): Promise<void> {
     const channel = this.publisher;
-    if (!channel || this.closing) {
+    if (!channel || this.closed) {
       throw new BrokerUnavailable('rabbitmq is not connected');
     }
     await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new BrokerUnavailable(`rabbitmq did not confirm within ${CONFIRM_TIMEOUT_MS} ms`)),
+        CONFIRM_TIMEOUT_MS,
+      );
       channel.sendToQueue(
         queue,
         body,
         { persistent: true, contentType: 'application/json', headers },
-        (err: unknown) =>
-          err ? reject(new BrokerUnavailable(`rabbitmq did not confirm: ${describeError(err)}`)) : resolve(),
+        (err: unknown) => {
+          clearTimeout(timer);
+          if (err) {
+            reject(new BrokerUnavailable(`rabbitmq did not confirm: ${describeError(err)}`));
+          } else {
+            resolve();
+          }
+        },
       );
     });
   }
@@ -161,22 +187,31 @@ export class AmqpClient {
     }
   }
 
-  /** Stops consuming, waits for handlers in flight to finish and ack, then closes. */
+  /**
+   * Stops consuming, lets the handlers in flight finish (they may still publish, e.g. an agent's report) and
+   * ack, then closes.
+   */
   async close(): Promise<void> {
-    this.closing = true;
+    this.draining = true;
+    await Promise.allSettled(this.consuming.map(({ channel, tag }) => channel.cancel(tag)));
     await Promise.allSettled([...this.inFlight]);
+    this.closed = true;
     await this.connection.close().catch(() => undefined);
     this.model = null;
     this.publisher = null;
   }
 
   private async onConnect(model: ChannelModel): Promise<void> {
+    // amqplib's recovery listens for errors only once setup is done; an error before that must not crash us.
+    model.on('error', (err: Error) => this.logger.warn(`rabbitmq: ${err.message}`));
     this.assertedQueues.clear();
+    this.consuming.length = 0;
     const publisher = await model.createConfirmChannel();
     publisher.on('error', (err: Error) => this.logger.warn(`rabbitmq publisher channel: ${err.message}`));
     publisher.on('close', () => {
       if (this.publisher === publisher) {
         this.publisher = null;
+        this.restart(model, 'publisher channel closed');
       }
     });
     await this.assertTopology(publisher);
@@ -191,9 +226,23 @@ export class AmqpClient {
   private onDisconnect(err: Error): void {
     this.model = null;
     this.publisher = null;
-    if (!this.closing) {
+    if (!this.draining) {
       this.logger.warn(`rabbitmq: connection lost (${err.message})`);
     }
+  }
+
+  /**
+   * A channel closed while its connection lives (a channel error, a consumer the broker cancelled): closing the
+   * connection hands the problem to amqplib's recovery, which reconnects and runs onConnect again.
+   */
+  private restart(model: ChannelModel, why: string): void {
+    if (this.draining || this.model !== model) {
+      return;
+    }
+    this.logger.warn(`rabbitmq: ${why}; reconnecting`);
+    this.model = null;
+    this.publisher = null;
+    model.close().catch(() => undefined);
   }
 
   private async assertTopology(channel: ConfirmChannel): Promise<void> {
@@ -215,12 +264,14 @@ export class AmqpClient {
   private async startConsumer(model: ChannelModel, consumer: Consumer): Promise<void> {
     const channel = await model.createChannel();
     channel.on('error', (err: Error) => this.logger.warn(`rabbitmq consumer ${consumer.queue}: ${err.message}`));
+    channel.on('close', () => this.restart(model, `consumer channel of ${consumer.queue} closed`));
     await channel.assertQueue(consumer.queue, queueArguments(this.topology));
     await channel.prefetch(consumer.options.prefetch);
-    await channel.consume(
+    const { consumerTag } = await channel.consume(
       consumer.queue,
       (message) => {
         if (!message) {
+          this.restart(model, `the broker cancelled the consumer of ${consumer.queue}`);
           return;
         }
         const work = this.handle(consumer, message)
@@ -237,6 +288,7 @@ export class AmqpClient {
       },
       { noAck: false },
     );
+    this.consuming.push({ channel, tag: consumerTag });
   }
 
   /** Runs the handler; malformed input is dead-lettered with its reason, other failures are retried later. */
@@ -252,11 +304,14 @@ export class AmqpClient {
         });
         return 'ack';
       }
+      // Back off per redelivery, so a short outage (Docker or Redis restarting) does not use up the quorum
+      // queue's delivery limit, which dead-letters a message that keeps failing.
+      const redeliveries = Number(message.properties.headers?.['x-delivery-count'] ?? 0);
+      const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** redeliveries);
       this.logger.error(
-        `rabbitmq: handler for ${consumer.queue} failed, will retry: ${(err as Error).stack ?? String(err)}`,
+        `rabbitmq: handler for ${consumer.queue} failed, retrying in ${delay} ms: ${(err as Error).stack ?? String(err)}`,
       );
-      // The quorum queue's delivery limit dead-letters a message that keeps failing.
-      await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+      await new Promise((resolve) => setTimeout(resolve, delay));
       return 'retry';
     }
   }

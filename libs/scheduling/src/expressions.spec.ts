@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ExpressionError, holds, invalidRegex, parseExpression } from './expressions';
+import { ExpressionError, holds, invalidRegex, parseExpression, unsafePattern } from './expressions';
 
 describe('parseExpression', () => {
   it.each([
@@ -88,5 +88,18 @@ describe('holds', () => {
         },
       ),
     );
+  });
+});
+
+describe('unsafePattern', () => {
+  it.each(['/(a+)+$/', '/(x*)*y/', '/(a|aa){2,}/', '/(.)\\1/', `/${'a'.repeat(300)}/`, '*a*a*a*a*a*a*a*a*a*b'])(
+    'refuses %s',
+    (value) => {
+      expect(unsafePattern(value)).not.toBeNull();
+    },
+  );
+
+  it.each(['/node\\d+/', '/^(eu|us)-[a-z]+$/', 'us-*', '*east*', 'plain'])('accepts %s', (value) => {
+    expect(unsafePattern(value)).toBeNull();
   });
 });

@@ -60,6 +60,28 @@ export function invalidRegex(value: string): string | null {
   }
 }
 
+/**
+ * Why a pattern could make matching slow (catastrophic backtracking), or null. Expressions come from users and run
+ * in the scheduler against every host, so the gateway refuses these: regular expressions that repeat a group
+ * holding a repetition or an alternation (`(a+)+`, `(a|aa)+`), back-references, or over 256 characters, and globs with more than 8 `*`.
+ */
+export function unsafePattern(value: string): string | null {
+  if (isRegex(value)) {
+    const body = value.slice(1, -1);
+    if (body.length > 256) {
+      return 'regular expressions are limited to 256 characters';
+    }
+    if (/\([^)]*[+*}|][^)]*\)\s*[+*{]/.test(body)) {
+      return 'a repeated group or an alternation inside a repetition, such as (a+)+ or (a|aa)+, can make matching take forever';
+    }
+    if (/\\[1-9]/.test(body)) {
+      return 'back-references are not supported';
+    }
+    return null;
+  }
+  return (value.match(/\*/g) ?? []).length > 8 ? 'globs are limited to 8 * wildcards' : null;
+}
+
 function isRegex(value: string): boolean {
   return value.length >= 2 && value.startsWith('/') && value.endsWith('/');
 }

@@ -122,6 +122,26 @@ return {outcome, current}
 `;
 
 /**
+ * createJob: claim the job's name (if any) and write the job record and its index entry, in one step, so a name
+ * can never point at a job that was not written.
+ * KEYS[1] job hash, KEYS[2] job index, KEYS[3] name key (or '' for none). ARGV[1] job id, ARGV[2] spec JSON,
+ * ARGV[3] name (or ''), ARGV[4] now ISO, ARGV[5] now ms, ARGV[6] history JSON.
+ * Returns {'ok', ''} or {'name-taken', holder id}.
+ */
+export const CREATE_JOB = `
+if ARGV[3] ~= '' then
+  local holder = redis.call('GET', KEYS[3])
+  if holder then return {'name-taken', holder} end
+  redis.call('SET', KEYS[3], ARGV[1])
+end
+redis.call('HSET', KEYS[1], 'id', ARGV[1], 'status', 'queued', 'spec', ARGV[2], 'createdAt', ARGV[4],
+  'updatedAt', ARGV[4], 'history', ARGV[6])
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'name', ARGV[3]) end
+redis.call('ZADD', KEYS[2], ARGV[5], ARGV[1])
+return {'ok', ''}
+`;
+
+/**
  * registerNode: write a host's capacity, address and labels; keep what is allocated on it.
  * KEYS[1] node hash, KEYS[2] node index set. ARGV: id, address, cpu, memory, labels JSON, now ISO, now ms,
  * images JSON.

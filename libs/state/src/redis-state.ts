@@ -11,7 +11,7 @@ import {
 } from '@berth/contracts';
 import Redis, { Result } from 'ioredis';
 import { keysFor, Keys } from './keys';
-import { REGISTER_NODE, RELEASE_CAPACITY, RESERVE_CAPACITY, TRANSITION_JOB } from './lua';
+import { CREATE_JOB, REGISTER_NODE, RELEASE_CAPACITY, RESERVE_CAPACITY, TRANSITION_JOB } from './lua';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -32,6 +32,17 @@ declare module 'ioredis' {
       workload: string,
       schedule: string,
       jobId: string,
+    ): Result<[string, string], Context>;
+    berthCreateJob(
+      jobKey: string,
+      indexKey: string,
+      nameKey: string,
+      id: string,
+      spec: string,
+      name: string,
+      nowIso: string,
+      nowMs: number,
+      history: string,
     ): Result<[string, string], Context>;
     berthRelease(reservationKey: string, nodeKeyPrefix: string, jobId: string): Result<number, Context>;
     berthTransition(
@@ -108,6 +119,7 @@ export class RedisState {
   ) {
     this.keys = keysFor(prefix);
     redis.defineCommand('berthReserve', { numberOfKeys: 5, lua: RESERVE_CAPACITY });
+    redis.defineCommand('berthCreateJob', { numberOfKeys: 3, lua: CREATE_JOB });
     redis.defineCommand('berthRelease', { numberOfKeys: 1, lua: RELEASE_CAPACITY });
     redis.defineCommand('berthTransition', { numberOfKeys: 1, lua: TRANSITION_JOB });
     redis.defineCommand('berthRegisterNode', { numberOfKeys: 2, lua: REGISTER_NODE });
@@ -150,27 +162,23 @@ export class RedisState {
     spec: JobSpec,
     now: Date,
   ): Promise<{ created: true; job: JobRecord } | { created: false; holder: string }> {
-    if (spec.name !== undefined) {
-      const claimed = await this.redis.set(this.keys.namePrefix + spec.name, id, 'NX');
-      if (claimed === null) {
-        return { created: false, holder: (await this.redis.get(this.keys.namePrefix + spec.name)) ?? 'unknown' };
-      }
-    }
     const at = now.toISOString();
     const history: JobHistoryEntry[] = [{ status: 'queued', at }];
-    await this.redis
-      .multi()
-      .hset(this.keys.job(id), {
-        id,
-        status: 'queued',
-        spec: JSON.stringify(spec),
-        ...(spec.name !== undefined ? { name: spec.name } : {}),
-        createdAt: at,
-        updatedAt: at,
-        history: JSON.stringify(history),
-      })
-      .zadd(this.keys.jobIndex, now.getTime(), id)
-      .exec();
+    const name = spec.name ?? '';
+    const [outcome, holder] = await this.redis.berthCreateJob(
+      this.keys.job(id),
+      this.keys.jobIndex,
+      name === '' ? this.keys.job(id) : this.keys.namePrefix + name,
+      id,
+      JSON.stringify(spec),
+      name,
+      at,
+      now.getTime(),
+      JSON.stringify(history),
+    );
+    if (outcome !== 'ok') {
+      return { created: false, holder };
+    }
     return {
       created: true,
       job: {

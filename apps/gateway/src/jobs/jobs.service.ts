@@ -141,31 +141,27 @@ export class JobsService {
    */
   async remove(id: string): Promise<JobRecord> {
     const job = await this.get(id);
-    switch (job.status) {
-      case 'removed':
-        return job;
-      case 'failed':
-      case 'unschedulable':
-        // Nothing runs and nothing is reserved.
-        await this.state.transitionJob(id, 'removed');
-        break;
-      case 'queued':
-        // The scheduler finishes the removal when it reaches the job.
-        await this.state.transitionJob(id, 'removing');
-        break;
-      case 'scheduled':
-      case 'running':
-      case 'removing': {
-        await this.state.transitionJob(id, 'removing');
-        const current = await this.get(id);
-        if (current.status === 'removing' && current.node) {
-          const queue = await this.amqp.assertNodeQueue(current.node);
-          const command: RemoveContainer = { type: 'remove-container', jobId: id };
-          await this.amqp.publish(queue, encode(command));
-        }
-        return current;
-      }
+    if (job.status === 'removed') {
+      return job;
     }
-    return this.get(id);
+    if (job.status === 'unschedulable') {
+      // Nothing runs and nothing is reserved.
+      await this.state.transitionJob(id, 'removed');
+      return this.get(id);
+    }
+    // Decide from what the transition replaced, not from the read above: the job may have moved meanwhile.
+    const result = await this.state.transitionJob(id, 'removing');
+    const current = await this.get(id);
+    if (current.status === 'removing' && current.node) {
+      // Placed somewhere: that host's agent stops and removes the container, then the capacity comes back.
+      const queue = await this.amqp.assertNodeQueue(current.node);
+      const command: RemoveContainer = { type: 'remove-container', jobId: id };
+      await this.amqp.publish(queue, encode(command));
+    } else if (result.outcome === 'refused' && result.current === 'unschedulable') {
+      await this.state.transitionJob(id, 'removed');
+      return this.get(id);
+    }
+    // A queued job with no host yet: the scheduler finishes the removal when it reaches it.
+    return current;
   }
 }

@@ -116,7 +116,7 @@ export class PlacementService {
     }
     if (reservation.why === 'job') {
       if (reservation.status === 'removing') {
-        await this.finishRemoval(message.jobId);
+        await this.removeWherever(message.jobId);
       }
       return true; // already placed, removed, or gone: nothing to do
     }
@@ -126,7 +126,9 @@ export class PlacementService {
 
   private async dispatch(jobId: string, spec: JobSpec, node: NodeSnapshot): Promise<void> {
     const dependencies: Record<string, string> = {};
+    // Jobs name their dependencies by job name or job id; Docker knows them by container name.
     for (const workload of node.workloads) {
+      dependencies[workload.jobId] = containerNameFor(workload.jobId);
       if (workload.name !== undefined) {
         dependencies[workload.name] = containerNameFor(workload.jobId);
       }
@@ -139,11 +141,12 @@ export class PlacementService {
   private async redispatch(message: PlaceJob, nodeId: string): Promise<void> {
     const job = await this.state.getJob(message.jobId);
     if (job?.status === 'removing') {
-      return this.finishRemoval(message.jobId);
+      return this.removeWherever(message.jobId);
     }
     if (job?.status !== 'scheduled') {
       return;
     }
+    await this.view.refresh();
     const node = (await this.view.snapshot()).find((n) => n.id === nodeId);
     await this.dispatch(message.jobId, message.spec, node ?? { ...emptyNode, id: nodeId });
   }
@@ -159,7 +162,7 @@ export class PlacementService {
       });
       if (note.outcome === 'refused') {
         if (note.current === 'removing') {
-          await this.finishRemoval(message.jobId);
+          await this.removeWherever(message.jobId);
         }
         return;
       }
@@ -173,7 +176,7 @@ export class PlacementService {
     }
     const outcome = await this.state.transitionJob(message.jobId, 'unschedulable', { reason });
     if (outcome.outcome === 'refused' && outcome.current === 'removing') {
-      return this.finishRemoval(message.jobId);
+      return this.removeWherever(message.jobId);
     }
     if (outcome.outcome === 'ok') {
       this.stats.unschedulable++;
@@ -181,8 +184,18 @@ export class PlacementService {
     }
   }
 
-  /** A job removed before it ran anywhere: nothing to stop, only capacity to give back. */
-  private async finishRemoval(jobId: string): Promise<void> {
+  /**
+   * Finishes the removal of a job. When it was placed (by this delivery or a duplicate one), its host's agent
+   * must stop the container first and report back, which frees the capacity; only a job that never reached a
+   * host is finished here.
+   */
+  private async removeWherever(jobId: string): Promise<void> {
+    const job = await this.state.getJob(jobId);
+    if (job?.node) {
+      const queue = await this.amqp.assertNodeQueue(job.node);
+      await this.amqp.publish(queue, removeCommand(jobId));
+      return;
+    }
     await this.state.releaseCapacity(jobId);
     await this.state.transitionJob(jobId, 'removed');
   }

@@ -7,7 +7,6 @@ import {
   IsInt,
   IsNotEmpty,
   IsObject,
-  IsOptional,
   IsString,
   Matches,
   Max,
@@ -16,7 +15,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { RESERVED_LABEL_PREFIX, STRATEGIES, StrategyName } from '@berth/contracts';
-import { IsExpressionList, IsStringMap } from './validators';
+import { IsExpressionList, IsStringMap, Optional } from './validators';
 
 /**
  * A Docker image reference: [registry[:port]/]path[:tag][@digest], lowercase path components.
@@ -29,14 +28,14 @@ export const JOB_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
 
 export class ResourcesDto {
   /** Thousandths of a CPU core; default 250. */
-  @IsOptional()
+  @Optional()
   @IsInt()
   @Min(1)
   @Max(1_024_000)
   cpuMillis?: number;
 
   /** Memory limit in MiB; default 64. Docker refuses limits below 6 MiB. */
-  @IsOptional()
+  @Optional()
   @IsInt()
   @Min(6)
   @Max(16 * 1024 * 1024)
@@ -51,19 +50,19 @@ export class CreateJobBaseDto {
   @Matches(IMAGE_REFERENCE, { message: 'image must be a Docker image reference such as berth/busybox:latest' })
   image!: string;
 
-  @IsOptional()
+  @Optional()
   @IsString()
   @Matches(JOB_NAME, { message: 'name must be 1-63 letters, digits, _ . -, starting with a letter or digit' })
   name?: string;
 
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayMaxSize(256)
   @IsString({ each: true })
   @MaxLength(4096, { each: true })
   cmd?: string[];
 
-  @IsOptional()
+  @Optional()
   @IsStringMap({
     // `constraint:` and `affinity:` entries are Swarm's placement expressions; they never reach the container.
     keyPattern: /^(?:(?:constraint|affinity):)?[A-Za-z_][A-Za-z0-9_.-]{0,255}!?$/,
@@ -73,7 +72,7 @@ export class CreateJobBaseDto {
   })
   env?: Record<string, string>;
 
-  @IsOptional()
+  @Optional()
   @IsStringMap({
     keyPattern: /^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,254}$/,
     keyDescription: 'a valid label key',
@@ -83,7 +82,7 @@ export class CreateJobBaseDto {
   })
   labels?: Record<string, string>;
 
-  @IsOptional()
+  @Optional()
   @IsObject()
   @ValidateNested()
   @Type(() => ResourcesDto)
@@ -94,22 +93,22 @@ export const DEPENDENCY_REFERENCE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}(?::[a-zA-Z
 
 export class CreateJobDto extends CreateJobBaseDto {
   /** spread (default), binpack or random. */
-  @IsOptional()
+  @Optional()
   @IsIn(STRATEGIES, { message: `strategy must be one of ${STRATEGIES.join(', ')}` })
   strategy?: StrategyName;
 
   /** Host constraints: `zone==a`, `node!=h1`, `disk==~ssd` (soft). */
-  @IsOptional()
+  @Optional()
   @IsExpressionList()
   constraints?: string[];
 
   /** Affinities to what runs on a host: `container==web`, `image==redis*`, `team!=ops`. */
-  @IsOptional()
+  @Optional()
   @IsExpressionList()
   affinities?: string[];
 
   /** Host ports the container binds; no two jobs on a host share one. */
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayMaxSize(64)
   @ArrayUnique({ message: 'ports must not repeat a port' })
@@ -119,27 +118,27 @@ export class CreateJobDto extends CreateJobBaseDto {
   ports?: number[];
 
   /** Jobs (by name) whose volumes this one mounts: `data` or `data:ro`. Places the job beside them. */
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayMaxSize(16)
   @Matches(DEPENDENCY_REFERENCE, { each: true, message: 'volumesFrom entries must look like name or name:ro' })
   volumesFrom?: string[];
 
   /** Jobs (by name) this one links to: `db` or `db:alias`. Places the job beside them. */
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayMaxSize(16)
   @Matches(DEPENDENCY_REFERENCE, { each: true, message: 'links entries must look like name or name:alias' })
   links?: string[];
 
   /** Only `container:<job name>`: share that job's network namespace (and its host). */
-  @IsOptional()
+  @Optional()
   @IsString()
   @Matches(/^container:[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, { message: 'network must be container:<job name>' })
   network?: string;
 
   /** How long the job may wait for room before it becomes unschedulable; default 300, 0 to fail at once. */
-  @IsOptional()
+  @Optional()
   @IsInt()
   @Min(0)
   @Max(86_400)

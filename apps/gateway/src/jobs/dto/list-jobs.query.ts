@@ -1,13 +1,14 @@
 import { JOB_STATUSES, JobStatus } from '@berth/contracts';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { Optional } from './validators';
+import { IsIn, IsInt, Max, Min } from 'class-validator';
 
 export class ListJobsQuery {
-  @IsOptional()
+  @Optional()
   @IsIn(JOB_STATUSES, { message: `status must be one of ${JOB_STATUSES.join(', ')}` })
   status?: JobStatus;
 
-  @IsOptional()
+  @Optional()
   @Type(() => Number)
   @IsInt()
   @Min(1)

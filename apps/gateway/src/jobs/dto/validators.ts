@@ -1,5 +1,5 @@
-import { invalidRegex, parseExpression } from '@berth/scheduling';
-import { registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
+import { invalidRegex, parseExpression, unsafePattern } from '@berth/scheduling';
+import { registerDecorator, ValidateIf, ValidationArguments, ValidationOptions } from 'class-validator';
 
 export interface StringMapRules {
   keyPattern: RegExp;
@@ -78,7 +78,11 @@ export function expressionProblem(text: unknown): string | null {
   try {
     const expression = parseExpression(text);
     const regex = invalidRegex(expression.value);
-    return regex === null ? null : `'${text}': invalid regular expression: ${regex}`;
+    if (regex !== null) {
+      return `'${text}': invalid regular expression: ${regex}`;
+    }
+    const unsafe = unsafePattern(expression.value);
+    return unsafe === null ? null : `'${text}': ${unsafe}`;
   } catch (err) {
     return (err as Error).message;
   }
@@ -98,4 +102,12 @@ export function IsExpressionList(options?: ValidationOptions): PropertyDecorator
       },
     });
   };
+}
+
+/**
+ * The field may be left out, but not sent as null: class-validator's IsOptional lets null through, and a null
+ * that reaches the job spec would be refused later by the scheduler instead of now by the gateway.
+ */
+export function Optional(): PropertyDecorator {
+  return ValidateIf((_object, value) => value !== undefined);
 }
