@@ -18,6 +18,19 @@ describe('a job through gateway, RabbitMQ, scheduler, agent and Docker', () => {
     return job as JobView;
   }
 
+  async function submitted(body: Record<string, unknown>): Promise<string> {
+    return cluster.accepted({ image: 'berth/busybox:latest', resources: { cpuMillis: 100, memoryMiB: 16 }, ...body });
+  }
+
+  async function settledTo(id: string, status: string): Promise<JobView> {
+    let job: JobView | undefined;
+    await waitFor(`job ${id} to be ${status}`, async () => {
+      job = await cluster.getJson<JobView>(`/v1/jobs/${id}`);
+      return job.status === status;
+    });
+    return job as JobView;
+  }
+
   async function allocatedOn(nodeId: string): Promise<NodeRecord['allocated']> {
     const nodes = await cluster.getJson<{ items: NodeRecord[] }>('/v1/nodes');
     const node = nodes.items.find((n) => n.id === nodeId);
@@ -101,6 +114,26 @@ describe('a job through gateway, RabbitMQ, scheduler, agent and Docker', () => {
     expect(await allocatedOn(job.node as string)).toEqual({ cpuMillis: 0, memoryMiB: 0 });
     const host = cluster.hosts.find((h) => h.id === job.node);
     expect(await cluster.containersOn(host!)).toHaveLength(0);
+  });
+
+  it('moves a job whose container ends to exited or failed with its exit code, and frees its capacity once', async () => {
+    const ok = await settledTo(await submitted({ cmd: ['true'] }), 'exited');
+    const bad = await settledTo(await submitted({ cmd: ['sh', '-c', 'exit 3'] }), 'failed');
+    expect([ok.exitCode, ok.reason]).toEqual([0, 'exited with code 0']);
+    expect([bad.exitCode, bad.reason]).toEqual([3, 'exited with code 3']);
+    for (const job of [ok, bad]) {
+      expect(job.history.map((h) => h.status)).toContain(job.status);
+      expect(await allocatedOn(job.node as string)).toEqual({ cpuMillis: 0, memoryMiB: 0 });
+      // The stopped container is still there (for its logs) until the job is removed.
+      const host = cluster.hosts.find((h) => h.id === job.node)!;
+      const inspect = await host.docker.getContainer(`berth-${job.id}`).inspect();
+      expect(inspect.State.Running).toBe(false);
+      expect(inspect.State.ExitCode).toBe(job.exitCode);
+      expect((await cluster.remove(job.id)).status).toBe(202);
+      await waitFor('removed', async () => (await cluster.getJson<JobView>(`/v1/jobs/${job.id}`)).status === 'removed');
+      await expect(host.docker.getContainer(`berth-${job.id}`).inspect()).rejects.toMatchObject({ statusCode: 404 });
+      expect(await allocatedOn(job.node as string)).toEqual({ cpuMillis: 0, memoryMiB: 0 });
+    }
   });
 
   it('lists jobs newest first and filters by status', async () => {

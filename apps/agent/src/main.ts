@@ -6,6 +6,7 @@ import { boot, runUntilSignal } from '@berth/runtime';
 import { RedisState } from '@berth/state';
 import { Logger } from '@nestjs/common';
 import { AgentService } from './services/agent.service';
+import { DockerEventsService } from './services/docker-events.service';
 import { DockerRepository } from './services/docker.repository';
 import { describeHost, RegistrationService } from './services/registration.service';
 
@@ -45,8 +46,11 @@ async function main(): Promise<void> {
     { prefetch: env.BERTH_AGENT_CONCURRENCY },
   );
   logger.log(`consuming ${topology.nodeQueue(host.nodeId)} with ${env.BERTH_AGENT_CONCURRENCY} Docker calls in flight`);
+  const events = new DockerEventsService(docker, amqp, host.nodeId, env.BERTH_PREFIX);
+  await events.start();
 
   return runUntilSignal(logger, async () => {
+    events.stop();
     await registration.stop();
     await amqp.close();
     await state.close();

@@ -42,6 +42,7 @@ export const JOB_STATUSES = [
   'queued',
   'scheduled',
   'running',
+  'exited',
   'failed',
   'unschedulable',
   'removing',
@@ -55,9 +56,11 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
  */
 export const JOB_TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
   queued: ['scheduled', 'unschedulable', 'removing'],
-  scheduled: ['running', 'failed', 'removing'],
-  running: ['failed', 'removing'],
-  // A failed job may still have a container on its host (created, never started): removing cleans it up.
+  // `exited` straight from `scheduled`: a short-lived container may end before its start is recorded.
+  scheduled: ['running', 'exited', 'failed', 'removing'],
+  running: ['exited', 'failed', 'removing'],
+  // A finished or failed job may still have a (stopped) container on its host: removing cleans it up.
+  exited: ['removing', 'removed'],
   failed: ['removing', 'removed'],
   unschedulable: ['removed'],
   removing: ['removed'],
@@ -85,6 +88,8 @@ export interface JobRecord {
   node: string | null;
   containerId: string | null;
   reason: string | null;
+  /** The container's exit code, once it has ended. */
+  exitCode: number | null;
   createdAt: string;
   updatedAt: string;
   history: JobHistoryEntry[];

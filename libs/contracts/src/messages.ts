@@ -43,7 +43,9 @@ export type AgentCommand = CreateContainer | RemoveContainer;
 export type JobOutcome =
   | { type: 'container-running'; jobId: string; nodeId: string; containerId: string }
   | { type: 'container-failed'; jobId: string; nodeId: string; reason: string }
-  | { type: 'container-removed'; jobId: string; nodeId: string };
+  | { type: 'container-removed'; jobId: string; nodeId: string }
+  /** Docker reported the container ended (its own exit, a crash, or the OOM killer). */
+  | { type: 'container-exited'; jobId: string; nodeId: string; exitCode: number; oomKilled: boolean };
 
 export function encode(message: PlaceJob | AgentCommand | JobOutcome): Buffer {
   return Buffer.from(JSON.stringify(message));
@@ -121,7 +123,11 @@ export function decodeAgentCommand(raw: Buffer): AgentCommand {
 
 export function decodeJobOutcome(raw: Buffer): JobOutcome {
   const obj = parseJson(raw);
-  const type = asOneOf(obj.type, ['container-running', 'container-failed', 'container-removed'], 'type');
+  const type = asOneOf(
+    obj.type,
+    ['container-running', 'container-failed', 'container-removed', 'container-exited'],
+    'type',
+  );
   const jobId = asString(obj.jobId, 'jobId');
   const nodeId = asString(obj.nodeId, 'nodeId');
   switch (type) {
@@ -131,6 +137,15 @@ export function decodeJobOutcome(raw: Buffer): JobOutcome {
       return { type, jobId, nodeId, reason: asString(obj.reason, 'reason') };
     case 'container-removed':
       return { type, jobId, nodeId };
+    case 'container-exited': {
+      if (typeof obj.exitCode !== 'number' || !Number.isInteger(obj.exitCode)) {
+        throw new MalformedMessage('exitCode must be an integer');
+      }
+      if (typeof obj.oomKilled !== 'boolean') {
+        throw new MalformedMessage('oomKilled must be a boolean');
+      }
+      return { type, jobId, nodeId, exitCode: obj.exitCode, oomKilled: obj.oomKilled };
+    }
   }
 }
 

@@ -95,6 +95,7 @@ export interface TransitionFields {
   node?: string;
   containerId?: string;
   reason?: string;
+  exitCode?: string;
 }
 
 export interface NodeRegistration {
@@ -188,6 +189,7 @@ export class RedisState {
         node: null,
         containerId: null,
         reason: null,
+        exitCode: null,
         createdAt: at,
         updatedAt: at,
         history,
@@ -419,6 +421,7 @@ function toJobRecord(h: Record<string, string>): JobRecord {
     node: h.node || null,
     containerId: h.containerId || null,
     reason: h.reason || null,
+    exitCode: h.exitCode !== undefined && h.exitCode !== '' ? Number(h.exitCode) : null,
     createdAt: h.createdAt,
     updatedAt: h.updatedAt,
     history: JSON.parse(h.history ?? '[]') as JobHistoryEntry[],

@@ -40,8 +40,8 @@ export class AgentService {
       // Removed before it reached this host: make sure nothing runs, and say so (that frees the capacity).
       return this.remove(command.jobId);
     }
-    if (job.status === 'failed') {
-      return; // a replay of a create that already failed
+    if (job.status !== 'scheduled' && job.status !== 'running') {
+      return; // a replay of a create whose container already ended or failed: never start it again
     }
     try {
       const containerId = await this.docker.createAndStart(

@@ -179,6 +179,18 @@ export class DockerRepository {
     return (await created.inspect()).Id;
   }
 
+  /** Whether the kernel's OOM killer ended the container; false when it is gone. */
+  async wasOomKilled(containerId: string): Promise<boolean> {
+    try {
+      return (await this.docker.getContainer(containerId).inspect()).State.OOMKilled === true;
+    } catch (err) {
+      if (isStatus(err, 404)) {
+        return false;
+      }
+      throw err;
+    }
+  }
+
   /** Stops and removes the job's container. A container that is already gone counts as removed. */
   async remove(jobId: string, stopTimeoutSeconds = 5): Promise<void> {
     const container = this.docker.getContainer(containerNameFor(jobId));

@@ -12,6 +12,7 @@ export interface JobView {
   node: string | null;
   containerId: string | null;
   reason: string | null;
+  exitCode: number | null;
   createdAt: string;
   updatedAt: string;
   history: JobRecord['history'];
@@ -29,6 +30,7 @@ export function toJobView(job: JobRecord): JobView {
     node: job.node,
     containerId: job.containerId,
     reason: job.reason,
+    exitCode: job.exitCode,
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,
     history: job.history,

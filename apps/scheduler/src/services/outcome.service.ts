@@ -36,6 +36,19 @@ export class OutcomeService {
         this.logger.log(`job ${outcome.jobId} failed on ${outcome.nodeId}: ${outcome.reason}`);
         return;
       }
+      case 'container-exited': {
+        // The container has stopped, so its capacity is free; the reservation makes this happen once.
+        await this.state.releaseCapacity(outcome.jobId);
+        const cleanExit = outcome.exitCode === 0 && !outcome.oomKilled;
+        const reason = outcome.oomKilled
+          ? `killed by the OOM killer at its memory limit (exit code ${outcome.exitCode})`
+          : `exited with code ${outcome.exitCode}`;
+        await this.state.transitionJob(outcome.jobId, cleanExit ? 'exited' : 'failed', {
+          reason,
+          exitCode: String(outcome.exitCode),
+        });
+        return;
+      }
       case 'container-removed': {
         await this.state.releaseCapacity(outcome.jobId);
         await this.state.transitionJob(outcome.jobId, 'removed');
