@@ -49,7 +49,7 @@ export class DockerEventsService {
       const stream = (await this.docker.docker.getEvents({
         since: this.lastEventSeconds,
         filters: { type: ['container'], event: ['die'], label: [`${LABEL_CLUSTER}=${this.cluster}`] },
-      })) as NodeJS.ReadableStream;
+      }));
       this.stream = stream;
       let buffer = '';
       stream.on('data', (chunk: Buffer) => {
