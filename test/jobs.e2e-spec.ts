@@ -1,6 +1,7 @@
 import { NodeRecord } from '@berth/contracts';
 import type { JobView } from '../apps/gateway/src/jobs/job.view';
 import { TestCluster, testHosts, waitFor } from './support/cluster';
+import { ROOTFS_TAR, TestRegistry } from './support/registry';
 
 /** The walking skeleton on real services: a job runs on a real dockerd host, and DELETE really removes it. */
 describe('a job through gateway, RabbitMQ, scheduler, agent and Docker', () => {
@@ -8,15 +9,6 @@ describe('a job through gateway, RabbitMQ, scheduler, agent and Docker', () => {
 
   beforeAll(() => cluster.start());
   afterAll(() => cluster.stop());
-
-  async function settled(id: string): Promise<JobView> {
-    let job: JobView | undefined;
-    await waitFor(`job ${id} to leave queued/scheduled`, async () => {
-      job = await cluster.getJson<JobView>(`/v1/jobs/${id}`);
-      return job.status !== 'queued' && job.status !== 'scheduled';
-    });
-    return job as JobView;
-  }
 
   async function submitted(body: Record<string, unknown>): Promise<string> {
     return cluster.accepted({ image: 'berth/busybox:latest', resources: { cpuMillis: 100, memoryMiB: 16 }, ...body });
@@ -67,7 +59,7 @@ describe('a job through gateway, RabbitMQ, scheduler, agent and Docker', () => {
     expect(accepted.status).toBe('queued');
     expect(response.headers.get('location')).toBe(`/v1/jobs/${accepted.id}`);
 
-    const job = await settled(accepted.id);
+    const job = await cluster.settled<JobView>(accepted.id);
     expect(job.status).toBe('running');
     expect(job.history.map((h) => h.status)).toEqual(['queued', 'scheduled', 'running']);
     const host = cluster.hosts.find((h) => h.id === job.node);
@@ -105,15 +97,50 @@ describe('a job through gateway, RabbitMQ, scheduler, agent and Docker', () => {
     expect(await allocatedOn(host!.id)).toEqual({ cpuMillis: 0, memoryMiB: 0 });
   });
 
-  it("fails a job whose image no host has, with Docker's own message, and frees its capacity", async () => {
-    const response = await cluster.submit({ image: 'berth/no-such-image:1.0' });
-    const { id } = (await response.json()) as { id: string };
-    const job = await settled(id);
+  it("fails a job whose image cannot be pulled, quickly and with Docker's own message, and frees its capacity", async () => {
+    // A registry on a loopback port where nothing listens: the pull fails at once, and no traffic leaves the machine.
+    const image = '127.0.0.1:5999/berth/missing:1.0';
+    const id = await cluster.accepted({ image });
+    const job = await cluster.settled<JobView>(id);
     expect(job.status).toBe('failed');
-    expect(job.reason).toMatch(/No such image: berth\/no-such-image:1\.0/);
+    expect(job.reason).toMatch(/127\.0\.0\.1:5999/);
+    expect(job.reason).toMatch(/connection refused/);
     expect(await allocatedOn(job.node as string)).toEqual({ cpuMillis: 0, memoryMiB: 0 });
     const host = cluster.hosts.find((h) => h.id === job.node);
     expect(await cluster.containersOn(host!)).toHaveLength(0);
+  });
+
+  it('pulls a missing image, showing the pull as it goes, then runs the job', async () => {
+    const registry = new TestRegistry(ROOTFS_TAR);
+    const port = await registry.start();
+    try {
+      const image = `127.0.0.1:${port}/berth/pulled:${Date.now()}`;
+      const id = await cluster.accepted({ image, cmd: ['sleep', '600'], resources: { cpuMillis: 100, memoryMiB: 16 } });
+      let seen: JobView | undefined;
+      await waitFor('the job to show pull progress', async () => {
+        const job = await cluster.getJson<JobView>(`/v1/jobs/${id}`);
+        if (job.status === 'pulling' && job.progress && job.progress.layers > 0) {
+          seen = job;
+        }
+        return seen !== undefined || job.status === 'running' || job.status === 'failed';
+      });
+      expect(seen?.progress?.layers).toBe(1);
+      expect(seen?.progress?.bytesDone).toBeLessThanOrEqual(registry.layerBytes);
+      const job = await cluster.settled<JobView>(id);
+      expect(job.status).toBe('running');
+      expect(job.history.map((h) => h.status)).toEqual(['queued', 'scheduled', 'pulling', 'running']);
+      expect(job.progress).toBeNull();
+      const host = cluster.hosts.find((h) => h.id === job.node)!;
+      expect((await host.docker.getImage(image).inspect()).RepoTags).toContain(image);
+      await cluster.remove(id);
+      await waitFor('removed', async () => (await cluster.getJson<JobView>(`/v1/jobs/${id}`)).status === 'removed');
+      await host.docker
+        .getImage(image)
+        .remove()
+        .catch(() => undefined);
+    } finally {
+      await registry.stop();
+    }
   });
 
   it('moves a job whose container ends to exited or failed with its exit code, and frees its capacity once', async () => {
@@ -143,8 +170,8 @@ describe('a job through gateway, RabbitMQ, scheduler, agent and Docker', () => {
     const second = (await (await cluster.submit({ image: 'berth/busybox:latest', cmd: ['sleep', '600'] })).json()) as {
       id: string;
     };
-    await settled(first.id);
-    await settled(second.id);
+    await cluster.settled<JobView>(first.id);
+    await cluster.settled<JobView>(second.id);
     const all = await cluster.getJson<{ items: JobView[] }>('/v1/jobs');
     const ids = all.items.map((j) => j.id);
     expect(ids.indexOf(second.id)).toBeLessThan(ids.indexOf(first.id));

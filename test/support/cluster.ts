@@ -161,14 +161,14 @@ export class TestCluster {
     return (await response.json()) as T;
   }
 
-  /** Waits until a job leaves queued and scheduled, and returns it. */
+  /** Waits until a job leaves queued, scheduled and pulling, and returns it. */
   async settled<T extends { status: string }>(id: string, timeoutMs = 60_000): Promise<T> {
     let job: T | undefined;
     await waitFor(
       `job ${id} to leave queued/scheduled`,
       async () => {
         job = await this.getJson<T>(`/v1/jobs/${id}`);
-        return job.status !== 'queued' && job.status !== 'scheduled';
+        return !['queued', 'scheduled', 'pulling'].includes(job.status);
       },
       timeoutMs,
     );

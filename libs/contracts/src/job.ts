@@ -41,6 +41,7 @@ export const DEFAULT_RESOURCES: Readonly<Resources> = Object.freeze({ cpuMillis:
 export const JOB_STATUSES = [
   'queued',
   'scheduled',
+  'pulling',
   'running',
   'exited',
   'failed',
@@ -57,7 +58,9 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 export const JOB_TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
   queued: ['scheduled', 'unschedulable', 'removing'],
   // `exited` straight from `scheduled`: a short-lived container may end before its start is recorded.
-  scheduled: ['running', 'exited', 'failed', 'removing'],
+  scheduled: ['pulling', 'running', 'exited', 'failed', 'removing'],
+  // The host is pulling the image; `progress` says how far.
+  pulling: ['running', 'exited', 'failed', 'removing'],
   running: ['exited', 'failed', 'removing'],
   // A finished or failed job may still have a (stopped) container on its host: removing cleans it up.
   exited: ['removing', 'removed'],
@@ -76,6 +79,14 @@ export function allowedSources(to: JobStatus): JobStatus[] {
   return JOB_STATUSES.filter((from) => canTransition(from, to));
 }
 
+export interface PullProgress {
+  layersDone: number;
+  layers: number;
+  bytesDone: number;
+  /** Bytes of the layers whose size is known so far. */
+  bytesTotal: number;
+}
+
 export interface JobHistoryEntry {
   status: JobStatus;
   at: string;
@@ -90,6 +101,8 @@ export interface JobRecord {
   reason: string | null;
   /** The container's exit code, once it has ended. */
   exitCode: number | null;
+  /** How far the host's image pull has got, while the job is pulling. */
+  progress: PullProgress | null;
   createdAt: string;
   updatedAt: string;
   history: JobHistoryEntry[];

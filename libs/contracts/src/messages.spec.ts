@@ -68,7 +68,14 @@ describe('job state machine', () => {
   });
 
   it('can remove a job from every live state', () => {
-    expect(allowedSources('removing').sort()).toEqual(['exited', 'failed', 'queued', 'running', 'scheduled']);
+    expect(allowedSources('removing').sort()).toEqual([
+      'exited',
+      'failed',
+      'pulling',
+      'queued',
+      'running',
+      'scheduled',
+    ]);
     expect(allowedSources('removed').sort()).toEqual(['exited', 'failed', 'removing', 'unschedulable']);
   });
 });

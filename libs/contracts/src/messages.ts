@@ -10,7 +10,7 @@ import {
   MalformedMessage,
   parseJson,
 } from './decode';
-import { JobSpec, STRATEGIES } from './job';
+import { JobSpec, PullProgress, STRATEGIES } from './job';
 
 /** Gateway → scheduler, on the jobs queue: a job to place. */
 export interface PlaceJob {
@@ -44,6 +44,8 @@ export type JobOutcome =
   | { type: 'container-running'; jobId: string; nodeId: string; containerId: string }
   | { type: 'container-failed'; jobId: string; nodeId: string; reason: string }
   | { type: 'container-removed'; jobId: string; nodeId: string }
+  /** The host is pulling the job's image. */
+  | { type: 'image-pulling'; jobId: string; nodeId: string; progress: PullProgress }
   /** Docker reported the container ended (its own exit, a crash, or the OOM killer). */
   | { type: 'container-exited'; jobId: string; nodeId: string; exitCode: number; oomKilled: boolean };
 
@@ -125,7 +127,7 @@ export function decodeJobOutcome(raw: Buffer): JobOutcome {
   const obj = parseJson(raw);
   const type = asOneOf(
     obj.type,
-    ['container-running', 'container-failed', 'container-removed', 'container-exited'],
+    ['container-running', 'container-failed', 'container-removed', 'container-exited', 'image-pulling'],
     'type',
   );
   const jobId = asString(obj.jobId, 'jobId');
@@ -137,6 +139,16 @@ export function decodeJobOutcome(raw: Buffer): JobOutcome {
       return { type, jobId, nodeId, reason: asString(obj.reason, 'reason') };
     case 'container-removed':
       return { type, jobId, nodeId };
+    case 'image-pulling': {
+      const p = asObject(obj.progress, 'progress');
+      const progress: PullProgress = {
+        layersDone: asNonNegativeInt(p.layersDone, 'progress.layersDone'),
+        layers: asNonNegativeInt(p.layers, 'progress.layers'),
+        bytesDone: asNonNegativeInt(p.bytesDone, 'progress.bytesDone'),
+        bytesTotal: asNonNegativeInt(p.bytesTotal, 'progress.bytesTotal'),
+      };
+      return { type, jobId, nodeId, progress };
+    }
     case 'container-exited': {
       if (typeof obj.exitCode !== 'number' || !Number.isInteger(obj.exitCode)) {
         throw new MalformedMessage('exitCode must be an integer');

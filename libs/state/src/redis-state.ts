@@ -7,6 +7,7 @@ import {
   NodeDetail,
   NodeRecord,
   NodeWorkload,
+  PullProgress,
   Resources,
 } from '@berth/contracts';
 import Redis, { Result } from 'ioredis';
@@ -96,6 +97,8 @@ export interface TransitionFields {
   containerId?: string;
   reason?: string;
   exitCode?: string;
+  /** PullProgress as JSON. */
+  progress?: string;
 }
 
 export interface NodeRegistration {
@@ -190,6 +193,7 @@ export class RedisState {
         containerId: null,
         reason: null,
         exitCode: null,
+        progress: null,
         createdAt: at,
         updatedAt: at,
         history,
@@ -422,6 +426,7 @@ function toJobRecord(h: Record<string, string>): JobRecord {
     containerId: h.containerId || null,
     reason: h.reason || null,
     exitCode: h.exitCode !== undefined && h.exitCode !== '' ? Number(h.exitCode) : null,
+    progress: h.status === 'pulling' && h.progress ? (JSON.parse(h.progress) as PullProgress) : null,
     createdAt: h.createdAt,
     updatedAt: h.updatedAt,
     history: JSON.parse(h.history ?? '[]') as JobHistoryEntry[],

@@ -1,4 +1,4 @@
-import { AgentCommand, CreateContainer, encode, JobOutcome } from '@berth/contracts';
+import { AgentCommand, CreateContainer, encode, JobOutcome, PullProgress } from '@berth/contracts';
 import { AmqpClient } from '@berth/messaging';
 import { RedisState } from '@berth/state';
 import { Logger } from '@nestjs/common';
@@ -40,10 +40,11 @@ export class AgentService {
       // Removed before it reached this host: make sure nothing runs, and say so (that frees the capacity).
       return this.remove(command.jobId);
     }
-    if (job.status !== 'scheduled' && job.status !== 'running') {
+    if (job.status !== 'scheduled' && job.status !== 'pulling' && job.status !== 'running') {
       return; // a replay of a create whose container already ended or failed: never start it again
     }
     try {
+      await this.pullIfMissing(command);
       const containerId = await this.docker.createAndStart(
         command.jobId,
         command.spec,
@@ -64,6 +65,27 @@ export class AgentService {
         nodeId: this.identity.nodeId,
         reason: err.message,
       });
+    }
+  }
+
+  /** Pulls a missing image, reporting progress at most once a second (and when it completes). */
+  private async pullIfMissing(command: CreateContainer): Promise<void> {
+    let lastReport = 0;
+    let last: PullProgress | null = null;
+    const report = (progress: PullProgress): Promise<void> =>
+      this.report({ type: 'image-pulling', jobId: command.jobId, nodeId: this.identity.nodeId, progress });
+    const pulled = await this.docker.ensureImage(command.spec.image, (progress) => {
+      last = progress;
+      if (Date.now() - lastReport >= 1000) {
+        lastReport = Date.now();
+        report(progress).catch((err: unknown) =>
+          this.logger.warn(`job ${command.jobId}: progress report failed: ${String(err)}`),
+        );
+      }
+    });
+    if (pulled) {
+      await report(last ?? { layers: 0, layersDone: 0, bytesDone: 0, bytesTotal: 0 });
+      this.logger.log(`job ${command.jobId}: pulled ${command.spec.image}`);
     }
   }
 

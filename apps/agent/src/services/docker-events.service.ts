@@ -46,10 +46,10 @@ export class DockerEventsService {
 
   private async follow(): Promise<void> {
     try {
-      const stream = (await this.docker.docker.getEvents({
+      const stream = await this.docker.docker.getEvents({
         since: this.lastEventSeconds,
         filters: { type: ['container'], event: ['die'], label: [`${LABEL_CLUSTER}=${this.cluster}`] },
-      }));
+      });
       this.stream = stream;
       let buffer = '';
       stream.on('data', (chunk: Buffer) => {

@@ -1,4 +1,12 @@
-import { containerNameFor, JobSpec, LABEL_CLUSTER, LABEL_CPU, LABEL_JOB, LABEL_MEMORY } from '@berth/contracts';
+import {
+  containerNameFor,
+  JobSpec,
+  LABEL_CLUSTER,
+  LABEL_CPU,
+  LABEL_JOB,
+  LABEL_MEMORY,
+  PullProgress,
+} from '@berth/contracts';
 import Docker from 'dockerode';
 
 /** Docker answered and said no (bad image, bad command, ...): retrying the same call will not help. */
@@ -10,6 +18,14 @@ export class DockerRefused extends Error {
   ) {
     super(message);
   }
+}
+
+interface PullEvent {
+  id?: string;
+  status?: string;
+  error?: string;
+  errorDetail?: { message?: string };
+  progressDetail?: { current?: number; total?: number };
 }
 
 export interface EngineInfo {
@@ -31,7 +47,9 @@ const MiB = 1024 * 1024;
 /** dockerode's errors carry the engine's status code and its message in `json.message`. */
 function dockerError(err: unknown): { statusCode?: number; message: string } {
   const e = err as { statusCode?: number; json?: { message?: string } | null; message?: string };
-  return { statusCode: e.statusCode, message: e.json?.message ?? e.message ?? String(err) };
+  const message = e.json?.message ?? e.message ?? String(err);
+  // dockerode prefixes the engine's words with its own "(HTTP code 500) server error - ": keep Docker's message.
+  return { statusCode: e.statusCode, message: message.replace(/^\(HTTP code \d+\) [^-]*- /, '').trim() };
 }
 
 function isStatus(err: unknown, ...codes: number[]): boolean {
@@ -177,6 +195,68 @@ export class DockerRepository {
       }
     }
     return (await created.inspect()).Id;
+  }
+
+  /**
+   * Makes sure the image is on the host, pulling it when it is not, and reports progress as it goes. Docker
+   * reports many pull failures inside the stream with an HTTP 200, so the stream's own errors are checked too.
+   * Returns false when the image was already there.
+   */
+  async ensureImage(image: string, onProgress: (progress: PullProgress) => void): Promise<boolean> {
+    try {
+      await this.docker.getImage(image).inspect();
+      return false;
+    } catch (err) {
+      if (!isStatus(err, 404)) {
+        rethrow(err);
+      }
+    }
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = (await this.docker.pull(image));
+    } catch (err) {
+      rethrow(err);
+    }
+    const layers = new Map<string, { done: boolean; current: number; total: number }>();
+    let streamError: string | null = null;
+    await new Promise<void>((resolve, reject) => {
+      this.docker.modem.followProgress(
+        stream,
+        (err: Error | null) => (err ? reject(err) : resolve()),
+        (event: PullEvent) => {
+          if (event.error || event.errorDetail) {
+            streamError = event.errorDetail?.message ?? event.error ?? 'pull failed';
+            return;
+          }
+          if (!event.id || event.id === image || !event.status) {
+            return;
+          }
+          const layer = layers.get(event.id) ?? { done: false, current: 0, total: 0 };
+          if (event.progressDetail?.total) {
+            layer.total = event.progressDetail.total;
+          }
+          if (event.status === 'Downloading' && event.progressDetail?.current !== undefined) {
+            layer.current = event.progressDetail.current;
+          }
+          if (/^(Download complete|Pull complete|Already exists)$/.test(event.status)) {
+            layer.done = true;
+            layer.current = layer.total;
+          }
+          layers.set(event.id, layer);
+          const all = [...layers.values()];
+          onProgress({
+            layers: all.length,
+            layersDone: all.filter((l) => l.done).length,
+            bytesDone: all.reduce((sum, l) => sum + l.current, 0),
+            bytesTotal: all.reduce((sum, l) => sum + l.total, 0),
+          });
+        },
+      );
+    });
+    if (streamError !== null) {
+      throw new DockerRefused(streamError, 500);
+    }
+    return true;
   }
 
   /** Whether the kernel's OOM killer ended the container; false when it is gone. */

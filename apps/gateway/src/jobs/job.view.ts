@@ -13,6 +13,8 @@ export interface JobView {
   containerId: string | null;
   reason: string | null;
   exitCode: number | null;
+  /** While pulling: layers and bytes done so far. */
+  progress: JobRecord['progress'];
   createdAt: string;
   updatedAt: string;
   history: JobRecord['history'];
@@ -31,6 +33,7 @@ export function toJobView(job: JobRecord): JobView {
     containerId: job.containerId,
     reason: job.reason,
     exitCode: job.exitCode,
+    progress: job.progress,
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,
     history: job.history,

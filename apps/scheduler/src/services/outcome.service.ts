@@ -36,6 +36,11 @@ export class OutcomeService {
         this.logger.log(`job ${outcome.jobId} failed on ${outcome.nodeId}: ${outcome.reason}`);
         return;
       }
+      case 'image-pulling': {
+        // scheduled → pulling, then pulling → pulling only updates the progress (a replay changes nothing else).
+        await this.state.transitionJob(outcome.jobId, 'pulling', { progress: JSON.stringify(outcome.progress) });
+        return;
+      }
       case 'container-exited': {
         // The container has stopped, so its capacity is free; the reservation makes this happen once.
         await this.state.releaseCapacity(outcome.jobId);
