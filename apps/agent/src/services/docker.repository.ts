@@ -213,7 +213,7 @@ export class DockerRepository {
     }
     let stream: NodeJS.ReadableStream;
     try {
-      stream = (await this.docker.pull(image));
+      stream = await this.docker.pull(image);
     } catch (err) {
       rethrow(err);
     }
