@@ -178,6 +178,8 @@ cmd_up() {
   install_missing
   start_rabbitmq
   start_redis
+  # The tarball is also what the tests' local registry serves, so it is made even when every host has the image.
+  build_rootfs >/dev/null
   for ((i = 1; i <= n; i++)); do
     start_docker_host "$i"
     load_image "$i"
