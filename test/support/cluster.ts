@@ -56,6 +56,7 @@ export class TestCluster {
   readonly port = portSeed++;
   readonly api = `http://127.0.0.1:${this.port}`;
   private readonly processes = new Map<string, ChildProcess>();
+  private readonly launches = new Map<string, { app: string; env: Record<string, string> }>();
 
   constructor(readonly options: ClusterOptions) {}
 
@@ -84,8 +85,30 @@ export class TestCluster {
     });
   }
 
+  /** Kills one of the cluster's processes (`agent-h1`, `scheduler-1`, `gateway`) and waits until it is gone. */
+  async kill(name: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.processes.get(name);
+    if (!child || child.exitCode !== null || child.signalCode !== null) {
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
+  }
+
+  /** Starts a process again with the environment it had. */
+  restart(name: string): void {
+    const launch = this.launches.get(name);
+    if (!launch) {
+      throw new Error(`no process named ${name}`);
+    }
+    this.spawn(name, launch.app, launch.env);
+  }
+
   private spawn(name: string, app: string, env: Record<string, string>): void {
-    const log = createWriteStream(join(LOG_DIR, `${this.prefix}-${name}.log`));
+    this.launches.set(name, { app, env });
+    const log = createWriteStream(join(LOG_DIR, `${this.prefix}-${name}.log`), { flags: 'a' });
     const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', app, 'src', 'main.js')], {
       env: {
         ...process.env,

@@ -7,6 +7,7 @@ import { RedisState } from '@berth/state';
 import { Logger } from '@nestjs/common';
 import { AgentService } from './services/agent.service';
 import { DockerEventsService } from './services/docker-events.service';
+import { ReconcileService } from './services/reconcile.service';
 import { DockerRepository } from './services/docker.repository';
 import { describeHost, RegistrationService } from './services/registration.service';
 
@@ -48,9 +49,14 @@ async function main(): Promise<void> {
   logger.log(`consuming ${topology.nodeQueue(host.nodeId)} with ${env.BERTH_AGENT_CONCURRENCY} Docker calls in flight`);
   const events = new DockerEventsService(docker, amqp, host.nodeId, env.BERTH_PREFIX);
   await events.start();
+  // After a restart, mend what happened while the agent was away, then keep checking.
+  const reconcile = new ReconcileService(host.nodeId, env.BERTH_PREFIX, docker, state, amqp, agent);
+  await reconcile.reconcile();
+  reconcile.start(env.BERTH_RECONCILE_SECONDS * 1000);
 
   return runUntilSignal(logger, async () => {
     events.stop();
+    reconcile.stop();
     await registration.stop();
     await amqp.close();
     await state.close();

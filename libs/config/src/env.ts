@@ -82,6 +82,12 @@ export class AgentEnv extends CommonEnv {
   @Max(600)
   BERTH_HEARTBEAT_SECONDS: number = 3;
 
+  /** How often the agent compares Berth's books with what Docker runs on this host, and mends them. */
+  @IsInt()
+  @Min(2)
+  @Max(3600)
+  BERTH_RECONCILE_SECONDS: number = 30;
+
   /** Docker network mode for job containers; `none` in the local stack. */
   @IsString()
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))

@@ -8,6 +8,7 @@ export interface Keys {
   nodeWorkloads(id: string): string;
   nodePorts(id: string): string;
   reservation(jobId: string): string;
+  reservationPrefix: string;
   /** Cluster-wide unique job names: name → job id. */
   namePrefix: string;
 }
@@ -22,6 +23,7 @@ export function keysFor(prefix: string): Keys {
     nodeWorkloads: (id) => `${prefix}:node:${id}:workloads`,
     nodePorts: (id) => `${prefix}:node:${id}:ports`,
     reservation: (jobId) => `${prefix}:reservation:${jobId}`,
+    reservationPrefix: `${prefix}:reservation:`,
     namePrefix: `${prefix}:name:`,
   };
 }

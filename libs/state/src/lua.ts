@@ -142,6 +142,32 @@ return {'ok', ''}
 `;
 
 /**
+ * recomputeBooks: make a host's allocated CPU, memory and container count the sum of the reservations it
+ * really holds, dropping workloads whose reservation is gone or belongs to another host.
+ * KEYS[1] node hash, KEYS[2] node workloads hash, KEYS[3] node ports set. ARGV[1] reservation key prefix,
+ * ARGV[2] node id. Returns {cpu, memory, containers} after the fix.
+ */
+export const RECOMPUTE_BOOKS = `
+local cpu, mem, count = 0, 0, 0
+redis.call('DEL', KEYS[3])
+for _, jobId in ipairs(redis.call('HKEYS', KEYS[2])) do
+  local r = redis.call('HMGET', ARGV[1] .. jobId, 'node', 'cpuMillis', 'memoryMiB', 'ports')
+  if r[1] == ARGV[2] then
+    cpu = cpu + tonumber(r[2])
+    mem = mem + tonumber(r[3])
+    count = count + 1
+    for port in string.gmatch(r[4] or '', '[^,]+') do redis.call('SADD', KEYS[3], port) end
+  else
+    redis.call('HDEL', KEYS[2], jobId)
+  end
+end
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('HSET', KEYS[1], 'allocCpuMillis', cpu, 'allocMemoryMiB', mem, 'containers', count)
+end
+return {cpu, mem, count}
+`;
+
+/**
  * registerNode: write a host's capacity, address and labels; keep what is allocated on it.
  * KEYS[1] node hash, KEYS[2] node index set. ARGV: id, address, cpu, memory, labels JSON, now ISO, now ms,
  * images JSON.

@@ -12,7 +12,7 @@ import {
 } from '@berth/contracts';
 import Redis, { Result } from 'ioredis';
 import { keysFor, Keys } from './keys';
-import { CREATE_JOB, REGISTER_NODE, RELEASE_CAPACITY, RESERVE_CAPACITY, TRANSITION_JOB } from './lua';
+import { CREATE_JOB, RECOMPUTE_BOOKS, REGISTER_NODE, RELEASE_CAPACITY, RESERVE_CAPACITY, TRANSITION_JOB } from './lua';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -45,6 +45,13 @@ declare module 'ioredis' {
       nowMs: number,
       history: string,
     ): Result<[string, string], Context>;
+    berthRecomputeBooks(
+      nodeKey: string,
+      workloadsKey: string,
+      portsKey: string,
+      reservationPrefix: string,
+      nodeId: string,
+    ): Result<[number, number, number], Context>;
     berthRelease(reservationKey: string, nodeKeyPrefix: string, jobId: string): Result<number, Context>;
     berthTransition(
       jobKey: string,
@@ -124,6 +131,7 @@ export class RedisState {
     this.keys = keysFor(prefix);
     redis.defineCommand('berthReserve', { numberOfKeys: 5, lua: RESERVE_CAPACITY });
     redis.defineCommand('berthCreateJob', { numberOfKeys: 3, lua: CREATE_JOB });
+    redis.defineCommand('berthRecomputeBooks', { numberOfKeys: 3, lua: RECOMPUTE_BOOKS });
     redis.defineCommand('berthRelease', { numberOfKeys: 1, lua: RELEASE_CAPACITY });
     redis.defineCommand('berthTransition', { numberOfKeys: 1, lua: TRANSITION_JOB });
     redis.defineCommand('berthRegisterNode', { numberOfKeys: 2, lua: REGISTER_NODE });
@@ -321,6 +329,28 @@ export class RedisState {
   /** True when this call gave capacity back; false when the job held none (already released). */
   async releaseCapacity(jobId: string): Promise<boolean> {
     return (await this.redis.berthRelease(this.keys.reservation(jobId), this.keys.nodePrefix, jobId)) === 1;
+  }
+
+  /** The id of the job holding a name, if any. */
+  async jobIdByName(name: string): Promise<string | null> {
+    return this.redis.get(this.keys.namePrefix + name);
+  }
+
+  /** Ids of the jobs holding a reservation on a host. */
+  async jobsPlacedOn(nodeId: string): Promise<string[]> {
+    return this.redis.hkeys(this.keys.nodeWorkloads(nodeId));
+  }
+
+  /** Sets a host's books to the sum of the reservations it really holds; returns what they are now. */
+  async recomputeBooks(nodeId: string): Promise<{ allocated: Resources; containers: number }> {
+    const [cpu, memory, containers] = await this.redis.berthRecomputeBooks(
+      this.keys.node(nodeId),
+      this.keys.nodeWorkloads(nodeId),
+      this.keys.nodePorts(nodeId),
+      this.keys.reservationPrefix,
+      nodeId,
+    );
+    return { allocated: { cpuMillis: cpu, memoryMiB: memory }, containers };
   }
 
   // ---- nodes

@@ -1,4 +1,4 @@
-import { AgentCommand, CreateContainer, encode, JobOutcome, PullProgress } from '@berth/contracts';
+import { AgentCommand, containerNameFor, CreateContainer, encode, JobOutcome, PullProgress } from '@berth/contracts';
 import { AmqpClient } from '@berth/messaging';
 import { RedisState } from '@berth/state';
 import { Logger } from '@nestjs/common';
@@ -17,6 +17,8 @@ export interface AgentIdentity {
  */
 export class AgentService {
   private readonly logger = new Logger('Agent');
+  /** Jobs whose command this agent is carrying out right now: reconciliation leaves them alone. */
+  private readonly inFlight = new Set<string>();
 
   constructor(
     private readonly identity: AgentIdentity,
@@ -26,12 +28,21 @@ export class AgentService {
   ) {}
 
   async handle(command: AgentCommand): Promise<void> {
-    switch (command.type) {
-      case 'create-container':
-        return this.create(command);
-      case 'remove-container':
-        return this.remove(command.jobId);
+    this.inFlight.add(command.jobId);
+    try {
+      switch (command.type) {
+        case 'create-container':
+          return await this.create(command);
+        case 'remove-container':
+          return await this.remove(command.jobId);
+      }
+    } finally {
+      this.inFlight.delete(command.jobId);
     }
+  }
+
+  isInFlight(jobId: string): boolean {
+    return this.inFlight.has(jobId);
   }
 
   private async create(command: CreateContainer): Promise<void> {
@@ -45,12 +56,10 @@ export class AgentService {
     }
     try {
       await this.pullIfMissing(command);
-      const containerId = await this.docker.createAndStart(
-        command.jobId,
-        command.spec,
-        this.identity,
-        command.dependencies,
-      );
+      const containerId = await this.docker.createAndStart(command.jobId, command.spec, this.identity, {
+        ...(await this.resolveDependencies(command)),
+        ...command.dependencies,
+      });
       await this.report({ type: 'container-running', jobId: command.jobId, nodeId: this.identity.nodeId, containerId });
     } catch (err) {
       if (!(err instanceof DockerRefused)) {
@@ -66,6 +75,23 @@ export class AgentService {
         reason: err.message,
       });
     }
+  }
+
+  /** Container names of the jobs this one names as dependencies, from the cluster's name index. */
+  private async resolveDependencies(command: CreateContainer): Promise<Record<string, string>> {
+    const names = [
+      ...(command.spec.volumesFrom ?? []),
+      ...(command.spec.links ?? []),
+      ...(command.spec.network?.startsWith('container:') ? [command.spec.network.slice('container:'.length)] : []),
+    ].map((entry) => entry.split(':')[0]);
+    const resolved: Record<string, string> = {};
+    for (const name of names) {
+      const jobId = await this.state.jobIdByName(name);
+      if (jobId) {
+        resolved[name] = containerNameFor(jobId);
+      }
+    }
+    return resolved;
   }
 
   /** Pulls a missing image, reporting progress at most once a second (and when it completes). */
@@ -94,7 +120,7 @@ export class AgentService {
     await this.report({ type: 'container-removed', jobId, nodeId: this.identity.nodeId });
   }
 
-  private report(outcome: JobOutcome): Promise<void> {
+  report(outcome: JobOutcome): Promise<void> {
     return this.amqp.publish(this.amqp.topology.outcomes, encode(outcome));
   }
 }

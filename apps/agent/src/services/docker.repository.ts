@@ -259,6 +259,28 @@ export class DockerRepository {
     return true;
   }
 
+  /** Berth's containers of one cluster on this host, by job id, as Docker reports them. */
+  async jobContainers(cluster: string): Promise<Map<string, { id: string; running: boolean }>> {
+    const containers = await this.docker.listContainers({
+      all: true,
+      filters: { label: [`${LABEL_CLUSTER}=${cluster}`] },
+    });
+    const byJob = new Map<string, { id: string; running: boolean }>();
+    for (const c of containers) {
+      const jobId = c.Labels[LABEL_JOB];
+      if (jobId) {
+        byJob.set(jobId, { id: c.Id, running: c.State === 'running' });
+      }
+    }
+    return byJob;
+  }
+
+  /** How a stopped container ended. */
+  async exitState(containerId: string): Promise<{ exitCode: number; oomKilled: boolean }> {
+    const state = (await this.docker.getContainer(containerId).inspect()).State;
+    return { exitCode: state.ExitCode, oomKilled: state.OOMKilled };
+  }
+
   /** Whether the kernel's OOM killer ended the container; false when it is gone. */
   async wasOomKilled(containerId: string): Promise<boolean> {
     try {
@@ -271,8 +293,11 @@ export class DockerRepository {
     }
   }
 
-  /** Stops and removes the job's container. A container that is already gone counts as removed. */
-  async remove(jobId: string, stopTimeoutSeconds = 5): Promise<void> {
+  /**
+   * Stops and removes the job's container. A container that is already gone counts as removed; the result says
+   * whether this call removed one.
+   */
+  async remove(jobId: string, stopTimeoutSeconds = 5): Promise<boolean> {
     const container = this.docker.getContainer(containerNameFor(jobId));
     try {
       await container.stop({ t: stopTimeoutSeconds });
@@ -283,10 +308,12 @@ export class DockerRepository {
     }
     try {
       await container.remove({ force: true });
+      return true;
     } catch (err) {
       if (!isStatus(err, 404, 409)) {
         rethrow(err);
       }
+      return false;
     }
   }
 }

@@ -1,0 +1,152 @@
+import { CreateContainer, encode } from '@berth/contracts';
+import { AmqpClient } from '@berth/messaging';
+import { RedisState } from '@berth/state';
+import { Logger } from '@nestjs/common';
+import { AgentService } from './agent.service';
+import { DockerRepository } from './docker.repository';
+
+/** A job placed here is run again only when it has had no container for this long. */
+const RERUN_GRACE_MS = 10_000;
+
+export interface ReconcileReport {
+  adopted: number;
+  exitedWhileAway: number;
+  orphansRemoved: number;
+  rerun: number;
+  vanished: number;
+  leaksReleased: number;
+}
+
+/**
+ * Keeps Berth's books equal to Docker's truth on this host, when the agent starts and then periodically:
+ * adopts containers whose jobs exist, removes those whose jobs were removed (or moved to another host), reports
+ * containers that ended while nobody watched, runs again the jobs placed here that have no container and nothing
+ * in flight, fails those whose container vanished, and recomputes the host's allocation from what it holds.
+ * Every step goes through the same idempotent paths as normal operation, so running it twice changes nothing.
+ */
+export class ReconcileService {
+  private readonly logger = new Logger('Reconcile');
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<ReconcileReport> | null = null;
+
+  constructor(
+    private readonly nodeId: string,
+    private readonly cluster: string,
+    private readonly docker: DockerRepository,
+    private readonly state: RedisState,
+    private readonly amqp: AmqpClient,
+    private readonly agent: AgentService,
+  ) {}
+
+  start(everyMs: number): void {
+    this.timer = setInterval(() => {
+      this.reconcile().catch((err: unknown) => this.logger.warn(`reconciliation failed: ${String(err)}`));
+    }, everyMs);
+  }
+
+  stop(): void {
+    if (this.timer) {
+      clearInterval(this.timer);
+    }
+  }
+
+  /** One pass; concurrent callers share it. */
+  reconcile(): Promise<ReconcileReport> {
+    this.running ??= this.pass().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private async pass(): Promise<ReconcileReport> {
+    const report: ReconcileReport = {
+      adopted: 0,
+      exitedWhileAway: 0,
+      orphansRemoved: 0,
+      rerun: 0,
+      vanished: 0,
+      leaksReleased: 0,
+    };
+    const containers = await this.docker.jobContainers(this.cluster);
+    for (const [jobId, container] of containers) {
+      if (this.agent.isInFlight(jobId)) {
+        continue;
+      }
+      const job = await this.state.getJob(jobId);
+      if (!job) {
+        // The record may come back (a Redis restore); removing a running workload on a guess would be worse.
+        this.logger.warn(`container ${container.id.slice(0, 12)} belongs to unknown job ${jobId}; left alone`);
+        continue;
+      }
+      if (job.status === 'removed' || job.node !== this.nodeId) {
+        // The listing may be a moment old: count only a container this call really removed.
+        if (await this.docker.remove(jobId, 0)) {
+          report.orphansRemoved++;
+        }
+      } else if (job.status === 'removing') {
+        await this.agent.handle({ type: 'remove-container', jobId });
+      } else if (['scheduled', 'pulling', 'running'].includes(job.status)) {
+        if (container.running) {
+          if (job.status !== 'running') {
+            await this.agent.report({
+              type: 'container-running',
+              jobId,
+              nodeId: this.nodeId,
+              containerId: container.id,
+            });
+            report.adopted++;
+          }
+        } else {
+          const { exitCode, oomKilled } = await this.docker.exitState(container.id);
+          await this.agent.report({ type: 'container-exited', jobId, nodeId: this.nodeId, exitCode, oomKilled });
+          report.exitedWhileAway++;
+        }
+      }
+    }
+    for (const jobId of await this.state.jobsPlacedOn(this.nodeId)) {
+      if (containers.has(jobId) || this.agent.isInFlight(jobId)) {
+        continue;
+      }
+      const job = await this.state.getJob(jobId);
+      if (!job) {
+        continue;
+      }
+      switch (job.status) {
+        case 'scheduled':
+        case 'pulling': {
+          // Placed here, no container, nothing in flight: the create was lost (say, the agent was killed), or it
+          // still waits in this host's queue. A duplicate create is harmless, but give the queue time first.
+          if (Date.now() - Date.parse(job.updatedAt) < RERUN_GRACE_MS) {
+            break;
+          }
+          const command: CreateContainer = { type: 'create-container', jobId, spec: job.spec, dependencies: {} };
+          await this.amqp.publish(this.amqp.topology.nodeQueue(this.nodeId), encode(command));
+          report.rerun++;
+          break;
+        }
+        case 'running':
+          await this.agent.report({
+            type: 'container-failed',
+            jobId,
+            nodeId: this.nodeId,
+            reason: 'the container disappeared from its host',
+          });
+          report.vanished++;
+          break;
+        case 'removing':
+          await this.agent.report({ type: 'container-removed', jobId, nodeId: this.nodeId });
+          break;
+        default:
+          // Ended jobs keep no capacity: a reservation still held is a leak.
+          if (await this.state.releaseCapacity(jobId)) {
+            report.leaksReleased++;
+          }
+      }
+    }
+    const books = await this.state.recomputeBooks(this.nodeId);
+    if (Object.values(report).some((n) => n > 0)) {
+      this.logger.log(`mended: ${JSON.stringify(report)}; books now ${JSON.stringify(books)}`);
+    }
+    return report;
+  }
+}
