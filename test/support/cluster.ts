@@ -42,6 +42,8 @@ export interface ClusterOptions {
   hostEnv?: Record<string, Record<string, string>>;
   /** Environment for the schedulers. */
   schedulerEnv?: Record<string, string>;
+  /** Environment for every process of the cluster (e.g. the node timeout, which all of them read). */
+  commonEnv?: Record<string, string>;
   schedulers?: number;
 }
 
@@ -116,6 +118,7 @@ export class TestCluster {
         BERTH_AMQP_URL: AMQP_URL,
         BERTH_REDIS_URL: REDIS_URL,
         NO_COLOR: '1',
+        ...this.options.commonEnv,
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

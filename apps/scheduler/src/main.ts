@@ -5,6 +5,7 @@ import { AmqpClient } from '@berth/messaging';
 import { boot, runUntilSignal } from '@berth/runtime';
 import { RedisState } from '@berth/state';
 import { Logger } from '@nestjs/common';
+import { NodeMonitorService } from './services/node-monitor.service';
 import { NodeView } from './services/node-view';
 import { OutcomeService } from './services/outcome.service';
 import { PlacementService } from './services/placement.service';
@@ -46,11 +47,18 @@ async function main(): Promise<void> {
   logger.log(
     `consuming ${topology.jobs} with ${env.BERTH_SCHEDULER_CONCURRENCY} jobs in flight, default strategy ${env.BERTH_DEFAULT_STRATEGY}`,
   );
+  const monitor = new NodeMonitorService(
+    state,
+    amqp,
+    (env.BERTH_NODE_TIMEOUT_SECONDS + env.BERTH_RESCHEDULE_GRACE_SECONDS) * 1000,
+  );
+  monitor.start(2000);
   // Conflicts show how often replicas raced for the same room; a steady rise means too little capacity.
   const statsTimer = setInterval(() => logger.log(`placement: ${JSON.stringify(placement.stats)}`), 60_000);
   statsTimer.unref();
 
   return runUntilSignal(logger, async () => {
+    await monitor.stop();
     await amqp.close();
     await state.close();
     logger.log(`stopped: ${JSON.stringify(placement.stats)}`);

@@ -35,6 +35,15 @@ export class GatewayEnv extends CommonEnv {
 }
 
 export class SchedulerEnv extends CommonEnv {
+  /**
+   * A host down for this long past its heartbeat timeout has failed: its jobs with `reschedule:
+   * on-node-failure` are placed elsewhere.
+   */
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  BERTH_RESCHEDULE_GRACE_SECONDS: number = 30;
+
   /** Strategy for jobs that do not name one: spread, binpack or random. */
   @IsIn(STRATEGIES)
   BERTH_DEFAULT_STRATEGY: StrategyName = 'spread';

@@ -4,6 +4,9 @@ export interface Resources {
   memoryMiB: number;
 }
 
+export const RESCHEDULE_POLICIES = ['no', 'on-node-failure'] as const;
+export type ReschedulePolicy = (typeof RESCHEDULE_POLICIES)[number];
+
 export const STRATEGIES = ['spread', 'binpack', 'random'] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
 
@@ -30,6 +33,8 @@ export interface JobSpec {
   network?: string;
   /** How long the job may wait for room before it is declared unschedulable. */
   placementTimeoutSeconds: number;
+  /** Swarm's reschedule policy: `on-node-failure` moves the job when its host is down or drained. */
+  reschedule?: ReschedulePolicy;
 }
 
 /** A job that fits nowhere waits this long for room before it becomes unschedulable. */

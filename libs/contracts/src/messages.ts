@@ -10,7 +10,7 @@ import {
   MalformedMessage,
   parseJson,
 } from './decode';
-import { JobSpec, PullProgress, STRATEGIES } from './job';
+import { JobSpec, PullProgress, RESCHEDULE_POLICIES, STRATEGIES } from './job';
 
 /** Gateway → scheduler, on the jobs queue: a job to place. */
 export interface PlaceJob {
@@ -86,6 +86,9 @@ export function decodeJobSpec(value: unknown, field = 'spec'): JobSpec {
       throw new MalformedMessage(`${field}.ports must be an array of port numbers`);
     }
     spec.ports = obj.ports.map((port, i) => asPositiveInt(port, `${field}.ports[${i}]`));
+  }
+  if (obj.reschedule !== undefined) {
+    spec.reschedule = asOneOf(obj.reschedule, RESCHEDULE_POLICIES, `${field}.reschedule`);
   }
   const network = asOptionalString(obj.network, `${field}.network`);
   if (network !== undefined) {

@@ -10,6 +10,8 @@ export interface NodeRecord {
   status: NodeStatus;
   /** False once an operator cordoned the host: it keeps what runs but takes nothing new. */
   schedulable: boolean;
+  /** `draining` after POST /drain until every job that may move has moved, then `drained`. */
+  drain: 'none' | 'draining' | 'drained';
   capacity: Resources;
   allocated: Resources;
   labels: Record<string, string>;

@@ -65,12 +65,14 @@ return {'ok', ARGV[1]}
 
 /**
  * releaseCapacity: give a job's reservation back, exactly once (the reservation is deleted as it is returned).
- * KEYS[1] reservation hash of the job. ARGV[1] node key prefix, ARGV[2] job id.
+ * KEYS[1] reservation hash of the job. ARGV[1] node key prefix, ARGV[2] job id, ARGV[3] the host the reservation
+ * must be on ('' for any).
  * Returns 1 when something was released, 0 when the job held nothing.
  */
 export const RELEASE_CAPACITY = `
 local r = redis.call('HMGET', KEYS[1], 'node', 'cpuMillis', 'memoryMiB', 'ports')
 if not r[1] then return 0 end
+if ARGV[3] ~= '' and r[1] ~= ARGV[3] then return 0 end
 local nodeKey = ARGV[1] .. r[1]
 if redis.call('EXISTS', nodeKey) == 1 then
   redis.call('HINCRBY', nodeKey, 'allocCpuMillis', -tonumber(r[2]))
@@ -88,16 +90,20 @@ return 1
 /**
  * transitionJob: move a job forward in its state machine, or refuse.
  * KEYS[1] job hash. ARGV[1] new status, ARGV[2] now (ISO), ARGV[3] allowed current statuses (comma-separated),
- * ARGV[4] JSON object of extra fields to set (node, containerId, reason), ARGV[5] name key prefix.
+ * ARGV[4] JSON object of extra fields to set (node, containerId, reason), ARGV[5] name key prefix, ARGV[6] the
+ * host the job must be on ('' for any): a report from a host the job has left is stale.
  * A job already in the new status only gets the fields (a replay, or a waiting job's new reason).
  * Moving to removed frees the job's name.
- * Returns {'ok', previous}, {'same', previous}, {'refused', current}, or {'missing', ''}.
+ * Returns {'ok', previous}, {'same', previous}, {'refused', current}, {'stale', node} or {'missing', ''}.
  */
 export const TRANSITION_JOB =
   SET_STATUS +
   `
 local current = redis.call('HGET', KEYS[1], 'status')
 if not current then return {'missing', ''} end
+if ARGV[6] ~= '' and redis.call('HGET', KEYS[1], 'node') ~= ARGV[6] then
+  return {'stale', redis.call('HGET', KEYS[1], 'node') or ''}
+end
 local outcome = 'ok'
 if current == ARGV[1] then
   outcome = 'same'
@@ -139,6 +145,37 @@ redis.call('HSET', KEYS[1], 'id', ARGV[1], 'status', 'queued', 'spec', ARGV[2], 
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'name', ARGV[3]) end
 redis.call('ZADD', KEYS[2], ARGV[5], ARGV[1])
 return {'ok', ''}
+`;
+
+/**
+ * rescheduleJob: take a job off a host that is down or drained, so it can be placed again. The one move back to
+ * `queued`; it is guarded by the host, so only the first of several schedulers doing it succeeds, and reports
+ * from the old host no longer match the job.
+ * KEYS[1] job hash, KEYS[2] reservation hash. ARGV[1] the host, ARGV[2] now ISO, ARGV[3] reason, ARGV[4] node key
+ * prefix. Returns 1 when the job was taken off the host, 0 otherwise.
+ */
+export const RESCHEDULE_JOB =
+  SET_STATUS +
+  `
+local status = redis.call('HGET', KEYS[1], 'status')
+if redis.call('HGET', KEYS[1], 'node') ~= ARGV[1] then return 0 end
+if status ~= 'scheduled' and status ~= 'pulling' and status ~= 'running' then return 0 end
+local r = redis.call('HMGET', KEYS[2], 'node', 'cpuMillis', 'memoryMiB', 'ports')
+if r[1] == ARGV[1] then
+  local nodeKey = ARGV[4] .. r[1]
+  if redis.call('EXISTS', nodeKey) == 1 then
+    redis.call('HINCRBY', nodeKey, 'allocCpuMillis', -tonumber(r[2]))
+    redis.call('HINCRBY', nodeKey, 'allocMemoryMiB', -tonumber(r[3]))
+    redis.call('HINCRBY', nodeKey, 'containers', -1)
+  end
+  local jobId = redis.call('HGET', KEYS[1], 'id')
+  redis.call('HDEL', nodeKey .. ':workloads', jobId)
+  for port in string.gmatch(r[4] or '', '[^,]+') do redis.call('SREM', nodeKey .. ':ports', port) end
+  redis.call('DEL', KEYS[2])
+end
+set_status(KEYS[1], 'queued', ARGV[2])
+redis.call('HSET', KEYS[1], 'node', '', 'containerId', '', 'reason', ARGV[3])
+return 1
 `;
 
 /**

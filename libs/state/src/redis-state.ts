@@ -12,7 +12,15 @@ import {
 } from '@berth/contracts';
 import Redis, { Result } from 'ioredis';
 import { keysFor, Keys } from './keys';
-import { CREATE_JOB, RECOMPUTE_BOOKS, REGISTER_NODE, RELEASE_CAPACITY, RESERVE_CAPACITY, TRANSITION_JOB } from './lua';
+import {
+  CREATE_JOB,
+  RECOMPUTE_BOOKS,
+  REGISTER_NODE,
+  RELEASE_CAPACITY,
+  RESCHEDULE_JOB,
+  RESERVE_CAPACITY,
+  TRANSITION_JOB,
+} from './lua';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -52,7 +60,12 @@ declare module 'ioredis' {
       reservationPrefix: string,
       nodeId: string,
     ): Result<[number, number, number], Context>;
-    berthRelease(reservationKey: string, nodeKeyPrefix: string, jobId: string): Result<number, Context>;
+    berthRelease(
+      reservationKey: string,
+      nodeKeyPrefix: string,
+      jobId: string,
+      expectNode: string,
+    ): Result<number, Context>;
     berthTransition(
       jobKey: string,
       status: string,
@@ -60,7 +73,16 @@ declare module 'ioredis' {
       allowedFrom: string,
       fields: string,
       namePrefix: string,
+      expectNode: string,
     ): Result<[string, string], Context>;
+    berthReschedule(
+      jobKey: string,
+      reservationKey: string,
+      nodeId: string,
+      nowIso: string,
+      reason: string,
+      nodeKeyPrefix: string,
+    ): Result<number, Context>;
     berthRegisterNode(
       nodeKey: string,
       indexKey: string,
@@ -97,6 +119,8 @@ export type TransitionResult =
   | { outcome: 'ok'; previous: JobStatus }
   | { outcome: 'same'; previous: JobStatus }
   | { outcome: 'refused'; current: JobStatus }
+  /** The job is no longer on the host the caller expected (it was rescheduled): the report is stale. */
+  | { outcome: 'stale'; node: string }
   | { outcome: 'missing' };
 
 export interface TransitionFields {
@@ -132,6 +156,7 @@ export class RedisState {
     redis.defineCommand('berthReserve', { numberOfKeys: 5, lua: RESERVE_CAPACITY });
     redis.defineCommand('berthCreateJob', { numberOfKeys: 3, lua: CREATE_JOB });
     redis.defineCommand('berthRecomputeBooks', { numberOfKeys: 3, lua: RECOMPUTE_BOOKS });
+    redis.defineCommand('berthReschedule', { numberOfKeys: 2, lua: RESCHEDULE_JOB });
     redis.defineCommand('berthRelease', { numberOfKeys: 1, lua: RELEASE_CAPACITY });
     redis.defineCommand('berthTransition', { numberOfKeys: 1, lua: TRANSITION_JOB });
     redis.defineCommand('berthRegisterNode', { numberOfKeys: 2, lua: REGISTER_NODE });
@@ -257,30 +282,51 @@ export class RedisState {
     return found;
   }
 
+  /**
+   * Moves a job forward, or refuses. With `expectNode`, only while the job is on that host: a report from a host
+   * the job was moved away from changes nothing.
+   */
   async transitionJob(
     id: string,
     to: JobStatus,
     fields: TransitionFields = {},
-    now = new Date(),
+    options: { now?: Date; expectNode?: string } = {},
   ): Promise<TransitionResult> {
-    const [outcome, status] = await this.redis.berthTransition(
+    const [outcome, detail] = await this.redis.berthTransition(
       this.keys.job(id),
       to,
-      now.toISOString(),
+      (options.now ?? new Date()).toISOString(),
       allowedSources(to).join(','),
       JSON.stringify(fields),
       this.keys.namePrefix,
+      options.expectNode ?? '',
     );
     switch (outcome) {
       case 'ok':
-        return { outcome: 'ok', previous: status as JobStatus };
+        return { outcome: 'ok', previous: detail as JobStatus };
       case 'same':
-        return { outcome: 'same', previous: status as JobStatus };
+        return { outcome: 'same', previous: detail as JobStatus };
       case 'refused':
-        return { outcome: 'refused', current: status as JobStatus };
+        return { outcome: 'refused', current: detail as JobStatus };
+      case 'stale':
+        return { outcome: 'stale', node: detail };
       default:
         return { outcome: 'missing' };
     }
+  }
+
+  /** Takes a job off a host that is down or drained so it can be placed again; true when this call did it. */
+  async rescheduleJob(jobId: string, nodeId: string, reason: string, now = new Date()): Promise<boolean> {
+    return (
+      (await this.redis.berthReschedule(
+        this.keys.job(jobId),
+        this.keys.reservation(jobId),
+        nodeId,
+        now.toISOString(),
+        reason,
+        this.keys.nodePrefix,
+      )) === 1
+    );
   }
 
   // ---- capacity
@@ -327,8 +373,8 @@ export class RedisState {
   }
 
   /** True when this call gave capacity back; false when the job held none (already released). */
-  async releaseCapacity(jobId: string): Promise<boolean> {
-    return (await this.redis.berthRelease(this.keys.reservation(jobId), this.keys.nodePrefix, jobId)) === 1;
+  async releaseCapacity(jobId: string, expectNode = ''): Promise<boolean> {
+    return (await this.redis.berthRelease(this.keys.reservation(jobId), this.keys.nodePrefix, jobId, expectNode)) === 1;
   }
 
   /** The id of the job holding a name, if any. */
@@ -393,6 +439,20 @@ export class RedisState {
       1,
       this.keys.node(nodeId),
       String(schedulable),
+    );
+    return found === 1;
+  }
+
+  /** Starts (cordon and mark draining) or records the end of a drain; false when the host is unknown. */
+  async setDrain(nodeId: string, drain: 'draining' | 'drained' | 'none'): Promise<boolean> {
+    const found = await this.redis.eval(
+      `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+       redis.call('HSET', KEYS[1], 'drain', ARGV[1])
+       if ARGV[1] == 'draining' then redis.call('HSET', KEYS[1], 'schedulable', 'false') end
+       return 1`,
+      1,
+      this.keys.node(nodeId),
+      drain,
     );
     return found === 1;
   }
@@ -471,6 +531,7 @@ function toNodeRecord(h: Record<string, string>, nowMs: number, timeoutMs: numbe
     address: h.address,
     status: h.status === 'ready' && fresh ? 'ready' : 'down',
     schedulable: h.schedulable !== 'false',
+    drain: h.drain === 'draining' || h.drain === 'drained' ? h.drain : 'none',
     capacity: { cpuMillis: Number(h.cpuMillis), memoryMiB: Number(h.memoryMiB) },
     allocated: { cpuMillis: Number(h.allocCpuMillis ?? 0), memoryMiB: Number(h.allocMemoryMiB ?? 0) },
     labels: JSON.parse(h.labels ?? '{}') as Record<string, string>,

@@ -60,7 +60,7 @@ export function toJobSpec(dto: CreateJobDto): JobSpec {
   if (collected.affinities.length > 0) {
     spec.affinities = collected.affinities;
   }
-  for (const key of ['name', 'cmd', 'strategy', 'ports', 'volumesFrom', 'links', 'network'] as const) {
+  for (const key of ['name', 'cmd', 'strategy', 'ports', 'volumesFrom', 'links', 'network', 'reschedule'] as const) {
     if (dto[key] !== undefined) {
       (spec as unknown as Record<string, unknown>)[key] = dto[key];
     }

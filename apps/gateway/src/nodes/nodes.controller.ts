@@ -20,10 +20,25 @@ export class NodesController {
     return this.setSchedulable(id, false);
   }
 
+  /** Uncordons, and ends a drain. */
   @Post(':id/uncordon')
   @HttpCode(200)
-  uncordon(@Param('id') id: string): Promise<NodeRecord> {
+  async uncordon(@Param('id') id: string): Promise<NodeRecord> {
+    await this.state.setDrain(id, 'none');
     return this.setSchedulable(id, true);
+  }
+
+  /**
+   * No new placements, and the jobs on the host with `reschedule: on-node-failure` are placed elsewhere; the
+   * host's `drain` reads `drained` once they have all left.
+   */
+  @Post(':id/drain')
+  @HttpCode(202)
+  async drain(@Param('id') id: string): Promise<NodeRecord> {
+    if (!(await this.state.setDrain(id, 'draining'))) {
+      throw this.unknown(id);
+    }
+    return this.setSchedulable(id, false);
   }
 
   private async setSchedulable(id: string, schedulable: boolean): Promise<NodeRecord> {
@@ -31,10 +46,14 @@ export class NodesController {
       ? (await this.state.listNodes()).find((n) => n.id === id)
       : undefined;
     if (!node) {
-      throw new NotFoundException(
-        problem(404, `host ${id} is not registered`, [{ field: 'id', message: 'unknown host' }]),
-      );
+      throw this.unknown(id);
     }
     return node;
+  }
+
+  private unknown(id: string): NotFoundException {
+    return new NotFoundException(
+      problem(404, `host ${id} is not registered`, [{ field: 'id', message: 'unknown host' }]),
+    );
   }
 }

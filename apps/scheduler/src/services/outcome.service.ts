@@ -7,6 +7,8 @@ import { removeCommand } from './placement.service';
 /**
  * Applies what agents report to the job records. Every step is idempotent and forward-only, so a replayed
  * outcome changes nothing, and capacity is released exactly once (the reservation is deleted as it is freed).
+ * A report from a host the job was moved away from (rescheduled) changes nothing either: every step names the
+ * host it expects the job on.
  */
 export class OutcomeService {
   private readonly logger = new Logger('Outcomes');
@@ -17,48 +19,68 @@ export class OutcomeService {
   ) {}
 
   async handle(outcome: JobOutcome): Promise<void> {
+    const onHost = { expectNode: outcome.nodeId };
     switch (outcome.type) {
       case 'container-running': {
-        const result = await this.state.transitionJob(outcome.jobId, 'running', { containerId: outcome.containerId });
-        if (result.outcome === 'refused' && (result.current === 'removing' || result.current === 'removed')) {
-          // Removed while the container was being created: the container must not outlive its job.
-          const queue = await this.amqp.assertNodeQueue(outcome.nodeId);
-          await this.amqp.publish(queue, removeCommand(outcome.jobId));
+        const result = await this.state.transitionJob(
+          outcome.jobId,
+          'running',
+          { containerId: outcome.containerId },
+          onHost,
+        );
+        const gone = result.outcome === 'refused' && (result.current === 'removing' || result.current === 'removed');
+        if (gone || result.outcome === 'stale') {
+          // Removed, or moved elsewhere, while this container was being made: it must not outlive its place.
+          await this.removeOn(outcome.nodeId, outcome.jobId);
         }
-        return;
-      }
-      case 'container-failed': {
-        await this.state.releaseCapacity(outcome.jobId);
-        const result = await this.state.transitionJob(outcome.jobId, 'failed', { reason: outcome.reason });
-        if (result.outcome === 'refused' && result.current === 'removing') {
-          await this.state.transitionJob(outcome.jobId, 'removed');
-        }
-        this.logger.log(`job ${outcome.jobId} failed on ${outcome.nodeId}: ${outcome.reason}`);
         return;
       }
       case 'image-pulling': {
         // scheduled → pulling, then pulling → pulling only updates the progress (a replay changes nothing else).
-        await this.state.transitionJob(outcome.jobId, 'pulling', { progress: JSON.stringify(outcome.progress) });
+        await this.state.transitionJob(
+          outcome.jobId,
+          'pulling',
+          { progress: JSON.stringify(outcome.progress) },
+          onHost,
+        );
         return;
       }
       case 'container-exited': {
         // The container has stopped, so its capacity is free; the reservation makes this happen once.
-        await this.state.releaseCapacity(outcome.jobId);
+        await this.state.releaseCapacity(outcome.jobId, outcome.nodeId);
         const cleanExit = outcome.exitCode === 0 && !outcome.oomKilled;
         const reason = outcome.oomKilled
           ? `killed by the OOM killer at its memory limit (exit code ${outcome.exitCode})`
           : `exited with code ${outcome.exitCode}`;
-        await this.state.transitionJob(outcome.jobId, cleanExit ? 'exited' : 'failed', {
-          reason,
-          exitCode: String(outcome.exitCode),
-        });
+        await this.state.transitionJob(
+          outcome.jobId,
+          cleanExit ? 'exited' : 'failed',
+          { reason, exitCode: String(outcome.exitCode) },
+          onHost,
+        );
+        return;
+      }
+      case 'container-failed': {
+        await this.state.releaseCapacity(outcome.jobId, outcome.nodeId);
+        const result = await this.state.transitionJob(outcome.jobId, 'failed', { reason: outcome.reason }, onHost);
+        if (result.outcome === 'refused' && result.current === 'removing') {
+          await this.state.transitionJob(outcome.jobId, 'removed', {}, onHost);
+        }
+        if (result.outcome === 'ok') {
+          this.logger.log(`job ${outcome.jobId} failed on ${outcome.nodeId}: ${outcome.reason}`);
+        }
         return;
       }
       case 'container-removed': {
-        await this.state.releaseCapacity(outcome.jobId);
-        await this.state.transitionJob(outcome.jobId, 'removed');
+        await this.state.releaseCapacity(outcome.jobId, outcome.nodeId);
+        await this.state.transitionJob(outcome.jobId, 'removed', {}, onHost);
         return;
       }
     }
+  }
+
+  private async removeOn(nodeId: string, jobId: string): Promise<void> {
+    const queue = await this.amqp.assertNodeQueue(nodeId);
+    await this.amqp.publish(queue, removeCommand(jobId));
   }
 }

@@ -14,7 +14,13 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { RESERVED_LABEL_PREFIX, STRATEGIES, StrategyName } from '@berth/contracts';
+import {
+  RESCHEDULE_POLICIES,
+  ReschedulePolicy,
+  RESERVED_LABEL_PREFIX,
+  STRATEGIES,
+  StrategyName,
+} from '@berth/contracts';
 import { IsExpressionList, IsStringMap, Optional } from './validators';
 
 /**
@@ -136,6 +142,11 @@ export class CreateJobDto extends CreateJobBaseDto {
   @IsString()
   @Matches(/^container:[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/, { message: 'network must be container:<job name>' })
   network?: string;
+
+  /** `on-node-failure` (Swarm's name): move the job to another host when its host fails or is drained. */
+  @Optional()
+  @IsIn(RESCHEDULE_POLICIES, { message: `reschedule must be one of ${RESCHEDULE_POLICIES.join(', ')}` })
+  reschedule?: ReschedulePolicy;
 
   /** How long the job may wait for room before it becomes unschedulable; default 300, 0 to fail at once. */
   @Optional()

@@ -1,0 +1,80 @@
+import { encode, PlaceJob } from '@berth/contracts';
+import { AmqpClient } from '@berth/messaging';
+import { RedisState } from '@berth/state';
+import { Logger } from '@nestjs/common';
+import { removeCommand } from './placement.service';
+
+/**
+ * Moves jobs off hosts that are gone or being drained. A host whose heartbeat has lapsed for longer than the
+ * node timeout plus a grace period is considered failed: its jobs with `reschedule: on-node-failure` are placed
+ * again elsewhere (when it returns, its agent removes the now-duplicate containers). A drained host's movable
+ * jobs are placed elsewhere too, and their old containers removed; the host then reports `drained`. Any number of
+ * schedulers may run this at once: taking a job off a host is one atomic step that only one of them wins.
+ */
+export class NodeMonitorService {
+  private readonly logger = new Logger('NodeMonitor');
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly state: RedisState,
+    private readonly amqp: AmqpClient,
+    private readonly failureAfterMs: number,
+  ) {}
+
+  start(everyMs: number): void {
+    this.timer = setInterval(() => {
+      this.running ??= this.check()
+        .catch((err: unknown) => this.logger.warn(`node check failed: ${String(err)}`))
+        .finally(() => {
+          this.running = null;
+        });
+    }, everyMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) {
+      clearInterval(this.timer);
+    }
+    await this.running;
+  }
+
+  async check(now = Date.now()): Promise<void> {
+    for (const node of await this.state.listNodes(now)) {
+      const failed = node.status === 'down' && now - Date.parse(node.heartbeatAt) > this.failureAfterMs;
+      if (!failed && node.drain !== 'draining') {
+        continue;
+      }
+      let movable = 0;
+      for (const jobId of await this.state.jobsPlacedOn(node.id)) {
+        const job = await this.state.getJob(jobId);
+        if (job?.spec.reschedule !== 'on-node-failure' || job.node !== node.id) {
+          continue;
+        }
+        movable++;
+        const why = failed ? `rescheduled: host ${node.id} is down` : `rescheduled: host ${node.id} is drained`;
+        if (!(await this.state.rescheduleJob(jobId, node.id, why))) {
+          continue;
+        }
+        const message: PlaceJob = {
+          type: 'place-job',
+          jobId,
+          spec: job.spec,
+          submittedAt: new Date(now).toISOString(),
+          attempt: 0,
+        };
+        await this.amqp.publish(this.amqp.topology.jobs, encode(message));
+        if (!failed) {
+          // The host is alive: its old container goes once the job has left it.
+          const queue = await this.amqp.assertNodeQueue(node.id);
+          await this.amqp.publish(queue, removeCommand(jobId));
+        }
+        this.logger.log(`job ${jobId}: ${why}`);
+      }
+      if (node.drain === 'draining' && movable === 0) {
+        await this.state.setDrain(node.id, 'drained');
+        this.logger.log(`host ${node.id} drained`);
+      }
+    }
+  }
+}
