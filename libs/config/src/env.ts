@@ -75,6 +75,15 @@ export class AgentEnv extends CommonEnv {
   @Min(6)
   BERTH_NODE_MEMORY_MIB?: number;
 
+  /** Held back from what `docker info` reports, for the OS, Docker and the agent (not applied to overrides). */
+  @IsInt()
+  @Min(0)
+  BERTH_NODE_RESERVE_CPU_MILLIS: number = 100;
+
+  @IsInt()
+  @Min(0)
+  BERTH_NODE_RESERVE_MEMORY_MIB: number = 256;
+
   /** `k=v,k=v`: labels constraints can match. */
   @IsOptional()
   @Matches(/^([a-zA-Z0-9_.-]+=[^,=]*)(,[a-zA-Z0-9_.-]+=[^,=]*)*$/, { message: 'must look like k=v,k=v' })

@@ -12,13 +12,15 @@ export interface HostDescription {
   labels: Record<string, string>;
 }
 
-/** What this host offers: Docker's own figures unless the operator overrides them. */
+/** What this host offers: Docker's own figures less a reserve, unless the operator sets them outright. */
 export function describeHost(env: AgentEnv, info: EngineInfo): HostDescription {
   return {
     nodeId: env.BERTH_NODE_ID ?? info.labels['berth.host'] ?? info.name,
     capacity: {
-      cpuMillis: env.BERTH_NODE_CPU_MILLIS ?? info.cpus * 1000,
-      memoryMiB: env.BERTH_NODE_MEMORY_MIB ?? Math.floor(info.memoryBytes / MiB),
+      cpuMillis: env.BERTH_NODE_CPU_MILLIS ?? Math.max(0, info.cpus * 1000 - env.BERTH_NODE_RESERVE_CPU_MILLIS),
+      memoryMiB:
+        env.BERTH_NODE_MEMORY_MIB ??
+        Math.max(0, Math.floor(info.memoryBytes / MiB) - env.BERTH_NODE_RESERVE_MEMORY_MIB),
     },
     labels: { ...info.attributes, ...info.labels, ...parseLabels(env.BERTH_NODE_LABELS) },
   };
