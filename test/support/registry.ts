@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -7,9 +7,10 @@ import { gzipSync } from 'node:zlib';
 
 /**
  * A tiny image registry (Docker Registry HTTP API v2, read-only) on a loopback port, serving one image built from
- * the same busybox root filesystem as the test image. Docker itself pulls from it, for real: this stands in for
- * Docker Hub, which this machine cannot reach, not for Docker. The layer is sent slowly so a test can watch the
- * pull's progress.
+ * the same busybox root filesystem as the test image plus a layer unique to this registry (so Docker really
+ * downloads it instead of finding it on the host). Docker itself pulls from it, for real: this stands in for
+ * Docker Hub, which this machine cannot reach, not for Docker. The unique layer is sent slowly so a test can
+ * watch the pull's progress.
  */
 export class TestRegistry {
   private server: Server | null = null;
@@ -20,20 +21,27 @@ export class TestRegistry {
   private readonly manifest: Buffer;
   private readonly manifestDigest: string;
 
+  private readonly base: Buffer;
+  private readonly baseDigest: string;
+
   constructor(
     rootfsTar: string,
     private readonly layerChunks = 10,
     private readonly chunkDelayMs = 300,
   ) {
-    const tar = readFileSync(rootfsTar);
-    this.layer = gzipSync(tar);
+    const baseTar = readFileSync(rootfsTar);
+    this.base = gzipSync(baseTar);
+    this.baseDigest = digest(this.base);
+    // 256 KiB of random bytes in one file: a layer no host has seen, big enough to show progress.
+    const uniqueTar = tarWithFile(`etc/berth-test-${randomBytes(6).toString('hex')}`, randomBytes(256 * 1024));
+    this.layer = gzipSync(uniqueTar);
     this.layerDigest = digest(this.layer);
     this.config = Buffer.from(
       JSON.stringify({
         architecture: 'amd64',
         os: 'linux',
         config: { Cmd: ['/bin/sh'], Env: ['PATH=/bin'] },
-        rootfs: { type: 'layers', diff_ids: [digest(tar)] },
+        rootfs: { type: 'layers', diff_ids: [digest(baseTar), digest(uniqueTar)] },
       }),
     );
     this.configDigest = digest(this.config);
@@ -47,6 +55,11 @@ export class TestRegistry {
           digest: this.configDigest,
         },
         layers: [
+          {
+            mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+            size: this.base.length,
+            digest: this.baseDigest,
+          },
           {
             mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
             size: this.layer.length,
@@ -76,6 +89,10 @@ export class TestRegistry {
           'content-length': this.manifest.length,
         });
         return res.end(req.method === 'HEAD' ? undefined : this.manifest);
+      }
+      if (url.endsWith(`/blobs/${this.baseDigest}`)) {
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': this.base.length });
+        return res.end(req.method === 'HEAD' ? undefined : this.base);
       }
       if (url.endsWith(`/blobs/${this.configDigest}`)) {
         res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': this.config.length });
@@ -109,6 +126,33 @@ export class TestRegistry {
   async stop(): Promise<void> {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
+}
+
+/** A tar archive holding one regular file (ustar header, content padded to 512 bytes, two empty blocks). */
+function tarWithFile(name: string, content: Buffer): Buffer {
+  const header = Buffer.alloc(512);
+  header.write(name, 0, 100);
+  header.write('0000644\0', 100);
+  header.write('0000000\0', 108);
+  header.write('0000000\0', 116);
+  header.write(`${content.length.toString(8).padStart(11, '0')}\0`, 124);
+  header.write(
+    `${Math.floor(Date.now() / 1000)
+      .toString(8)
+      .padStart(11, '0')}\0`,
+    136,
+  );
+  header.write('        ', 148);
+  header.write('0', 156);
+  header.write('ustar\0', 257);
+  header.write('00', 263);
+  let sum = 0;
+  for (const byte of header) {
+    sum += byte;
+  }
+  header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+  const padding = Buffer.alloc((512 - (content.length % 512)) % 512);
+  return Buffer.concat([header, content, padding, Buffer.alloc(1024)]);
 }
 
 function digest(data: Buffer): string {

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { AgentEnv, loadEnv } from '@berth/config';
-import { decodeAgentCommand, topologyFor } from '@berth/contracts';
+import { decodeAgentCommand, encode, topologyFor } from '@berth/contracts';
 import { AmqpClient } from '@berth/messaging';
 import { boot, runUntilSignal } from '@berth/runtime';
 import { RedisState } from '@berth/state';
@@ -41,7 +41,12 @@ async function main(): Promise<void> {
   await amqp.consume(
     topology.nodeQueue(host.nodeId),
     async (message) => {
-      await agent.handle(decodeAgentCommand(message.content));
+      const command = decodeAgentCommand(message.content);
+      if (command.type === 'fetch-logs') {
+        await amqp.reply(message, encode(await agent.logs(command)));
+      } else {
+        await agent.handle(command);
+      }
       return 'ack';
     },
     { prefetch: env.BERTH_AGENT_CONCURRENCY },

@@ -37,7 +37,18 @@ export interface RemoveContainer {
   jobId: string;
 }
 
-export type AgentCommand = CreateContainer | RemoveContainer;
+/** Gateway → agent, on the host's queue, as a request (reply-to): the container's recent output. */
+export interface FetchLogs {
+  type: 'fetch-logs';
+  jobId: string;
+  /** Lines from the end. */
+  tail: number;
+}
+
+/** Agent → gateway, the reply to FetchLogs. */
+export type LogsReply = { ok: true; logs: string } | { ok: false; error: string };
+
+export type AgentCommand = CreateContainer | RemoveContainer | FetchLogs;
 
 /** Agent → scheduler, on the outcomes queue: what happened to a job on a host. */
 export type JobOutcome =
@@ -49,7 +60,7 @@ export type JobOutcome =
   /** Docker reported the container ended (its own exit, a crash, or the OOM killer). */
   | { type: 'container-exited'; jobId: string; nodeId: string; exitCode: number; oomKilled: boolean };
 
-export function encode(message: PlaceJob | AgentCommand | JobOutcome): Buffer {
+export function encode(message: PlaceJob | AgentCommand | JobOutcome | LogsReply): Buffer {
   return Buffer.from(JSON.stringify(message));
 }
 
@@ -111,7 +122,7 @@ export function decodePlaceJob(raw: Buffer): PlaceJob {
 
 export function decodeAgentCommand(raw: Buffer): AgentCommand {
   const obj = parseJson(raw);
-  const type = asOneOf(obj.type, ['create-container', 'remove-container'], 'type');
+  const type = asOneOf(obj.type, ['create-container', 'remove-container', 'fetch-logs'], 'type');
   const jobId = asString(obj.jobId, 'jobId');
   switch (type) {
     case 'create-container':
@@ -123,7 +134,20 @@ export function decodeAgentCommand(raw: Buffer): AgentCommand {
       };
     case 'remove-container':
       return { type, jobId };
+    case 'fetch-logs':
+      return { type, jobId, tail: asPositiveInt(obj.tail, 'tail') };
   }
+}
+
+export function decodeLogsReply(raw: Buffer): LogsReply {
+  const obj = parseJson(raw);
+  if (obj.ok === true) {
+    if (typeof obj.logs !== 'string') {
+      throw new MalformedMessage('logs must be a string');
+    }
+    return { ok: true, logs: obj.logs };
+  }
+  return { ok: false, error: asString(obj.error, 'error') };
 }
 
 export function decodeJobOutcome(raw: Buffer): JobOutcome {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { DELIVERY_LIMIT, MalformedMessage, RETRY_DELAYS_MS, Topology } from '@berth/contracts';
 import {
   Channel,
@@ -70,6 +71,8 @@ export class AmqpClient {
   private readonly assertedQueues = new Set<string>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly consuming: Array<{ channel: Channel; tag: string }> = [];
+  private replies: Channel | null = null;
+  private readonly pendingReplies = new Map<string, (reply: Buffer) => void>();
   /** Set when close() begins: consumers take nothing new. */
   private draining = false;
   /** Set when close() has drained: nothing is published any more. */
@@ -120,6 +123,10 @@ export class AmqpClient {
 
   /** Sends one message to a queue and resolves only when the broker has confirmed it. */
   async publish(queue: string, body: Buffer, headers: Record<string, string> = {}): Promise<void> {
+    await this.publishRaw(queue, body, { persistent: true, headers });
+  }
+
+  private async publishRaw(queue: string, body: Buffer, options: Options.Publish): Promise<void> {
     const channel = this.publisher;
     if (!channel || this.closed) {
       throw new BrokerUnavailable('rabbitmq is not connected');
@@ -129,20 +136,79 @@ export class AmqpClient {
         () => reject(new BrokerUnavailable(`rabbitmq did not confirm within ${CONFIRM_TIMEOUT_MS} ms`)),
         CONFIRM_TIMEOUT_MS,
       );
-      channel.sendToQueue(
-        queue,
-        body,
-        { persistent: true, contentType: 'application/json', headers },
-        (err: unknown) => {
-          clearTimeout(timer);
-          if (err) {
-            reject(new BrokerUnavailable(`rabbitmq did not confirm: ${describeError(err)}`));
-          } else {
-            resolve();
-          }
-        },
-      );
+      channel.sendToQueue(queue, body, { contentType: 'application/json', ...options }, (err: unknown) => {
+        clearTimeout(timer);
+        if (err) {
+          reject(new BrokerUnavailable(`rabbitmq did not confirm: ${describeError(err)}`));
+        } else {
+          resolve();
+        }
+      });
     });
+  }
+
+  /**
+   * Sends a request to a queue and waits for its reply, over RabbitMQ's direct reply-to (no reply queue to
+   * declare). Rejects with BrokerUnavailable when no reply comes in time (the host may be down).
+   */
+  async request(queue: string, body: Buffer, timeoutMs = 10_000): Promise<Buffer> {
+    const channel = await this.replyChannel();
+    const correlationId = randomUUID();
+    return new Promise<Buffer>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pendingReplies.delete(correlationId);
+        reject(new BrokerUnavailable(`no reply from ${queue} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pendingReplies.set(correlationId, (reply) => {
+        clearTimeout(timer);
+        resolve(reply);
+      });
+      channel.sendToQueue(queue, body, {
+        replyTo: 'amq.rabbitmq.reply-to',
+        correlationId,
+        contentType: 'application/json',
+        expiration: String(timeoutMs),
+      });
+    });
+  }
+
+  /** Answers a request received by a consumer (see request()). */
+  async reply(request: ConsumeMessage, body: Buffer): Promise<void> {
+    const { replyTo, correlationId } = request.properties as { replyTo?: string; correlationId?: string };
+    if (replyTo) {
+      await this.publishRaw(replyTo, body, { correlationId: correlationId ?? '' });
+    }
+  }
+
+  private async replyChannel(): Promise<Channel> {
+    if (this.replies) {
+      return this.replies;
+    }
+    const model = this.model;
+    if (!model) {
+      throw new BrokerUnavailable('rabbitmq is not connected');
+    }
+    const channel = await model.createChannel();
+    channel.on('error', () => undefined);
+    channel.on('close', () => {
+      if (this.replies === channel) {
+        this.replies = null;
+      }
+    });
+    await channel.consume(
+      'amq.rabbitmq.reply-to',
+      (message) => {
+        const id = message?.properties.correlationId as string | undefined;
+        const resolve = id ? this.pendingReplies.get(id) : undefined;
+        if (id && resolve && message) {
+          this.pendingReplies.delete(id);
+          resolve(message.content);
+        }
+      },
+      { noAck: true },
+    );
+    this.replies = channel;
+    return channel;
   }
 
   /** Declares a host's queue once per connection, so a message sent to it is never unroutable. */
@@ -206,6 +272,7 @@ export class AmqpClient {
     model.on('error', (err: Error) => this.logger.warn(`rabbitmq: ${err.message}`));
     this.assertedQueues.clear();
     this.consuming.length = 0;
+    this.replies = null;
     const publisher = await model.createConfirmChannel();
     publisher.on('error', (err: Error) => this.logger.warn(`rabbitmq publisher channel: ${err.message}`));
     publisher.on('close', () => {

@@ -1,4 +1,13 @@
-import { AgentCommand, containerNameFor, CreateContainer, encode, JobOutcome, PullProgress } from '@berth/contracts';
+import {
+  AgentCommand,
+  containerNameFor,
+  CreateContainer,
+  encode,
+  FetchLogs,
+  JobOutcome,
+  LogsReply,
+  PullProgress,
+} from '@berth/contracts';
 import { AmqpClient } from '@berth/messaging';
 import { RedisState } from '@berth/state';
 import { Logger } from '@nestjs/common';
@@ -27,7 +36,16 @@ export class AgentService {
     private readonly amqp: AmqpClient,
   ) {}
 
-  async handle(command: AgentCommand): Promise<void> {
+  /** The container's recent output, for GET /v1/jobs/{id}/logs. */
+  async logs(command: FetchLogs): Promise<LogsReply> {
+    try {
+      return { ok: true, logs: await this.docker.logs(command.jobId, command.tail) };
+    } catch (err) {
+      return { ok: false, error: (err as Error).message };
+    }
+  }
+
+  async handle(command: Exclude<AgentCommand, FetchLogs>): Promise<void> {
     this.inFlight.add(command.jobId);
     try {
       switch (command.type) {

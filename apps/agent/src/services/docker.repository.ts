@@ -57,6 +57,21 @@ function isStatus(err: unknown, ...codes: number[]): boolean {
   return statusCode !== undefined && codes.includes(statusCode);
 }
 
+/**
+ * Docker multiplexes a container's stdout and stderr (when it has no TTY) into frames: one byte for the stream,
+ * three of padding, four for the length, then the payload.
+ */
+export function demultiplex(raw: Buffer): string {
+  const parts: Buffer[] = [];
+  let offset = 0;
+  while (offset + 8 <= raw.length) {
+    const size = raw.readUInt32BE(offset + 4);
+    parts.push(raw.subarray(offset + 8, offset + 8 + size));
+    offset += 8 + size;
+  }
+  return Buffer.concat(parts).toString();
+}
+
 /** Maps Docker's answer to what the caller can act on: refusals are final, anything else may be retried. */
 function rethrow(err: unknown): never {
   const { statusCode, message } = dockerError(err);
@@ -279,6 +294,19 @@ export class DockerRepository {
   async exitState(containerId: string): Promise<{ exitCode: number; oomKilled: boolean }> {
     const state = (await this.docker.getContainer(containerId).inspect()).State;
     return { exitCode: state.ExitCode, oomKilled: state.OOMKilled };
+  }
+
+  /** The last `tail` lines a job's container wrote to stdout and stderr. */
+  async logs(jobId: string, tail: number): Promise<string> {
+    const container = this.docker.getContainer(containerNameFor(jobId));
+    let raw: Buffer;
+    try {
+      raw = await container.logs({ stdout: true, stderr: true, tail, follow: false });
+    } catch (err) {
+      rethrow(err);
+    }
+    const tty = (await container.inspect()).Config.Tty;
+    return tty ? raw.toString() : demultiplex(raw);
   }
 
   /** Whether the kernel's OOM killer ended the container; false when it is gone. */

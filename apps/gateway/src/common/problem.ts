@@ -28,6 +28,7 @@ const TITLES: Record<number, string> = {
   415: 'Unsupported media type',
   500: 'Internal error',
   503: 'Service unavailable',
+  504: 'Gateway timeout',
 };
 
 export function problem(status: number, detail: string, errors?: FieldError[]): Problem {

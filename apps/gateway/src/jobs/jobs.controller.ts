@@ -1,7 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { CreateJobDto } from './dto/create-job.dto';
 import { ListJobsQuery } from './dto/list-jobs.query';
+import { LogsQuery } from './dto/logs.query';
 import { toJobView, JobView } from './job.view';
 import { JobsService } from './jobs.service';
 
@@ -29,6 +30,12 @@ export class JobsController {
   @Get(':id')
   async get(@Param('id') id: string): Promise<JobView> {
     return toJobView(await this.jobs.get(id));
+  }
+
+  @Get(':id/logs')
+  @Header('Content-Type', 'text/plain; charset=utf-8')
+  logs(@Param('id') id: string, @Query() query: LogsQuery): Promise<string> {
+    return this.jobs.logs(id, query.tail ?? 200);
   }
 
   @Delete(':id')

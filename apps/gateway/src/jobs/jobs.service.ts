@@ -1,7 +1,9 @@
 import {
   DEFAULT_PLACEMENT_TIMEOUT_SECONDS,
   DEFAULT_RESOURCES,
+  decodeLogsReply,
   encode,
+  FetchLogs,
   JobRecord,
   JobSpec,
   PlaceJob,
@@ -13,6 +15,7 @@ import { RedisState } from '@berth/state';
 import {
   BadRequestException,
   ConflictException,
+  GatewayTimeoutException,
   Injectable,
   NotFoundException,
   ServiceUnavailableException,
@@ -129,6 +132,36 @@ export class JobsService {
       throw new NotFoundException(problem(404, `job ${id} does not exist`, [{ field: 'id', message: 'unknown job' }]));
     }
     return job;
+  }
+
+  /**
+   * The container's recent output, fetched from its host's agent over RabbitMQ (the gateway never talks to
+   * Docker). 409 when the job has no container, 504 when the host does not answer.
+   */
+  async logs(id: string, tail: number): Promise<string> {
+    const job = await this.get(id);
+    if (!job.node || !['running', 'exited', 'failed', 'pulling', 'removing'].includes(job.status)) {
+      throw new ConflictException(
+        problem(409, `job ${id} has no container to read (status ${job.status})`, [
+          { field: 'id', message: 'no container' },
+        ]),
+      );
+    }
+    const request: FetchLogs = { type: 'fetch-logs', jobId: id, tail };
+    let raw: Buffer;
+    try {
+      raw = await this.amqp.request(await this.amqp.assertNodeQueue(job.node), encode(request));
+    } catch (err) {
+      if (err instanceof BrokerUnavailable) {
+        throw new GatewayTimeoutException(problem(504, `host ${job.node} did not answer: ${err.message}`));
+      }
+      throw err;
+    }
+    const reply = decodeLogsReply(raw);
+    if (!reply.ok) {
+      throw new ConflictException(problem(409, `host ${job.node} could not read the logs: ${reply.error}`));
+    }
+    return reply.logs;
   }
 
   list(query: ListJobsQuery): Promise<JobRecord[]> {

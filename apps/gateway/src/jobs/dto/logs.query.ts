@@ -1,0 +1,13 @@
+import { Type } from 'class-transformer';
+import { IsInt, Max, Min } from 'class-validator';
+import { Optional } from './validators';
+
+export class LogsQuery {
+  /** Lines from the end of the output; default 200. */
+  @Optional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  tail?: number;
+}
