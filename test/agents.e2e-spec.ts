@@ -1,37 +1,21 @@
-import { LABEL_JOB, LABEL_MEMORY, NodeRecord } from '@berth/contracts';
+import { NodeRecord } from '@berth/contracts';
 import type { JobView } from '../apps/gateway/src/jobs/job.view';
-import { TestCluster, testHosts, waitFor } from './support/cluster';
+import { booksMatchDocker, TestCluster, testHosts, waitFor } from './support/cluster';
 
 const job = { image: 'berth/busybox:latest', cmd: ['sleep', '600'], resources: { cpuMillis: 100, memoryMiB: 16 } };
 
 /** Agents that die and come back: Berth's books must end equal to what Docker runs, with one container per job. */
 describe('agent crashes and reconciliation', () => {
   const cluster = new TestCluster({
-    hosts: testHosts(2),
+    hosts: testHosts(3),
     agentEnv: { BERTH_RECONCILE_SECONDS: '2', BERTH_AGENT_CONCURRENCY: '4' },
   });
 
   beforeAll(() => cluster.start());
   afterAll(() => cluster.stop());
 
-  /** Every host's books against `docker ps` on it; returns containers per job across hosts. */
-  async function booksMatchDocker(): Promise<Map<string, number>> {
-    const perJob = new Map<string, number>();
-    const nodes = await cluster.getJson<{ items: NodeRecord[] }>('/v1/nodes');
-    for (const host of cluster.hosts) {
-      const running = (await cluster.containersOn(host)).filter((c) => c.State === 'running');
-      for (const c of running) {
-        perJob.set(c.Labels[LABEL_JOB], (perJob.get(c.Labels[LABEL_JOB]) ?? 0) + 1);
-      }
-      const node = nodes.items.find((n) => n.id === host.id)!;
-      expect(node.allocated.memoryMiB).toBe(running.reduce((sum, c) => sum + Number(c.Labels[LABEL_MEMORY]), 0));
-      expect(node.containers).toBe(running.length);
-    }
-    return perJob;
-  }
-
   it('kill -9 of an agent while it creates containers: after a restart every job has exactly one container', async () => {
-    const ids = await Promise.all(Array.from({ length: 24 }, () => cluster.accepted(job)));
+    const ids = await Promise.all(Array.from({ length: 30 }, () => cluster.accepted(job)));
     // Kill h1's agent as soon as it has started working on its share.
     await waitFor('h1 to be creating', async () => (await cluster.containersOn(cluster.hosts[0])).length > 0, 30_000);
     await cluster.kill('agent-h1', 'SIGKILL');
@@ -47,7 +31,7 @@ describe('agent crashes and reconciliation', () => {
     );
     // Let a reconciliation pass run after the last create, then compare with Docker.
     await new Promise((resolve) => setTimeout(resolve, 3000));
-    const perJob = await booksMatchDocker();
+    const perJob = await booksMatchDocker(cluster);
     expect([...perJob.keys()].sort()).toEqual([...ids].sort());
     expect([...perJob.values()].every((n) => n === 1)).toBe(true);
     for (const id of ids) {
@@ -79,7 +63,7 @@ describe('agent crashes and reconciliation', () => {
     expect(a.reason).toBe('the container disappeared from its host');
     expect([b.exitCode, b.reason]).toEqual([4, 'exited with code 4']);
     await new Promise((resolve) => setTimeout(resolve, 3000));
-    await booksMatchDocker();
+    await booksMatchDocker(cluster);
     const nodes = await cluster.getJson<{ items: NodeRecord[] }>('/v1/nodes');
     expect(nodes.items.find((n) => n.id === 'h2')?.allocated).toEqual({ cpuMillis: 0, memoryMiB: 0 });
   });

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LABEL_JOB, NodeRecord } from '@berth/contracts';
 import type { JobView } from '../apps/gateway/src/jobs/job.view';
-import { TestCluster, testHosts, waitFor } from './support/cluster';
+import { booksMatchDocker, TestCluster, testHosts, waitFor } from './support/cluster';
 
 const base = { image: 'berth/busybox:latest', cmd: ['sleep', '600'], resources: { cpuMillis: 100, memoryMiB: 16 } };
 const movable = { ...base, reschedule: 'on-node-failure' };
@@ -18,7 +18,7 @@ async function node(cluster: TestCluster, id: string): Promise<NodeRecord> {
 }
 
 describe('drain', () => {
-  const cluster = new TestCluster({ hosts: testHosts(2) });
+  const cluster = new TestCluster({ hosts: testHosts(3) });
 
   beforeAll(() => cluster.start());
   afterAll(() => cluster.stop());
@@ -35,8 +35,8 @@ describe('drain', () => {
     const drain = await fetch(`${cluster.api}/v1/nodes/h1/drain`, { method: 'POST' });
     expect(drain.status).toBe(202);
     await waitFor('h1 drained', async () => (await node(cluster, 'h1')).drain === 'drained');
-    await waitFor('moved jobs running on h2', async () =>
-      (await jobs(cluster, moving)).every((j) => j.status === 'running' && j.node === 'h2'),
+    await waitFor('moved jobs running elsewhere', async () =>
+      (await jobs(cluster, moving)).every((j) => j.status === 'running' && j.node !== 'h1'),
     );
     const [stay] = await jobs(cluster, [staying]);
     expect([stay.status, stay.node]).toEqual(['running', 'h1']);
@@ -46,8 +46,12 @@ describe('drain', () => {
       const onH1 = (await cluster.containersOn(cluster.hosts[0])).map((c) => c.Labels[LABEL_JOB]);
       return onH1.length === 1 && onH1[0] === staying;
     });
-    const onH2 = (await cluster.containersOn(cluster.hosts[1])).map((c) => c.Labels[LABEL_JOB]).sort();
-    expect(onH2).toEqual([...moving].sort());
+    const elsewhere = [];
+    for (const host of cluster.hosts.slice(1)) {
+      elsewhere.push(...(await cluster.containersOn(host)).map((c) => c.Labels[LABEL_JOB]));
+    }
+    expect(elsewhere.sort()).toEqual([...moving].sort());
+    await booksMatchDocker(cluster);
     const uncordon = await fetch(`${cluster.api}/v1/nodes/h1/uncordon`, { method: 'POST' });
     expect(((await uncordon.json()) as NodeRecord).drain).toBe('none');
   });
@@ -119,5 +123,15 @@ describe('host failure', () => {
     );
     const running = (await jobs(cluster, moving)).map((j) => j.status);
     expect(running).toEqual(['running', 'running']);
+    // What died with h3's dockerd is reported by its agent, and every host's books equal docker ps.
+    await waitFor(
+      'the job left on h3 accounted for',
+      async () => (await jobs(cluster, [stuck]))[0].status !== 'running',
+      30_000,
+    );
+    await waitFor('books equal docker ps on every host', async () => {
+      await booksMatchDocker(cluster);
+      return true;
+    });
   });
 });

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import Docker from 'dockerode';
 import Redis from 'ioredis';
 import { connect } from 'amqplib';
-import { LABEL_CLUSTER } from '@berth/contracts';
+import { LABEL_CLUSTER, LABEL_JOB, LABEL_MEMORY, NodeRecord } from '@berth/contracts';
 
 /** The checkout's root, whether this runs from source (tests) or from dist/ (benchmarks). */
 function repositoryRoot(): string {
@@ -234,4 +234,27 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/**
+ * Checks every host's books (allocated memory, container count) against `docker ps` on that host, and returns
+ * how many running containers each job has across the hosts.
+ */
+export async function booksMatchDocker(cluster: TestCluster): Promise<Map<string, number>> {
+  const perJob = new Map<string, number>();
+  const nodes = await cluster.getJson<{ items: NodeRecord[] }>('/v1/nodes');
+  for (const host of cluster.hosts) {
+    const running = (await cluster.containersOn(host)).filter((c) => c.State === 'running');
+    for (const c of running) {
+      perJob.set(c.Labels[LABEL_JOB], (perJob.get(c.Labels[LABEL_JOB]) ?? 0) + 1);
+    }
+    const node = nodes.items.find((n) => n.id === host.id);
+    const memory = running.reduce((sum, c) => sum + Number(c.Labels[LABEL_MEMORY]), 0);
+    if (node?.allocated.memoryMiB !== memory || node.containers !== running.length) {
+      throw new Error(
+        `books of ${host.id} (${node?.allocated.memoryMiB} MiB, ${node?.containers} containers) differ from docker ps (${memory} MiB, ${running.length} running)`,
+      );
+    }
+  }
+  return perJob;
 }
