@@ -71,7 +71,7 @@ export class AmqpClient {
   private readonly assertedQueues = new Set<string>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly consuming: Array<{ channel: Channel; tag: string }> = [];
-  private replies: Channel | null = null;
+  private replies: Promise<Channel> | null = null;
   private readonly pendingReplies = new Map<string, (reply: Buffer) => void>();
   /** Set when close() begins: consumers take nothing new. */
   private draining = false;
@@ -180,10 +180,16 @@ export class AmqpClient {
     }
   }
 
-  private async replyChannel(): Promise<Channel> {
-    if (this.replies) {
-      return this.replies;
-    }
+  /** One reply channel per connection; concurrent first requests share its creation. */
+  private replyChannel(): Promise<Channel> {
+    this.replies ??= this.openReplyChannel().catch((err: unknown) => {
+      this.replies = null;
+      throw err;
+    });
+    return this.replies;
+  }
+
+  private async openReplyChannel(): Promise<Channel> {
     const model = this.model;
     if (!model) {
       throw new BrokerUnavailable('rabbitmq is not connected');
@@ -191,9 +197,7 @@ export class AmqpClient {
     const channel = await model.createChannel();
     channel.on('error', () => undefined);
     channel.on('close', () => {
-      if (this.replies === channel) {
-        this.replies = null;
-      }
+      this.replies = null;
     });
     await channel.consume(
       'amq.rabbitmq.reply-to',
@@ -207,7 +211,6 @@ export class AmqpClient {
       },
       { noAck: true },
     );
-    this.replies = channel;
     return channel;
   }
 

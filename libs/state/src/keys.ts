@@ -9,6 +9,8 @@ export interface Keys {
   nodePorts(id: string): string;
   reservation(jobId: string): string;
   reservationPrefix: string;
+  /** Jobs taken off a host and not placed again yet, by when (ms). */
+  rescheduled: string;
   /** Cluster-wide unique job names: name → job id. */
   namePrefix: string;
 }
@@ -24,6 +26,7 @@ export function keysFor(prefix: string): Keys {
     nodePorts: (id) => `${prefix}:node:${id}:ports`,
     reservation: (jobId) => `${prefix}:reservation:${jobId}`,
     reservationPrefix: `${prefix}:reservation:`,
+    rescheduled: `${prefix}:rescheduled`,
     namePrefix: `${prefix}:name:`,
   };
 }

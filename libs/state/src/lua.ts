@@ -152,7 +152,7 @@ return {'ok', ''}
  * `queued`; it is guarded by the host, so only the first of several schedulers doing it succeeds, and reports
  * from the old host no longer match the job.
  * KEYS[1] job hash, KEYS[2] reservation hash. ARGV[1] the host, ARGV[2] now ISO, ARGV[3] reason, ARGV[4] node key
- * prefix. Returns 1 when the job was taken off the host, 0 otherwise.
+ * prefix, ARGV[5] rescheduled-jobs index key, ARGV[6] now ms. Returns 1 when the job was taken off the host.
  */
 export const RESCHEDULE_JOB =
   SET_STATUS +
@@ -161,7 +161,9 @@ local status = redis.call('HGET', KEYS[1], 'status')
 if redis.call('HGET', KEYS[1], 'node') ~= ARGV[1] then return 0 end
 if status ~= 'scheduled' and status ~= 'pulling' and status ~= 'running' then return 0 end
 local r = redis.call('HMGET', KEYS[2], 'node', 'cpuMillis', 'memoryMiB', 'ports')
-if r[1] == ARGV[1] then
+-- No reservation on that host: the job has just ended there (its capacity is already back), so it stays.
+if r[1] ~= ARGV[1] then return 0 end
+do
   local nodeKey = ARGV[4] .. r[1]
   if redis.call('EXISTS', nodeKey) == 1 then
     redis.call('HINCRBY', nodeKey, 'allocCpuMillis', -tonumber(r[2]))
@@ -175,6 +177,8 @@ if r[1] == ARGV[1] then
 end
 set_status(KEYS[1], 'queued', ARGV[2])
 redis.call('HSET', KEYS[1], 'node', '', 'containerId', '', 'reason', ARGV[3])
+-- Until it is placed again, the job is on the list of rescheduled jobs the monitor re-publishes if need be.
+redis.call('ZADD', ARGV[5], tonumber(ARGV[6]), redis.call('HGET', KEYS[1], 'id'))
 return 1
 `;
 

@@ -82,6 +82,8 @@ declare module 'ioredis' {
       nowIso: string,
       reason: string,
       nodeKeyPrefix: string,
+      rescheduledKey: string,
+      nowMs: number,
     ): Result<number, Context>;
     berthRegisterNode(
       nodeKey: string,
@@ -325,6 +327,8 @@ export class RedisState {
         now.toISOString(),
         reason,
         this.keys.nodePrefix,
+        this.keys.rescheduled,
+        now.getTime(),
       )) === 1
     );
   }
@@ -441,6 +445,25 @@ export class RedisState {
       String(schedulable),
     );
     return found === 1;
+  }
+
+  /** Rescheduled jobs still waiting to be placed again since before `olderThanMs`; drops those placed since. */
+  async staleRescheduled(olderThanMs: number): Promise<string[]> {
+    const ids = await this.redis.zrangebyscore(this.keys.rescheduled, 0, olderThanMs);
+    const stale: string[] = [];
+    for (const id of ids) {
+      const job = await this.getJob(id);
+      if (job?.status === 'queued') {
+        stale.push(id);
+      } else {
+        await this.redis.zrem(this.keys.rescheduled, id);
+      }
+    }
+    return stale;
+  }
+
+  async touchRescheduled(jobId: string, nowMs = Date.now()): Promise<void> {
+    await this.redis.zadd(this.keys.rescheduled, nowMs, jobId);
   }
 
   /** Starts (cordon and mark draining) or records the end of a drain; false when the host is unknown. */

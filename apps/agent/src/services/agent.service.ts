@@ -11,7 +11,7 @@ import {
 import { AmqpClient } from '@berth/messaging';
 import { RedisState } from '@berth/state';
 import { Logger } from '@nestjs/common';
-import { DockerRefused, DockerRepository } from './docker.repository';
+import { ContainerAlreadyEnded, DockerRefused, DockerRepository } from './docker.repository';
 
 export interface AgentIdentity {
   nodeId: string;
@@ -27,7 +27,7 @@ export interface AgentIdentity {
 export class AgentService {
   private readonly logger = new Logger('Agent');
   /** Jobs whose command this agent is carrying out right now: reconciliation leaves them alone. */
-  private readonly inFlight = new Set<string>();
+  private readonly inFlight = new Map<string, number>();
 
   constructor(
     private readonly identity: AgentIdentity,
@@ -46,7 +46,7 @@ export class AgentService {
   }
 
   async handle(command: Exclude<AgentCommand, FetchLogs>): Promise<void> {
-    this.inFlight.add(command.jobId);
+    this.inFlight.set(command.jobId, (this.inFlight.get(command.jobId) ?? 0) + 1);
     try {
       switch (command.type) {
         case 'create-container':
@@ -55,7 +55,12 @@ export class AgentService {
           return await this.remove(command.jobId);
       }
     } finally {
-      this.inFlight.delete(command.jobId);
+      const left = (this.inFlight.get(command.jobId) ?? 1) - 1;
+      if (left > 0) {
+        this.inFlight.set(command.jobId, left);
+      } else {
+        this.inFlight.delete(command.jobId);
+      }
     }
   }
 
@@ -69,6 +74,11 @@ export class AgentService {
       // Removed before it reached this host: make sure nothing runs, and say so (that frees the capacity).
       return this.remove(command.jobId);
     }
+    if (job.node !== this.identity.nodeId) {
+      // The job lives on another host now (rescheduled): a container here would be a duplicate.
+      await this.docker.remove(command.jobId, 0);
+      return;
+    }
     if (job.status !== 'scheduled' && job.status !== 'pulling' && job.status !== 'running') {
       return; // a replay of a create whose container already ended or failed: never start it again
     }
@@ -80,6 +90,16 @@ export class AgentService {
       });
       await this.report({ type: 'container-running', jobId: command.jobId, nodeId: this.identity.nodeId, containerId });
     } catch (err) {
+      if (err instanceof ContainerAlreadyEnded) {
+        await this.report({
+          type: 'container-exited',
+          jobId: command.jobId,
+          nodeId: this.identity.nodeId,
+          exitCode: err.exitCode,
+          oomKilled: err.oomKilled,
+        });
+        return;
+      }
       if (!(err instanceof DockerRefused)) {
         throw err;
       }

@@ -28,6 +28,17 @@ interface PullEvent {
   progressDetail?: { current?: number; total?: number };
 }
 
+/** The job's container exists from an earlier delivery and has already run to its end. */
+export class ContainerAlreadyEnded extends Error {
+  override readonly name = 'ContainerAlreadyEnded';
+  constructor(
+    readonly exitCode: number,
+    readonly oomKilled: boolean,
+  ) {
+    super(`the container already ended with code ${exitCode}`);
+  }
+}
+
 export interface EngineInfo {
   name: string;
   cpus: number;
@@ -200,6 +211,11 @@ export class DockerRepository {
         rethrow(err);
       }
       created = this.docker.getContainer(name);
+      // Made by an earlier delivery. One that already ran and ended must not run its command a second time.
+      const state = (await created.inspect()).State;
+      if (state.Status === 'exited' || state.Status === 'dead') {
+        throw new ContainerAlreadyEnded(state.ExitCode, state.OOMKilled);
+      }
     }
     try {
       await created.start();
@@ -288,6 +304,22 @@ export class DockerRepository {
       }
     }
     return byJob;
+  }
+
+  /** Docker's state of a container by id or name: running, created (not started yet), exited, or gone. */
+  async containerState(idOrName: string): Promise<'running' | 'created' | 'exited' | 'gone'> {
+    try {
+      const state = (await this.docker.getContainer(idOrName).inspect()).State;
+      if (state.Running || state.Restarting || state.Status === 'running') {
+        return 'running';
+      }
+      return state.Status === 'created' ? 'created' : 'exited';
+    } catch (err) {
+      if (isStatus(err, 404)) {
+        return 'gone';
+      }
+      throw err;
+    }
   }
 
   /** How a stopped container ended. */

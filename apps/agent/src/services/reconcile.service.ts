@@ -86,7 +86,12 @@ export class ReconcileService {
       } else if (job.status === 'removing') {
         await this.agent.handle({ type: 'remove-container', jobId });
       } else if (['scheduled', 'pulling', 'running'].includes(job.status)) {
-        if (container.running) {
+        // Look again right before acting: the listing may be a moment old, and a create may have begun since.
+        const now = await this.docker.containerState(container.id);
+        if (this.agent.isInFlight(jobId) || now === 'created' || now === 'gone') {
+          continue;
+        }
+        if (now === 'running') {
           if (job.status !== 'running') {
             await this.agent.report({
               type: 'container-running',
@@ -111,6 +116,9 @@ export class ReconcileService {
       if (!job) {
         continue;
       }
+      if (job.node !== this.nodeId) {
+        continue; // moved to another host since the list was read
+      }
       switch (job.status) {
         case 'scheduled':
         case 'pulling': {
@@ -125,6 +133,10 @@ export class ReconcileService {
           break;
         }
         case 'running':
+          // Only a container Docker no longer knows has vanished (the listing may predate its creation).
+          if ((await this.docker.containerState(`berth-${jobId}`)) !== 'gone' || this.agent.isInFlight(jobId)) {
+            break;
+          }
           await this.agent.report({
             type: 'container-failed',
             jobId,
@@ -138,7 +150,7 @@ export class ReconcileService {
           break;
         default:
           // Ended jobs keep no capacity: a reservation still held is a leak.
-          if (await this.state.releaseCapacity(jobId)) {
+          if (await this.state.releaseCapacity(jobId, this.nodeId)) {
             report.leaksReleased++;
           }
       }

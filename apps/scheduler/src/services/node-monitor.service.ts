@@ -1,4 +1,4 @@
-import { encode, PlaceJob } from '@berth/contracts';
+import { encode, JobSpec, PlaceJob } from '@berth/contracts';
 import { AmqpClient } from '@berth/messaging';
 import { RedisState } from '@berth/state';
 import { Logger } from '@nestjs/common';
@@ -40,6 +40,14 @@ export class NodeMonitorService {
   }
 
   async check(now = Date.now()): Promise<void> {
+    // A job taken off a host whose place-job message was lost (a crash in between) is published again.
+    for (const jobId of await this.state.staleRescheduled(now - 30_000)) {
+      const job = await this.state.getJob(jobId);
+      if (job) {
+        await this.state.touchRescheduled(jobId, now);
+        await this.publishPlacement(jobId, job.spec, now);
+      }
+    }
     for (const node of await this.state.listNodes(now)) {
       const failed = node.status === 'down' && now - Date.parse(node.heartbeatAt) > this.failureAfterMs;
       if (!failed && node.drain !== 'draining') {
@@ -48,6 +56,13 @@ export class NodeMonitorService {
       let movable = 0;
       for (const jobId of await this.state.jobsPlacedOn(node.id)) {
         const job = await this.state.getJob(jobId);
+        if (failed && job?.status === 'removing' && job.node === node.id) {
+          // Its remove command waits in a dead host's queue: finish the removal here; the host's agent removes
+          // the container if it ever comes back.
+          await this.state.releaseCapacity(jobId, node.id);
+          await this.state.transitionJob(jobId, 'removed', {}, { expectNode: node.id });
+          continue;
+        }
         if (job?.spec.reschedule !== 'on-node-failure' || job.node !== node.id) {
           continue;
         }
@@ -56,14 +71,7 @@ export class NodeMonitorService {
         if (!(await this.state.rescheduleJob(jobId, node.id, why))) {
           continue;
         }
-        const message: PlaceJob = {
-          type: 'place-job',
-          jobId,
-          spec: job.spec,
-          submittedAt: new Date(now).toISOString(),
-          attempt: 0,
-        };
-        await this.amqp.publish(this.amqp.topology.jobs, encode(message));
+        await this.publishPlacement(jobId, job.spec, now);
         if (!failed) {
           // The host is alive: its old container goes once the job has left it.
           const queue = await this.amqp.assertNodeQueue(node.id);
@@ -71,10 +79,15 @@ export class NodeMonitorService {
         }
         this.logger.log(`job ${jobId}: ${why}`);
       }
-      if (node.drain === 'draining' && movable === 0) {
+      if (node.drain === 'draining' && movable === 0 && !failed) {
         await this.state.setDrain(node.id, 'drained');
         this.logger.log(`host ${node.id} drained`);
       }
     }
+  }
+
+  private async publishPlacement(jobId: string, spec: JobSpec, now: number): Promise<void> {
+    const message: PlaceJob = { type: 'place-job', jobId, spec, submittedAt: new Date(now).toISOString(), attempt: 0 };
+    await this.amqp.publish(this.amqp.topology.jobs, encode(message));
   }
 }

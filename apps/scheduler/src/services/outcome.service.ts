@@ -46,18 +46,22 @@ export class OutcomeService {
         return;
       }
       case 'container-exited': {
-        // The container has stopped, so its capacity is free; the reservation makes this happen once.
-        await this.state.releaseCapacity(outcome.jobId, outcome.nodeId);
+        // The job ends first, then its capacity comes back (once: the reservation is deleted as it is freed), so
+        // a node monitor never sees a live job without a reservation; a crash in between leaves a leak that the
+        // host's reconciliation frees.
         const cleanExit = outcome.exitCode === 0 && !outcome.oomKilled;
         const reason = outcome.oomKilled
           ? `killed by the OOM killer at its memory limit (exit code ${outcome.exitCode})`
           : `exited with code ${outcome.exitCode}`;
-        await this.state.transitionJob(
+        const result = await this.state.transitionJob(
           outcome.jobId,
           cleanExit ? 'exited' : 'failed',
           { reason, exitCode: String(outcome.exitCode) },
           onHost,
         );
+        if (result.outcome !== 'stale') {
+          await this.state.releaseCapacity(outcome.jobId, outcome.nodeId);
+        }
         return;
       }
       case 'container-failed': {
