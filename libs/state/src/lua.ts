@@ -13,6 +13,23 @@ end
 `;
 
 /**
+ * Gives a reservation back to its host's books and deletes it; shared by the scripts below. `r` is the
+ * reservation's {node, cpuMillis, memoryMiB, ports}.
+ */
+const GIVE_BACK = `
+local function give_back(reservation_key, node_key, job_id, r)
+  if redis.call('EXISTS', node_key) == 1 then
+    redis.call('HINCRBY', node_key, 'allocCpuMillis', -tonumber(r[2]))
+    redis.call('HINCRBY', node_key, 'allocMemoryMiB', -tonumber(r[3]))
+    redis.call('HINCRBY', node_key, 'containers', -1)
+  end
+  redis.call('HDEL', node_key .. ':workloads', job_id)
+  for port in string.gmatch(r[4] or '', '[^,]+') do redis.call('SREM', node_key .. ':ports', port) end
+  redis.call('DEL', reservation_key)
+end
+`;
+
+/**
  * reserveCapacity: take a job's CPU, memory, a container slot and its host ports on one host, if the host is
  * alive and has them all, and (with ARGV[10] = '1') move the job from queued to scheduled in the same step.
  * KEYS[1] node hash, KEYS[2] reservation hash of the job, KEYS[3] job hash, KEYS[4] node workloads hash,
@@ -69,24 +86,15 @@ return {'ok', ARGV[1]}
  * must be on ('' for any).
  * Returns 1 when something was released, 0 when the job held nothing.
  */
-export const RELEASE_CAPACITY = `
+export const RELEASE_CAPACITY =
+  GIVE_BACK +
+  `
 local r = redis.call('HMGET', KEYS[1], 'node', 'cpuMillis', 'memoryMiB', 'ports')
 if not r[1] then return 0 end
 if ARGV[3] ~= '' and r[1] ~= ARGV[3] then return 0 end
-local nodeKey = ARGV[1] .. r[1]
-if redis.call('EXISTS', nodeKey) == 1 then
-  redis.call('HINCRBY', nodeKey, 'allocCpuMillis', -tonumber(r[2]))
-  redis.call('HINCRBY', nodeKey, 'allocMemoryMiB', -tonumber(r[3]))
-  redis.call('HINCRBY', nodeKey, 'containers', -1)
-end
-redis.call('HDEL', nodeKey .. ':workloads', ARGV[2])
-for port in string.gmatch(r[4] or '', '[^,]+') do
-  redis.call('SREM', nodeKey .. ':ports', port)
-end
-redis.call('DEL', KEYS[1])
+give_back(KEYS[1], ARGV[1] .. r[1], ARGV[2], r)
 return 1
 `;
-
 /**
  * transitionJob: move a job forward in its state machine, or refuse.
  * KEYS[1] job hash. ARGV[1] new status, ARGV[2] now (ISO), ARGV[3] allowed current statuses (comma-separated),
@@ -156,6 +164,7 @@ return {'ok', ''}
  */
 export const RESCHEDULE_JOB =
   SET_STATUS +
+  GIVE_BACK +
   `
 local status = redis.call('HGET', KEYS[1], 'status')
 if redis.call('HGET', KEYS[1], 'node') ~= ARGV[1] then return 0 end
@@ -163,18 +172,7 @@ if status ~= 'scheduled' and status ~= 'pulling' and status ~= 'running' then re
 local r = redis.call('HMGET', KEYS[2], 'node', 'cpuMillis', 'memoryMiB', 'ports')
 -- No reservation on that host: the job has just ended there (its capacity is already back), so it stays.
 if r[1] ~= ARGV[1] then return 0 end
-do
-  local nodeKey = ARGV[4] .. r[1]
-  if redis.call('EXISTS', nodeKey) == 1 then
-    redis.call('HINCRBY', nodeKey, 'allocCpuMillis', -tonumber(r[2]))
-    redis.call('HINCRBY', nodeKey, 'allocMemoryMiB', -tonumber(r[3]))
-    redis.call('HINCRBY', nodeKey, 'containers', -1)
-  end
-  local jobId = redis.call('HGET', KEYS[1], 'id')
-  redis.call('HDEL', nodeKey .. ':workloads', jobId)
-  for port in string.gmatch(r[4] or '', '[^,]+') do redis.call('SREM', nodeKey .. ':ports', port) end
-  redis.call('DEL', KEYS[2])
-end
+give_back(KEYS[2], ARGV[4] .. r[1], redis.call('HGET', KEYS[1], 'id'), r)
 set_status(KEYS[1], 'queued', ARGV[2])
 redis.call('HSET', KEYS[1], 'node', '', 'containerId', '', 'reason', ARGV[3])
 -- Until it is placed again, the job is on the list of rescheduled jobs the monitor re-publishes if need be.
