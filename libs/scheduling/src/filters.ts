@@ -140,10 +140,6 @@ export const affinityFilter: NodeFilter = {
 };
 
 /** `node` matches the host's id; any other key reads the host's label, a missing one reading as "". */
-export function constraintCandidates(key: string, node: NodeSnapshot): readonly string[] {
-  return key === 'node' ? [node.id] : [node.labels[key] ?? ''];
-}
-
 export const constraintFilter: NodeFilter = {
   name: 'constraint',
   applies: (request) => request.constraints.length > 0,

@@ -52,10 +52,18 @@ export class RegistrationService {
   }
 
   startHeartbeat(): void {
+    let beats = 0;
     this.timer = setInterval(() => {
       this.state
         .heartbeat(this.host.nodeId)
         .catch((err: unknown) => this.logger.warn(`heartbeat failed: ${String(err)}`));
+      // Images change rarely (a pull, an operator's docker rmi): refresh them every tenth beat for `image==`.
+      if (++beats % 10 === 0) {
+        this.docker
+          .imageNames()
+          .then((images) => this.state.setNodeImages(this.host.nodeId, images))
+          .catch((err: unknown) => this.logger.warn(`image list refresh failed: ${String(err)}`));
+      }
     }, this.heartbeatMs);
   }
 
