@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { AgentEnv, loadEnv } from '@berth/config';
 import { decodeAgentCommand, encode, topologyFor } from '@berth/contracts';
 import { AmqpClient } from '@berth/messaging';
-import { boot, runUntilSignal } from '@berth/runtime';
+import { boot, PeriodicTask, runUntilSignal } from '@berth/runtime';
 import { RedisState } from '@berth/state';
 import { Logger } from '@nestjs/common';
 import { AgentService } from './services/agent.service';
@@ -55,13 +55,14 @@ async function main(): Promise<void> {
   const events = new DockerEventsService(docker, amqp, host.nodeId, env.BERTH_PREFIX);
   await events.start();
   // After a restart, mend what happened while the agent was away, then keep checking.
-  const reconcile = new ReconcileService(host.nodeId, env.BERTH_PREFIX, docker, state, amqp, agent);
-  await reconcile.reconcile();
+  const reconciler = new ReconcileService(host.nodeId, env.BERTH_PREFIX, docker, state, amqp, agent);
+  const reconcile = new PeriodicTask('reconciliation', () => reconciler.pass(), logger);
+  await reconcile.run();
   reconcile.start(env.BERTH_RECONCILE_SECONDS * 1000);
 
   return runUntilSignal(logger, async () => {
     events.stop();
-    reconcile.stop();
+    await reconcile.stop();
     await registration.stop();
     await amqp.close();
     await state.close();

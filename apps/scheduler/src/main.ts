@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { decodeJobOutcome, decodePlaceJob, topologyFor } from '@berth/contracts';
 import { loadEnv, SchedulerEnv } from '@berth/config';
 import { AmqpClient } from '@berth/messaging';
-import { boot, runUntilSignal } from '@berth/runtime';
+import { boot, PeriodicTask, runUntilSignal } from '@berth/runtime';
 import { RedisState } from '@berth/state';
 import { Logger } from '@nestjs/common';
 import { NodeMonitorService } from './services/node-monitor.service';
@@ -47,11 +47,12 @@ async function main(): Promise<void> {
   logger.log(
     `consuming ${topology.jobs} with ${env.BERTH_SCHEDULER_CONCURRENCY} jobs in flight, default strategy ${env.BERTH_DEFAULT_STRATEGY}`,
   );
-  const monitor = new NodeMonitorService(
+  const nodeMonitor = new NodeMonitorService(
     state,
     amqp,
     (env.BERTH_NODE_TIMEOUT_SECONDS + env.BERTH_RESCHEDULE_GRACE_SECONDS) * 1000,
   );
+  const monitor = new PeriodicTask('node check', () => nodeMonitor.check(), logger);
   monitor.start(2000);
   // Conflicts show how often replicas raced for the same room; a steady rise means too little capacity.
   const statsTimer = setInterval(() => logger.log(`placement: ${JSON.stringify(placement.stats)}`), 60_000);

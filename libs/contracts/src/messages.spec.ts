@@ -27,7 +27,6 @@ describe('wire contracts', () => {
       type: 'create-container' as const,
       jobId: 'j1',
       spec: { ...place.spec, cmd: ['sleep', '1'], volumesFrom: ['data'] },
-      dependencies: { data: 'berth-j0' },
     };
     expect(decodeAgentCommand(encode(create))).toEqual(create);
     const failed = { type: 'container-failed' as const, jobId: 'j1', nodeId: 'h1', reason: 'No such image' };

@@ -27,8 +27,6 @@ export interface CreateContainer {
   type: 'create-container';
   jobId: string;
   spec: JobSpec;
-  /** Container names of the jobs this one depends on (volumes-from, links, network), by job name. */
-  dependencies: Record<string, string>;
 }
 
 /** Gateway (or scheduler) → agent, on the host's queue: stop and remove this job's container. */
@@ -59,6 +57,12 @@ export type JobOutcome =
   | { type: 'image-pulling'; jobId: string; nodeId: string; progress: PullProgress }
   /** Docker reported the container ended (its own exit, a crash, or the OOM killer). */
   | { type: 'container-exited'; jobId: string; nodeId: string; exitCode: number; oomKilled: boolean };
+
+/** The wire form of a remove-container command, sent by the gateway and the scheduler alike. */
+export function removeCommand(jobId: string): Buffer {
+  const command: RemoveContainer = { type: 'remove-container', jobId };
+  return encode(command);
+}
 
 export function encode(message: PlaceJob | AgentCommand | JobOutcome | LogsReply): Buffer {
   return Buffer.from(JSON.stringify(message));
@@ -126,12 +130,7 @@ export function decodeAgentCommand(raw: Buffer): AgentCommand {
   const jobId = asString(obj.jobId, 'jobId');
   switch (type) {
     case 'create-container':
-      return {
-        type,
-        jobId,
-        spec: decodeJobSpec(obj.spec),
-        dependencies: asStringMap(obj.dependencies ?? {}, 'dependencies'),
-      };
+      return { type, jobId, spec: decodeJobSpec(obj.spec) };
     case 'remove-container':
       return { type, jobId };
     case 'fetch-logs':

@@ -45,3 +45,39 @@ export function boot(name: string, main: () => Promise<void>): void {
     },
   );
 }
+
+/**
+ * A task run now and then in the background (reconciliation, node checks). A run never overlaps the previous
+ * one: a call while one is in flight shares it. A failed run is logged and the next one comes as scheduled.
+ */
+export class PeriodicTask<T> {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<T> | null = null;
+
+  constructor(
+    private readonly name: string,
+    private readonly task: () => Promise<T>,
+    private readonly logger: { warn(message: string): void },
+  ) {}
+
+  run(): Promise<T> {
+    this.running ??= this.task().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  start(everyMs: number): void {
+    this.timer = setInterval(() => {
+      this.run().catch((err: unknown) => this.logger.warn(`${this.name} failed: ${String(err)}`));
+    }, everyMs);
+  }
+
+  /** Stops the schedule and waits for a run in flight. */
+  async stop(): Promise<void> {
+    if (this.timer) {
+      clearInterval(this.timer);
+    }
+    await this.running?.catch(() => undefined);
+  }
+}

@@ -436,13 +436,18 @@ export class RedisState {
 
   /** Cordon (false) or uncordon (true) a host. False when the host is unknown. */
   async setSchedulable(nodeId: string, schedulable: boolean): Promise<boolean> {
+    return this.updateNode(nodeId, { schedulable: String(schedulable) });
+  }
+
+  /** Sets fields of a registered host, never creating one; false when the host is unknown. */
+  private async updateNode(nodeId: string, fields: Record<string, string>): Promise<boolean> {
     const found = await this.redis.eval(
       `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-       redis.call('HSET', KEYS[1], 'schedulable', ARGV[1])
+       redis.call('HSET', KEYS[1], unpack(ARGV))
        return 1`,
       1,
       this.keys.node(nodeId),
-      String(schedulable),
+      ...Object.entries(fields).flat(),
     );
     return found === 1;
   }
@@ -468,16 +473,7 @@ export class RedisState {
 
   /** Starts (cordon and mark draining) or records the end of a drain; false when the host is unknown. */
   async setDrain(nodeId: string, drain: 'draining' | 'drained' | 'none'): Promise<boolean> {
-    const found = await this.redis.eval(
-      `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-       redis.call('HSET', KEYS[1], 'drain', ARGV[1])
-       if ARGV[1] == 'draining' then redis.call('HSET', KEYS[1], 'schedulable', 'false') end
-       return 1`,
-      1,
-      this.keys.node(nodeId),
-      drain,
-    );
-    return found === 1;
+    return this.updateNode(nodeId, drain === 'draining' ? { drain, schedulable: 'false' } : { drain });
   }
 
   async markNodeDown(nodeId: string): Promise<void> {

@@ -9,6 +9,7 @@ import {
   PullProgress,
 } from '@berth/contracts';
 import { AmqpClient } from '@berth/messaging';
+import { dependenciesOf } from '@berth/scheduling';
 import { RedisState } from '@berth/state';
 import { Logger } from '@nestjs/common';
 import { ContainerAlreadyEnded, DockerRefused, DockerRepository } from './docker.repository';
@@ -84,10 +85,12 @@ export class AgentService {
     }
     try {
       await this.pullIfMissing(command);
-      const containerId = await this.docker.createAndStart(command.jobId, command.spec, this.identity, {
-        ...(await this.resolveDependencies(command)),
-        ...command.dependencies,
-      });
+      const containerId = await this.docker.createAndStart(
+        command.jobId,
+        command.spec,
+        this.identity,
+        await this.resolveDependencies(command),
+      );
       await this.report({ type: 'container-running', jobId: command.jobId, nodeId: this.identity.nodeId, containerId });
     } catch (err) {
       if (err instanceof ContainerAlreadyEnded) {
@@ -115,18 +118,17 @@ export class AgentService {
     }
   }
 
-  /** Container names of the jobs this one names as dependencies, from the cluster's name index. */
+  /**
+   * Container names of the jobs this one depends on: jobs refer to each other by job name (looked up in the
+   * cluster's name index) or job id; Docker knows them by container name.
+   */
   private async resolveDependencies(command: CreateContainer): Promise<Record<string, string>> {
-    const names = [
-      ...(command.spec.volumesFrom ?? []),
-      ...(command.spec.links ?? []),
-      ...(command.spec.network?.startsWith('container:') ? [command.spec.network.slice('container:'.length)] : []),
-    ].map((entry) => entry.split(':')[0]);
     const resolved: Record<string, string> = {};
-    for (const name of names) {
-      const jobId = await this.state.jobIdByName(name);
+    for (const reference of dependenciesOf(command.spec)) {
+      const jobId =
+        (await this.state.jobIdByName(reference)) ?? ((await this.state.getJob(reference)) ? reference : null);
       if (jobId) {
-        resolved[name] = containerNameFor(jobId);
+        resolved[reference] = containerNameFor(jobId);
       }
     }
     return resolved;

@@ -26,8 +26,6 @@ export interface ReconcileReport {
  */
 export class ReconcileService {
   private readonly logger = new Logger('Reconcile');
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<ReconcileReport> | null = null;
 
   constructor(
     private readonly nodeId: string,
@@ -38,27 +36,8 @@ export class ReconcileService {
     private readonly agent: AgentService,
   ) {}
 
-  start(everyMs: number): void {
-    this.timer = setInterval(() => {
-      this.reconcile().catch((err: unknown) => this.logger.warn(`reconciliation failed: ${String(err)}`));
-    }, everyMs);
-  }
-
-  stop(): void {
-    if (this.timer) {
-      clearInterval(this.timer);
-    }
-  }
-
-  /** One pass; concurrent callers share it. */
-  reconcile(): Promise<ReconcileReport> {
-    this.running ??= this.pass().finally(() => {
-      this.running = null;
-    });
-    return this.running;
-  }
-
-  private async pass(): Promise<ReconcileReport> {
+  /** One pass over this host; run it through a PeriodicTask so passes never overlap. */
+  async pass(): Promise<ReconcileReport> {
     const report: ReconcileReport = {
       adopted: 0,
       exitedWhileAway: 0,
@@ -127,7 +106,7 @@ export class ReconcileService {
           if (Date.now() - Date.parse(job.updatedAt) < RERUN_GRACE_MS) {
             break;
           }
-          const command: CreateContainer = { type: 'create-container', jobId, spec: job.spec, dependencies: {} };
+          const command: CreateContainer = { type: 'create-container', jobId, spec: job.spec };
           await this.amqp.publish(this.amqp.topology.nodeQueue(this.nodeId), encode(command));
           report.rerun++;
           break;

@@ -7,7 +7,7 @@ import {
   JobRecord,
   JobSpec,
   PlaceJob,
-  RemoveContainer,
+  removeCommand,
 } from '@berth/contracts';
 import { collectSwarmExpressions, LabelArrayError, SwarmExpressions } from '@berth/scheduling';
 import { AmqpClient, BrokerUnavailable } from '@berth/messaging';
@@ -34,19 +34,25 @@ const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * Throws a 400 naming `env` or `labels` when an expression found there is not valid.
  */
 export function toJobSpec(dto: CreateJobDto): JobSpec {
-  const env = dto.env ?? {};
-  const labels = dto.labels ?? {};
-  let collected: SwarmExpressions;
+  // Each source is read on its own, so an invalid expression is reported against the field it came from.
+  const fromEnv = collectSwarmExpressions({}, dto.env ?? {}, {});
+  let fromLabels: SwarmExpressions;
   try {
-    collected = collectSwarmExpressions(dto, env, labels);
+    fromLabels = collectSwarmExpressions({}, {}, dto.labels ?? {});
   } catch (err) {
     if (err instanceof LabelArrayError) {
       throw badRequest('labels', err.message);
     }
     throw err;
   }
-  checkExpressions('env', collectSwarmExpressions({}, env, {}));
-  checkExpressions('labels', collectSwarmExpressions({}, {}, labels));
+  checkExpressions('env', fromEnv);
+  checkExpressions('labels', fromLabels);
+  const collected = {
+    env: fromEnv.env,
+    labels: fromLabels.labels,
+    constraints: [...(dto.constraints ?? []), ...fromEnv.constraints, ...fromLabels.constraints],
+    affinities: [...(dto.affinities ?? []), ...fromEnv.affinities, ...fromLabels.affinities],
+  };
   const spec: JobSpec = {
     image: dto.image,
     env: collected.env,
@@ -188,8 +194,7 @@ export class JobsService {
     if (current.status === 'removing' && current.node) {
       // Placed somewhere: that host's agent stops and removes the container, then the capacity comes back.
       const queue = await this.amqp.assertNodeQueue(current.node);
-      const command: RemoveContainer = { type: 'remove-container', jobId: id };
-      await this.amqp.publish(queue, encode(command));
+      await this.amqp.publish(queue, removeCommand(id));
     } else if (result.outcome === 'refused' && result.current === 'unschedulable') {
       await this.state.transitionJob(id, 'removed');
       return this.get(id);

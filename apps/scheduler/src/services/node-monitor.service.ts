@@ -1,8 +1,7 @@
-import { encode, JobSpec, PlaceJob } from '@berth/contracts';
+import { encode, JobSpec, PlaceJob, removeCommand } from '@berth/contracts';
 import { AmqpClient } from '@berth/messaging';
 import { RedisState } from '@berth/state';
 import { Logger } from '@nestjs/common';
-import { removeCommand } from './placement.service';
 
 /**
  * Moves jobs off hosts that are gone or being drained. A host whose heartbeat has lapsed for longer than the
@@ -13,8 +12,6 @@ import { removeCommand } from './placement.service';
  */
 export class NodeMonitorService {
   private readonly logger = new Logger('NodeMonitor');
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
 
   constructor(
     private readonly state: RedisState,
@@ -22,23 +19,7 @@ export class NodeMonitorService {
     private readonly failureAfterMs: number,
   ) {}
 
-  start(everyMs: number): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.check()
-        .catch((err: unknown) => this.logger.warn(`node check failed: ${String(err)}`))
-        .finally(() => {
-          this.running = null;
-        });
-    }, everyMs);
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) {
-      clearInterval(this.timer);
-    }
-    await this.running;
-  }
-
+  /** One check of every host; run it through a PeriodicTask so checks never overlap. */
   async check(now = Date.now()): Promise<void> {
     // A job taken off a host whose place-job message was lost (a crash in between) is published again.
     for (const jobId of await this.state.staleRescheduled(now - 30_000)) {

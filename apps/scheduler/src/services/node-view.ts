@@ -11,8 +11,6 @@ export class NodeView {
   private nodes: NodeSnapshot[] = [];
   private loadedAt = 0;
   private loading: Promise<void> | null = null;
-  /** Reads of the whole fleet from Redis, for the stats. */
-  reads = 0;
 
   constructor(
     private readonly state: RedisState,
@@ -57,7 +55,6 @@ export class NodeView {
 
   private async load(): Promise<void> {
     const details = await this.state.listNodeDetails();
-    this.reads++;
     this.nodes = details.map((d) => ({
       id: d.id,
       ready: d.status === 'ready',

@@ -1,8 +1,7 @@
-import { JobOutcome } from '@berth/contracts';
+import { JobOutcome, removeCommand } from '@berth/contracts';
 import { AmqpClient } from '@berth/messaging';
 import { RedisState } from '@berth/state';
 import { Logger } from '@nestjs/common';
-import { removeCommand } from './placement.service';
 
 /**
  * Applies what agents report to the job records. Every step is idempotent and forward-only, so a replayed

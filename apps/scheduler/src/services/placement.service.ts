@@ -1,11 +1,10 @@
 import {
-  containerNameFor,
   CreateContainer,
   encode,
   JobSpec,
   NodeWorkload,
   PlaceJob,
-  RemoveContainer,
+  removeCommand,
   retryDelayFor,
   StrategyName,
 } from '@berth/contracts';
@@ -111,7 +110,7 @@ export class PlacementService {
       }
       this.view.applyReservation(node.id, spec.resources, workload);
       this.stats.placed++;
-      await this.dispatch(message.jobId, spec, node);
+      await this.dispatch(message.jobId, spec, node.id);
       return true;
     }
     if (reservation.why === 'job') {
@@ -124,17 +123,9 @@ export class PlacementService {
     return false;
   }
 
-  private async dispatch(jobId: string, spec: JobSpec, node: NodeSnapshot): Promise<void> {
-    const dependencies: Record<string, string> = {};
-    // Jobs name their dependencies by job name or job id; Docker knows them by container name.
-    for (const workload of node.workloads) {
-      dependencies[workload.jobId] = containerNameFor(workload.jobId);
-      if (workload.name !== undefined) {
-        dependencies[workload.name] = containerNameFor(workload.jobId);
-      }
-    }
-    const queue = await this.amqp.assertNodeQueue(node.id);
-    const command: CreateContainer = { type: 'create-container', jobId, spec, dependencies };
+  private async dispatch(jobId: string, spec: JobSpec, nodeId: string): Promise<void> {
+    const queue = await this.amqp.assertNodeQueue(nodeId);
+    const command: CreateContainer = { type: 'create-container', jobId, spec };
     await this.amqp.publish(queue, encode(command));
   }
 
@@ -146,9 +137,7 @@ export class PlacementService {
     if (job?.status !== 'scheduled') {
       return;
     }
-    await this.view.refresh();
-    const node = (await this.view.snapshot()).find((n) => n.id === nodeId);
-    await this.dispatch(message.jobId, message.spec, node ?? { ...emptyNode, id: nodeId });
+    await this.dispatch(message.jobId, message.spec, nodeId);
   }
 
   /** No host has room: wait and retry later, or give up once the job's placement timeout has passed. */
@@ -199,21 +188,4 @@ export class PlacementService {
     await this.state.releaseCapacity(jobId);
     await this.state.transitionJob(jobId, 'removed');
   }
-}
-
-const emptyNode: NodeSnapshot = {
-  id: '',
-  ready: true,
-  schedulable: true,
-  capacity: { cpuMillis: 0, memoryMiB: 0 },
-  allocated: { cpuMillis: 0, memoryMiB: 0 },
-  labels: {},
-  containers: 0,
-  workloads: [],
-  images: [],
-};
-
-export function removeCommand(jobId: string): Buffer {
-  const command: RemoveContainer = { type: 'remove-container', jobId };
-  return encode(command);
 }
