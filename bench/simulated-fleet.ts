@@ -35,12 +35,15 @@ export class SimulatedFleet {
     for (let i = 0; i < this.hostIds.length; i += 200) {
       await Promise.all(
         this.hostIds.slice(i, i + 200).map((id) =>
-          this.state.registerNode({
-            id,
-            address: `simulated://${id}`,
-            capacity: this.capacity,
-            labels: { zone: `zone-${Number(id.slice(4)) % 4}`, simulated: 'true' },
-          }),
+          this.state
+            .registerNode({
+              id,
+              address: `simulated://${id}`,
+              capacity: this.capacity,
+              labels: { zone: `zone-${Number(id.slice(4)) % 4}`, simulated: 'true' },
+            })
+            // A simulated host has no containers to report: its books are true at once.
+            .then(() => this.state.markNodeReady(id)),
         ),
       );
     }

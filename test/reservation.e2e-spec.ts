@@ -31,6 +31,9 @@ describe('reserveCapacity and releaseCapacity (real Redis, concurrent clients)',
       capacity: { cpuMillis: 10_000, memoryMiB: 1000 },
       labels: {},
     });
+    // A host registers as restoring and takes nothing until its agent has rebuilt its books.
+    expect(await first.reserveCapacity('too-early', 'n1', claim('too-early'))).toEqual({ ok: false, why: 'down' });
+    await first.markNodeReady('n1');
     const requests = Array.from({ length: 300 }, (_, i) =>
       clients[i % clients.length].reserveCapacity(`job-${i}`, 'n1', claim(`job-${i}`)),
     );
@@ -68,6 +71,7 @@ describe('reserveCapacity and releaseCapacity (real Redis, concurrent clients)',
       { id: 'n2', address: 'unix:///y', capacity: { cpuMillis: 1000, memoryMiB: 1000 }, labels: {} },
       new Date(Date.now() - 5_000),
     );
+    await stale.markNodeReady('n2');
     expect(await stale.reserveCapacity('late-job', 'n2', claim('late-job'))).toEqual({
       ok: false,
       why: 'down',
@@ -89,6 +93,7 @@ describe('reserveCapacity and releaseCapacity (real Redis, concurrent clients)',
       capacity: { cpuMillis: 100_000, memoryMiB: 100_000 },
       labels: {},
     });
+    await first.markNodeReady('n3');
     const slotted = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
         clients[i % clients.length].reserveCapacity(`slot-${i}`, 'n3', claim(`slot-${i}`, { slots: 7 })),

@@ -28,10 +28,6 @@ async function main(): Promise<void> {
   );
   const amqp = await AmqpClient.connect(env.BERTH_AMQP_URL, topology, logger);
 
-  const registration = new RegistrationService(state, docker, host, env.BERTH_HEARTBEAT_SECONDS * 1000);
-  await registration.register();
-  registration.startHeartbeat();
-
   const agent = new AgentService(
     { nodeId: host.nodeId, cluster: env.BERTH_PREFIX, networkMode: env.BERTH_NETWORK_MODE },
     docker,
@@ -57,7 +53,20 @@ async function main(): Promise<void> {
   // After a restart, mend what happened while the agent was away, then keep checking.
   const reconciler = new ReconcileService(host.nodeId, env.BERTH_PREFIX, docker, state, amqp, agent);
   const reconcile = new PeriodicTask('reconciliation', () => reconciler.pass(), logger);
-  await reconcile.run();
+  // The host registers as restoring and takes work once a first reconciliation has made its books true.
+  const registration = new RegistrationService(
+    state,
+    docker,
+    host,
+    env.BERTH_PREFIX,
+    env.BERTH_HEARTBEAT_SECONDS * 1000,
+    () => reconcile.run(),
+  );
+  // Redis may be away at boot: the heartbeat tries again until the host is registered and its books rebuilt.
+  await registration
+    .registerAndRebuild()
+    .catch((err: unknown) => logger.warn(`registration failed, retrying with the heartbeat: ${String(err)}`));
+  registration.startHeartbeat();
   reconcile.start(env.BERTH_RECONCILE_SECONDS * 1000);
 
   return runUntilSignal(logger, async () => {

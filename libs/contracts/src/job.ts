@@ -123,4 +123,7 @@ export const LABEL_JOB = 'berth.job';
 export const LABEL_CLUSTER = 'berth.cluster';
 export const LABEL_CPU = 'berth.cpu-millis';
 export const LABEL_MEMORY = 'berth.memory-mib';
+/** The job's spec as JSON, and when it was submitted: enough to rebuild the job's record if Redis loses it. */
+export const LABEL_SPEC = 'berth.spec';
+export const LABEL_SUBMITTED = 'berth.submitted-at';
 export const RESERVED_LABEL_PREFIX = 'berth.';

@@ -1,6 +1,7 @@
 import { Resources } from './job';
 
-export const NODE_STATUSES = ['ready', 'down'] as const;
+/** `restoring`: the agent is rebuilding the host's books from what Docker runs; it takes no work until done. */
+export const NODE_STATUSES = ['ready', 'restoring', 'down'] as const;
 export type NodeStatus = (typeof NODE_STATUSES)[number];
 
 /** A Docker host as Berth books it: what it has, what is promised away, and whether it answers. */

@@ -13,6 +13,15 @@ export interface Keys {
   rescheduled: string;
   /** Cluster-wide unique job names: name → job id. */
   namePrefix: string;
+  /**
+   * A random id written when this cluster's state is first created in Redis. A scheduler that saw one id and then
+   * finds another (or none) knows Redis lost everything in between.
+   */
+  epoch: string;
+  /** Present (with a TTL) while the cluster rebuilds its state after a loss: no placement until it expires. */
+  recovery: string;
+  /** Jobs the gateway took back (never confirmed): their records must never be rebuilt from a stray message. */
+  tombstone(jobId: string): string;
 }
 
 export function keysFor(prefix: string): Keys {
@@ -28,5 +37,8 @@ export function keysFor(prefix: string): Keys {
     reservationPrefix: `${prefix}:reservation:`,
     rescheduled: `${prefix}:rescheduled`,
     namePrefix: `${prefix}:name:`,
+    epoch: `${prefix}:epoch`,
+    recovery: `${prefix}:recovery`,
+    tombstone: (jobId) => `${prefix}:tombstone:${jobId}`,
   };
 }

@@ -207,17 +207,100 @@ return {cpu, mem, count}
 `;
 
 /**
- * registerNode: write a host's capacity, address and labels; keep what is allocated on it.
- * KEYS[1] node hash, KEYS[2] node index set. ARGV: id, address, cpu, memory, labels JSON, now ISO, now ms,
- * images JSON.
+ * registerNode: write a host's capacity, address and labels; keep what is allocated on it. The host comes in as
+ * `restoring`: it takes no work until its agent has rebuilt its books from what Docker runs and marks it ready.
+ * The first registration after Redis lost everything (no epoch) writes a new epoch; when the agent has evidence
+ * of an earlier life (containers on its host, or an earlier registration), it also starts the recovery pause.
+ * KEYS[1] node hash, KEYS[2] node index set, KEYS[3] epoch, KEYS[4] recovery. ARGV: id, address, cpu, memory,
+ * labels JSON, now ISO, now ms, images JSON, evidence ('1'/'0'), recovery window (ms), new epoch id.
+ * Returns {node existed (1/0), recovery started (1/0)}.
  */
 export const REGISTER_NODE = `
+local existed = redis.call('EXISTS', KEYS[1])
+local recovering = 0
+if redis.call('EXISTS', KEYS[3]) == 0 then
+  redis.call('SET', KEYS[3], ARGV[11])
+  if ARGV[9] == '1' then
+    redis.call('SET', KEYS[4], 'hosts are reporting what they run', 'PX', tonumber(ARGV[10]), 'NX')
+    recovering = 1
+  end
+end
 redis.call('HSET', KEYS[1], 'id', ARGV[1], 'address', ARGV[2], 'cpuMillis', ARGV[3], 'memoryMiB', ARGV[4],
-  'labels', ARGV[5], 'status', 'ready', 'heartbeatAt', ARGV[6], 'heartbeatMs', ARGV[7], 'images', ARGV[8])
+  'labels', ARGV[5], 'status', 'restoring', 'heartbeatAt', ARGV[6], 'heartbeatMs', ARGV[7], 'images', ARGV[8])
 redis.call('HSETNX', KEYS[1], 'registeredAt', ARGV[6])
 redis.call('HSETNX', KEYS[1], 'allocCpuMillis', 0)
 redis.call('HSETNX', KEYS[1], 'allocMemoryMiB', 0)
 redis.call('HSETNX', KEYS[1], 'containers', 0)
 redis.call('SADD', KEYS[2], ARGV[1])
+return {existed, recovering}
+`;
+
+/**
+ * heartbeat: keep a registered host alive. It never creates a host: a missing record means Redis lost the
+ * cluster's state, and the agent must register again and rebuild the host's books (returns 0). A host still
+ * restoring stays so. KEYS[1] node hash. ARGV[1] now ISO, ARGV[2] now ms. Returns 1, or 0 when the host is unknown.
+ */
+export const HEARTBEAT = `
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return 0 end
+if status == 'restoring' then
+  redis.call('HSET', KEYS[1], 'heartbeatAt', ARGV[1], 'heartbeatMs', ARGV[2])
+else
+  redis.call('HSET', KEYS[1], 'status', 'ready', 'heartbeatAt', ARGV[1], 'heartbeatMs', ARGV[2])
+end
 return 1
+`;
+
+/**
+ * restoreJob: rebuild a job's record that Redis lost, from what its host runs (an agent) or from a message still
+ * in a queue (a scheduler, as `queued`). Never overwrites a record that exists, never revives a job the gateway
+ * took back (tombstone). A job whose container lives takes its reservation on the host again, without a capacity
+ * check: the container is there, so the books must show it.
+ * KEYS[1] job hash, KEYS[2] job index, KEYS[3] tombstone, KEYS[4] reservation hash, KEYS[5] node hash.
+ * ARGV[1] job id, ARGV[2] spec JSON, ARGV[3] name (or ''), ARGV[4] name key prefix, ARGV[5] status, ARGV[6] node
+ * (or ''), ARGV[7] container id (or ''), ARGV[8] createdAt ISO, ARGV[9] createdAt ms, ARGV[10] now ISO,
+ * ARGV[11] history JSON, ARGV[12] reason, ARGV[13] exit code (or ''), ARGV[14] '1' to reserve, ARGV[15] cpu,
+ * ARGV[16] memory, ARGV[17] ports (comma-separated), ARGV[18] workload JSON.
+ * Returns 'restored', 'exists' or 'tombstoned'.
+ */
+export const RESTORE_JOB = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 'exists' end
+if redis.call('EXISTS', KEYS[3]) == 1 then return 'tombstoned' end
+redis.call('HSET', KEYS[1], 'id', ARGV[1], 'status', ARGV[5], 'spec', ARGV[2], 'createdAt', ARGV[8],
+  'updatedAt', ARGV[10], 'history', ARGV[11], 'node', ARGV[6], 'containerId', ARGV[7], 'reason', ARGV[12],
+  'exitCode', ARGV[13])
+if ARGV[3] ~= '' and redis.call('SETNX', ARGV[4] .. ARGV[3], ARGV[1]) == 1 then
+  redis.call('HSET', KEYS[1], 'name', ARGV[3])
+end
+redis.call('ZADD', KEYS[2], tonumber(ARGV[9]), ARGV[1])
+if ARGV[14] == '1' and redis.call('EXISTS', KEYS[4]) == 0 then
+  redis.call('HSET', KEYS[4], 'node', ARGV[6], 'cpuMillis', ARGV[15], 'memoryMiB', ARGV[16], 'ports', ARGV[17])
+  redis.call('HSET', KEYS[5] .. ':workloads', ARGV[1], ARGV[18])
+  for port in string.gmatch(ARGV[17], '[^,]+') do redis.call('SADD', KEYS[5] .. ':ports', port) end
+  if redis.call('EXISTS', KEYS[5]) == 1 then
+    redis.call('HINCRBY', KEYS[5], 'allocCpuMillis', tonumber(ARGV[15]))
+    redis.call('HINCRBY', KEYS[5], 'allocMemoryMiB', tonumber(ARGV[16]))
+    redis.call('HINCRBY', KEYS[5], 'containers', 1)
+  end
+end
+return 'restored'
+`;
+
+/**
+ * admitJob: the scheduler's gate before placing a job. Placement pauses while the cluster has no epoch (Redis
+ * lost everything and no host has registered since) or while the recovery pause runs; a scheduler that knew
+ * another epoch starts that pause itself, since it has seen the loss.
+ * KEYS[1] epoch, KEYS[2] recovery, KEYS[3] job hash. ARGV[1] the epoch the caller knows (or ''), ARGV[2] recovery
+ * window (ms). Returns {'paused', remaining ms ('-1': until a host registers), epoch} or
+ * {'job', status or 'missing', epoch}.
+ */
+export const ADMIT_JOB = `
+local epoch = redis.call('GET', KEYS[1])
+if not epoch then return {'paused', '-1', ''} end
+if ARGV[1] ~= '' and ARGV[1] ~= epoch then
+  redis.call('SET', KEYS[2], 'a scheduler saw the state change under it', 'PX', tonumber(ARGV[2]), 'NX')
+end
+local remaining = redis.call('PTTL', KEYS[2])
+if remaining > 0 then return {'paused', tostring(remaining), epoch} end
+return {'job', redis.call('HGET', KEYS[3], 'status') or 'missing', epoch}
 `;

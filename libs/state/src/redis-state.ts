@@ -11,11 +11,15 @@ import {
   Resources,
 } from '@berth/contracts';
 import Redis, { Result } from 'ioredis';
+import { randomUUID } from 'node:crypto';
 import { keysFor, Keys } from './keys';
 import {
+  ADMIT_JOB,
   CREATE_JOB,
+  HEARTBEAT,
   RECOMPUTE_BOOKS,
   REGISTER_NODE,
+  RESTORE_JOB,
   RELEASE_CAPACITY,
   RESCHEDULE_JOB,
   RESERVE_CAPACITY,
@@ -88,6 +92,8 @@ declare module 'ioredis' {
     berthRegisterNode(
       nodeKey: string,
       indexKey: string,
+      epochKey: string,
+      recoveryKey: string,
       id: string,
       address: string,
       cpuMillis: number,
@@ -96,7 +102,26 @@ declare module 'ioredis' {
       nowIso: string,
       nowMs: number,
       images: string,
-    ): Result<number, Context>;
+      evidence: string,
+      recoveryWindowMs: number,
+      newEpoch: string,
+    ): Result<[number, number], Context>;
+    berthHeartbeat(nodeKey: string, nowIso: string, nowMs: number): Result<number, Context>;
+    berthRestoreJob(
+      jobKey: string,
+      indexKey: string,
+      tombstoneKey: string,
+      reservationKey: string,
+      nodeKey: string,
+      ...args: Array<string | number>
+    ): Result<string, Context>;
+    berthAdmitJob(
+      epochKey: string,
+      recoveryKey: string,
+      jobKey: string,
+      knownEpoch: string,
+      recoveryWindowMs: number,
+    ): Result<[string, string, string], Context>;
   }
 }
 
@@ -140,7 +165,29 @@ export interface NodeRegistration {
   capacity: Resources;
   labels: Record<string, string>;
   images?: string[];
+  /** The agent has seen this cluster before (containers on its host, or an earlier registration). */
+  evidenceOfEarlierState?: boolean;
 }
+
+/** A job record rebuilt after Redis lost it: from the container a host runs, or from a message in a queue. */
+export interface RestoredJob {
+  id: string;
+  spec: JobSpec;
+  status: JobStatus;
+  node: string | null;
+  containerId: string | null;
+  createdAt: Date;
+  history: JobHistoryEntry[];
+  reason: string;
+  exitCode: number | null;
+  /** For a job whose container lives: what it holds on its host, taken again. */
+  holds?: { ports: readonly number[]; workload: NodeWorkload };
+}
+
+export type Admission =
+  /** Placement pauses while the cluster rebuilds its state; `remainingMs` null until a host has registered. */
+  | { admitted: false; remainingMs: number | null; epoch: string }
+  | { admitted: true; status: JobStatus | 'missing'; epoch: string };
 
 /**
  * Berth's state in Redis: job records, node books, reservations. A thin repository: typed methods over
@@ -161,7 +208,15 @@ export class RedisState {
     redis.defineCommand('berthReschedule', { numberOfKeys: 2, lua: RESCHEDULE_JOB });
     redis.defineCommand('berthRelease', { numberOfKeys: 1, lua: RELEASE_CAPACITY });
     redis.defineCommand('berthTransition', { numberOfKeys: 1, lua: TRANSITION_JOB });
-    redis.defineCommand('berthRegisterNode', { numberOfKeys: 2, lua: REGISTER_NODE });
+    redis.defineCommand('berthRegisterNode', { numberOfKeys: 4, lua: REGISTER_NODE });
+    redis.defineCommand('berthHeartbeat', { numberOfKeys: 1, lua: HEARTBEAT });
+    redis.defineCommand('berthRestoreJob', { numberOfKeys: 5, lua: RESTORE_JOB });
+    redis.defineCommand('berthAdmitJob', { numberOfKeys: 3, lua: ADMIT_JOB });
+  }
+
+  /** How long placement pauses after Redis lost the cluster's state: every live agent heartbeats within it. */
+  get recoveryWindowMs(): number {
+    return this.nodeTimeoutMs;
   }
 
   /**
@@ -236,9 +291,16 @@ export class RedisState {
     };
   }
 
-  /** Undo a job the broker never confirmed: the user got an error, so no trace may stay, not even its name. */
+  /**
+   * Undo a job the broker never confirmed: the user got an error, so no trace may stay, not even its name. A
+   * tombstone (kept a day) stops the message, should the broker have taken it after all, from rebuilding the job.
+   */
   async deleteJob(id: string, name?: string): Promise<void> {
-    const tx = this.redis.multi().del(this.keys.job(id)).zrem(this.keys.jobIndex, id);
+    const tx = this.redis
+      .multi()
+      .del(this.keys.job(id))
+      .zrem(this.keys.jobIndex, id)
+      .set(this.keys.tombstone(id), '1', 'EX', 86_400);
     if (name !== undefined) {
       tx.eval(
         `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`,
@@ -333,6 +395,64 @@ export class RedisState {
     );
   }
 
+  /**
+   * Rebuilds a job's record that Redis lost (see RestoredJob). Never overwrites a record, never revives a job the
+   * gateway took back.
+   */
+  async restoreJob(job: RestoredJob, now = new Date()): Promise<'restored' | 'exists' | 'tombstoned'> {
+    const holds = job.holds && job.node ? job.holds : null;
+    const result = await this.redis.berthRestoreJob(
+      this.keys.job(job.id),
+      this.keys.jobIndex,
+      this.keys.tombstone(job.id),
+      this.keys.reservation(job.id),
+      this.keys.node(job.node ?? ''),
+      job.id,
+      JSON.stringify(job.spec),
+      job.spec.name ?? '',
+      this.keys.namePrefix,
+      job.status,
+      job.node ?? '',
+      job.containerId ?? '',
+      job.createdAt.toISOString(),
+      job.createdAt.getTime(),
+      now.toISOString(),
+      JSON.stringify(job.history),
+      job.reason,
+      job.exitCode === null ? '' : String(job.exitCode),
+      holds ? '1' : '0',
+      job.spec.resources.cpuMillis,
+      job.spec.resources.memoryMiB,
+      (holds?.ports ?? []).join(','),
+      JSON.stringify(holds?.workload ?? {}),
+    );
+    return result as 'restored' | 'exists' | 'tombstoned';
+  }
+
+  /**
+   * The scheduler's gate before placing a job: paused while the cluster rebuilds its state after a loss of Redis,
+   * else the job's status ('missing' when its record is gone). `knownEpoch` is the epoch the caller saw last.
+   */
+  async admitJob(jobId: string, knownEpoch: string): Promise<Admission> {
+    const [outcome, detail, epoch] = await this.redis.berthAdmitJob(
+      this.keys.epoch,
+      this.keys.recovery,
+      this.keys.job(jobId),
+      knownEpoch,
+      this.recoveryWindowMs,
+    );
+    if (outcome === 'paused') {
+      return { admitted: false, remainingMs: detail === '-1' ? null : Number(detail), epoch };
+    }
+    return { admitted: true, status: detail as JobStatus | 'missing', epoch };
+  }
+
+  /** While the cluster rebuilds its state after a loss of Redis: how long placement stays paused (ms), else null. */
+  async recoveryRemainingMs(): Promise<number | null> {
+    const ttl = await this.redis.pttl(this.keys.recovery);
+    return ttl > 0 ? ttl : null;
+  }
+
   // ---- capacity
 
   /**
@@ -405,11 +525,20 @@ export class RedisState {
 
   // ---- nodes
 
-  async registerNode(node: NodeRegistration, now = new Date()): Promise<void> {
+  /**
+   * Registers (or re-registers) a host as `restoring`: mark it ready once its books are rebuilt. Reports whether the
+   * host was known, and whether this registration started the recovery pause after a loss of Redis's state.
+   */
+  async registerNode(
+    node: NodeRegistration,
+    now = new Date(),
+  ): Promise<{ existed: boolean; recoveryStarted: boolean }> {
     const images = JSON.stringify(node.images ?? []);
-    await this.redis.berthRegisterNode(
+    const [existed, recovering] = await this.redis.berthRegisterNode(
       this.keys.node(node.id),
       this.keys.nodeIndex,
+      this.keys.epoch,
+      this.keys.recovery,
       node.id,
       node.address,
       node.capacity.cpuMillis,
@@ -418,7 +547,16 @@ export class RedisState {
       now.toISOString(),
       now.getTime(),
       images,
+      node.evidenceOfEarlierState ? '1' : '0',
+      this.recoveryWindowMs,
+      randomUUID(),
     );
+    return { existed: existed === 1, recoveryStarted: recovering === 1 };
+  }
+
+  /** The host's books are rebuilt: it takes work again. */
+  async markNodeReady(nodeId: string): Promise<boolean> {
+    return this.updateNode(nodeId, { status: 'ready' });
   }
 
   /** The images a host holds, for `image==` affinities. */
@@ -426,12 +564,9 @@ export class RedisState {
     await this.redis.hset(this.keys.node(nodeId), { images: JSON.stringify(images) });
   }
 
-  async heartbeat(nodeId: string, now = new Date()): Promise<void> {
-    await this.redis.hset(this.keys.node(nodeId), {
-      status: 'ready',
-      heartbeatAt: now.toISOString(),
-      heartbeatMs: now.getTime(),
-    });
+  /** False when the host is unknown: Redis lost the cluster's state, and the agent must register again. */
+  async heartbeat(nodeId: string, now = new Date()): Promise<boolean> {
+    return (await this.redis.berthHeartbeat(this.keys.node(nodeId), now.toISOString(), now.getTime())) === 1;
   }
 
   /** Cordon (false) or uncordon (true) a host. False when the host is unknown. */
@@ -548,7 +683,7 @@ function toNodeRecord(h: Record<string, string>, nowMs: number, timeoutMs: numbe
   return {
     id: h.id,
     address: h.address,
-    status: h.status === 'ready' && fresh ? 'ready' : 'down',
+    status: !fresh ? 'down' : h.status === 'ready' || h.status === 'restoring' ? h.status : 'down',
     schedulable: h.schedulable !== 'false',
     drain: h.drain === 'draining' || h.drain === 'drained' ? h.drain : 'none',
     capacity: { cpuMillis: Number(h.cpuMillis), memoryMiB: Number(h.memoryMiB) },

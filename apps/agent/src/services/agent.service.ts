@@ -6,6 +6,7 @@ import {
   FetchLogs,
   JobOutcome,
   LogsReply,
+  PlaceJob,
   PullProgress,
 } from '@berth/contracts';
 import { AmqpClient } from '@berth/messaging';
@@ -13,6 +14,7 @@ import { dependenciesOf } from '@berth/scheduling';
 import { RedisState } from '@berth/state';
 import { Logger } from '@nestjs/common';
 import { ContainerAlreadyEnded, DockerRefused, DockerRepository } from './docker.repository';
+import { restoredJobFrom } from './restore';
 
 export interface AgentIdentity {
   nodeId: string;
@@ -70,7 +72,16 @@ export class AgentService {
   }
 
   private async create(command: CreateContainer): Promise<void> {
-    const job = await this.state.getJob(command.jobId);
+    let job = await this.state.getJob(command.jobId);
+    if (!job) {
+      // Redis lost the record (records are never deleted otherwise): rebuild it from the container if there is
+      // one, else hand the job back to the schedulers, whose books were lost with it.
+      if ((await this.restoreLostJob(command.jobId)) === 'no-container') {
+        await this.requeue(command);
+        return;
+      }
+      job = await this.state.getJob(command.jobId);
+    }
     if (!job || job.status === 'removing' || job.status === 'removed') {
       // Removed before it reached this host: make sure nothing runs, and say so (that frees the capacity).
       return this.remove(command.jobId);
@@ -88,7 +99,7 @@ export class AgentService {
       const containerId = await this.docker.createAndStart(
         command.jobId,
         command.spec,
-        this.identity,
+        { ...this.identity, submittedAt: job.createdAt },
         await this.resolveDependencies(command),
       );
       await this.report({ type: 'container-running', jobId: command.jobId, nodeId: this.identity.nodeId, containerId });
@@ -116,6 +127,46 @@ export class AgentService {
         reason: err.message,
       });
     }
+  }
+
+  /**
+   * Rebuilds the record of a job whose container this host holds, after Redis lost it. A container made for a job
+   * the gateway took back (its broker never confirmed) is removed. A created container is started by a create
+   * sent to this host, through the normal, idempotent path.
+   */
+  async restoreLostJob(jobId: string): Promise<'restored' | 'exists' | 'removed' | 'no-container'> {
+    const facts = await this.docker.facts(containerNameFor(jobId));
+    if (!facts) {
+      return 'no-container';
+    }
+    const restored = restoredJobFrom(this.identity.nodeId, { ...facts, jobId });
+    const outcome = await this.state.restoreJob(restored);
+    if (outcome === 'tombstoned') {
+      await this.docker.remove(jobId, 0);
+      this.logger.warn(`job ${jobId} was never accepted: removed its container`);
+      return 'removed';
+    }
+    if (outcome === 'restored') {
+      this.logger.log(`job ${jobId}: record rebuilt from its container (${restored.status})`);
+      if (restored.status === 'scheduled') {
+        const create: CreateContainer = { type: 'create-container', jobId, spec: restored.spec };
+        await this.amqp.publish(this.amqp.topology.nodeQueue(this.identity.nodeId), encode(create));
+      }
+    }
+    return outcome;
+  }
+
+  /** A create for a job whose record and reservation were lost with Redis: it goes back to be placed again. */
+  private async requeue(command: CreateContainer): Promise<void> {
+    const place: PlaceJob = {
+      type: 'place-job',
+      jobId: command.jobId,
+      spec: command.spec,
+      submittedAt: new Date().toISOString(),
+      attempt: 0,
+    };
+    await this.amqp.publish(this.amqp.topology.jobs, encode(place));
+    this.logger.warn(`job ${command.jobId}: its record was lost; sent back to be placed again`);
   }
 
   /**

@@ -5,6 +5,8 @@ import {
   LABEL_CPU,
   LABEL_JOB,
   LABEL_MEMORY,
+  LABEL_SPEC,
+  LABEL_SUBMITTED,
   PullProgress,
 } from '@berth/contracts';
 import Docker from 'dockerode';
@@ -51,6 +53,20 @@ export interface EngineInfo {
 export interface ContainerOptions {
   cluster: string;
   networkMode: string;
+}
+
+/** What a host's container tells about its job, enough to rebuild the job's record after Redis lost it. */
+export interface ContainerFacts {
+  id: string;
+  jobId: string;
+  state: 'running' | 'created' | 'exited';
+  exitCode: number;
+  oomKilled: boolean;
+  created: Date;
+  image: string;
+  cmd: string[] | null;
+  env: string[];
+  labels: Record<string, string>;
 }
 
 const MiB = 1024 * 1024;
@@ -162,7 +178,7 @@ export class DockerRepository {
   async createAndStart(
     jobId: string,
     spec: JobSpec,
-    options: ContainerOptions,
+    options: ContainerOptions & { submittedAt: string },
     dependencies: Record<string, string> = {},
   ): Promise<string> {
     const name = containerNameFor(jobId);
@@ -190,6 +206,8 @@ export class DockerRepository {
           [LABEL_CLUSTER]: options.cluster,
           [LABEL_CPU]: String(spec.resources.cpuMillis),
           [LABEL_MEMORY]: String(spec.resources.memoryMiB),
+          [LABEL_SPEC]: JSON.stringify(spec),
+          [LABEL_SUBMITTED]: options.submittedAt,
         },
         ...(publish ? { ExposedPorts: Object.fromEntries(ports.map((p) => [`${p}/tcp`, {}])) } : {}),
         HostConfig: {
@@ -320,6 +338,33 @@ export class DockerRepository {
       }
       throw err;
     }
+  }
+
+  /** The container's facts for rebuilding its job's record; null when it is gone. */
+  async facts(idOrName: string): Promise<ContainerFacts | null> {
+    let info: Docker.ContainerInspectInfo;
+    try {
+      info = await this.docker.getContainer(idOrName).inspect();
+    } catch (err) {
+      if (isStatus(err, 404)) {
+        return null;
+      }
+      throw err;
+    }
+    const s = info.State;
+    const running = s.Running || s.Restarting || s.Status === 'running';
+    return {
+      id: info.Id,
+      jobId: info.Config.Labels?.[LABEL_JOB] ?? '',
+      state: running ? 'running' : s.Status === 'created' ? 'created' : 'exited',
+      exitCode: s.ExitCode,
+      oomKilled: s.OOMKilled,
+      created: new Date(info.Created),
+      image: info.Config.Image,
+      cmd: info.Config.Cmd ?? null,
+      env: info.Config.Env ?? [],
+      labels: info.Config.Labels ?? {},
+    };
   }
 
   /** How a stopped container ended. */

@@ -15,11 +15,13 @@ export interface ReconcileReport {
   rerun: number;
   vanished: number;
   leaksReleased: number;
+  /** Records rebuilt from this host's containers after Redis lost them. */
+  restored: number;
 }
 
 /**
  * Keeps Berth's books equal to Docker's truth on this host, when the agent starts and then periodically:
- * adopts containers whose jobs exist, removes those whose jobs were removed (or moved to another host), reports
+ * rebuilds the records Redis lost from the containers, adopts containers whose jobs exist, removes those whose jobs were removed (or moved to another host), reports
  * containers that ended while nobody watched, runs again the jobs placed here that have no container and nothing
  * in flight, fails those whose container vanished, and recomputes the host's allocation from what it holds.
  * Every step goes through the same idempotent paths as normal operation, so running it twice changes nothing.
@@ -45,6 +47,7 @@ export class ReconcileService {
       rerun: 0,
       vanished: 0,
       leaksReleased: 0,
+      restored: 0,
     };
     const containers = await this.docker.jobContainers(this.cluster);
     for (const [jobId, container] of containers) {
@@ -53,8 +56,13 @@ export class ReconcileService {
       }
       const job = await this.state.getJob(jobId);
       if (!job) {
-        // The record may come back (a Redis restore); removing a running workload on a guess would be worse.
-        this.logger.warn(`container ${container.id.slice(0, 12)} belongs to unknown job ${jobId}; left alone`);
+        // Records are never deleted: Redis lost this one. The container is the truth; rebuild the record from it.
+        const outcome = await this.agent.restoreLostJob(jobId);
+        if (outcome === 'restored') {
+          report.restored++;
+        } else if (outcome === 'removed') {
+          report.orphansRemoved++;
+        }
         continue;
       }
       if (job.status === 'removed' || job.node !== this.nodeId) {

@@ -26,37 +26,66 @@ export function describeHost(env: AgentEnv, info: EngineInfo): HostDescription {
   };
 }
 
-/** Registers the host in Redis and keeps its heartbeat fresh, so schedulers know it is alive. */
+/**
+ * Registers the host in Redis and keeps its heartbeat fresh, so schedulers know it is alive. The host registers
+ * as `restoring` and takes work only once `rebuild` (the agent's reconciliation) has made its books equal to what
+ * Docker runs. A heartbeat that finds the host unknown means Redis lost the cluster's state: the agent registers
+ * again and rebuilds, by itself.
+ */
 export class RegistrationService {
   private readonly logger = new Logger('Registration');
   private timer: NodeJS.Timeout | null = null;
+  private registeredBefore = false;
+  /** Set until a rebuild has succeeded: a failed one is tried again at the next heartbeat. */
+  private rebuildPending = true;
+  private recovering: Promise<void> | null = null;
 
   constructor(
     private readonly state: RedisState,
     private readonly docker: DockerRepository,
     private readonly host: HostDescription,
+    private readonly cluster: string,
     private readonly heartbeatMs: number,
+    private readonly rebuild: () => Promise<unknown>,
   ) {}
 
-  async register(): Promise<void> {
-    await this.state.registerNode({
+  /** Registers, rebuilds the host's books from Docker, then takes work. Concurrent calls share one run. */
+  registerAndRebuild(): Promise<void> {
+    this.recovering ??= this.doRegisterAndRebuild().finally(() => {
+      this.recovering = null;
+    });
+    return this.recovering;
+  }
+
+  private async doRegisterAndRebuild(): Promise<void> {
+    // Containers of this cluster, or an earlier registration, show the cluster had a life Redis has forgotten.
+    this.rebuildPending = true;
+    const evidence = this.registeredBefore || (await this.docker.jobContainers(this.cluster)).size > 0;
+    const { existed, recoveryStarted } = await this.state.registerNode({
       id: this.host.nodeId,
       address: this.docker.address,
       capacity: this.host.capacity,
       labels: this.host.labels,
       images: await this.docker.imageNames(),
+      evidenceOfEarlierState: evidence,
     });
+    this.registeredBefore = true;
+    if (recoveryStarted) {
+      this.logger.warn("Redis lost the cluster's state: placement pauses while hosts report what they run");
+    }
     this.logger.log(
-      `registered ${this.host.nodeId} (${this.docker.address}): ${this.host.capacity.cpuMillis} cpu millis, ${this.host.capacity.memoryMiB} MiB`,
+      `registered ${this.host.nodeId} (${this.docker.address}${existed ? '' : ', new to Redis'}): ${this.host.capacity.cpuMillis} cpu millis, ${this.host.capacity.memoryMiB} MiB; rebuilding its books`,
     );
+    await this.rebuild();
+    await this.state.markNodeReady(this.host.nodeId);
+    this.rebuildPending = false;
+    this.logger.log(`${this.host.nodeId} ready`);
   }
 
   startHeartbeat(): void {
     let beats = 0;
     this.timer = setInterval(() => {
-      this.state
-        .heartbeat(this.host.nodeId)
-        .catch((err: unknown) => this.logger.warn(`heartbeat failed: ${String(err)}`));
+      this.beat().catch((err: unknown) => this.logger.warn(`heartbeat failed: ${String(err)}`));
       // Images change rarely (a pull, an operator's docker rmi): refresh them every tenth beat for `image==`.
       if (++beats % 10 === 0) {
         this.docker
@@ -67,11 +96,24 @@ export class RegistrationService {
     }, this.heartbeatMs);
   }
 
+  private async beat(): Promise<void> {
+    if (this.recovering) {
+      return;
+    }
+    if (!(await this.state.heartbeat(this.host.nodeId))) {
+      this.logger.warn(`${this.host.nodeId} is unknown to Redis: its state was lost; registering again`);
+      await this.registerAndRebuild();
+    } else if (this.rebuildPending) {
+      await this.registerAndRebuild();
+    }
+  }
+
   /** Stop taking work: the host is marked down at once instead of after the heartbeat timeout. */
   async stop(): Promise<void> {
     if (this.timer) {
       clearInterval(this.timer);
     }
+    await this.recovering?.catch(() => undefined);
     await this.state.markNodeDown(this.host.nodeId).catch(() => undefined);
   }
 }

@@ -16,15 +16,29 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Jobs can be accepted: RabbitMQ and Redis both answer. */
+  /**
+   * Jobs can be accepted: RabbitMQ and Redis both answer. After Redis lost the cluster's state, jobs are still
+   * accepted while placement pauses; `recovery` says for how long.
+   */
   @Get('readyz')
-  async ready(): Promise<{ status: 'ready'; rabbitmq: 'up'; redis: 'up' }> {
+  async ready(): Promise<{
+    status: 'ready';
+    rabbitmq: 'up';
+    redis: 'up';
+    recovery: { placementPausedForMs: number } | null;
+  }> {
     const redis = await this.state.ping();
     const rabbitmq = this.amqp.connected;
     if (!redis || !rabbitmq) {
       const down = [!rabbitmq && 'rabbitmq', !redis && 'redis'].filter(Boolean).join(' and ');
       throw new ServiceUnavailableException(problem(503, `not ready: ${down} unreachable`));
     }
-    return { status: 'ready', rabbitmq: 'up', redis: 'up' };
+    const paused = await this.state.recoveryRemainingMs().catch(() => null);
+    return {
+      status: 'ready',
+      rabbitmq: 'up',
+      redis: 'up',
+      recovery: paused === null ? null : { placementPausedForMs: paused },
+    };
   }
 }

@@ -47,6 +47,8 @@ export interface PlacementOptions {
 export class PlacementService {
   private readonly logger = new Logger('Placement');
   readonly stats: PlacementStats = { placed: 0, waiting: 0, unschedulable: 0, conflicts: 0 };
+  /** The cluster's epoch as last seen: another one means Redis lost its state, and placement pauses. */
+  private epoch = '';
 
   constructor(
     private readonly state: RedisState,
@@ -56,6 +58,9 @@ export class PlacementService {
   ) {}
 
   async handle(message: PlaceJob): Promise<void> {
+    if (!(await this.admit(message))) {
+      return;
+    }
     let request: PlacementRequest;
     try {
       request = placementRequest(message.jobId, message.spec, this.options.defaultStrategy);
@@ -84,6 +89,59 @@ export class PlacementService {
       }
     }
     await this.noRoom(message, result);
+  }
+
+  /**
+   * The gate before placement. While the cluster rebuilds its state after Redis lost it, the job waits in a delay
+   * queue: placing it before every host has reported what it runs could over-commit a host or run it twice. A job
+   * whose record was lost with Redis is rebuilt from its message. False when this delivery is done.
+   */
+  private async admit(message: PlaceJob): Promise<boolean> {
+    const admission = await this.state.admitJob(message.jobId, this.epoch);
+    if (admission.epoch !== '' && admission.epoch !== this.epoch) {
+      if (this.epoch !== '') {
+        this.logger.warn("the cluster's epoch changed: Redis lost its state; placement pauses while hosts report");
+      }
+      this.epoch = admission.epoch;
+    }
+    if (!admission.admitted) {
+      const delay = retryDelayFor(message.attempt);
+      const until =
+        admission.remainingMs === null
+          ? 'once a host has registered'
+          : `in ${Math.ceil(admission.remainingMs / 1000)} s`;
+      await this.state.transitionJob(message.jobId, 'queued', {
+        reason: `waiting: Berth is rebuilding its state after Redis lost it; placement resumes ${until}`,
+      });
+      await this.amqp.publish(
+        this.amqp.topology.jobsRetry(delay),
+        encode({ ...message, attempt: message.attempt + 1 }),
+      );
+      return false;
+    }
+    if (admission.status !== 'missing') {
+      return true;
+    }
+    const now = new Date();
+    const submitted = new Date(message.submittedAt);
+    const restored = await this.state.restoreJob({
+      id: message.jobId,
+      spec: message.spec,
+      status: 'queued',
+      node: null,
+      containerId: null,
+      createdAt: Number.isNaN(submitted.getTime()) ? now : submitted,
+      history: [{ status: 'queued', at: now.toISOString() }],
+      reason: "record rebuilt from its queued message after Berth's state was lost",
+      exitCode: null,
+    });
+    if (restored === 'tombstoned') {
+      return false; // the gateway took this job back: its client was told it was not accepted
+    }
+    if (restored === 'restored') {
+      this.logger.log(`job ${message.jobId}: record rebuilt from its message`);
+    }
+    return true;
   }
 
   /** True when the job needs nothing more from this delivery. */
