@@ -41,7 +41,7 @@ async function main(): Promise<void> {
       if (command.type === 'fetch-logs') {
         await amqp.reply(message, encode(await agent.logs(command)));
       } else {
-        await agent.handle(command);
+        await agent.handleOrHandOver(command, env.BERTH_AGENT_SETTLE_SECONDS * 1000);
       }
       return 'ack';
     },

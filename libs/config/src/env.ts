@@ -95,6 +95,15 @@ export class AgentEnv extends CommonEnv {
   @Max(256)
   BERTH_AGENT_CONCURRENCY: number = 8;
 
+  /**
+   * A command still running after this long (a big image pull) has its delivery acknowledged and carries on: RabbitMQ
+   * closes a channel whose delivery stays unacknowledged past its consumer timeout (30 minutes by default).
+   */
+  @IsInt()
+  @Min(1)
+  @Max(1500)
+  BERTH_AGENT_SETTLE_SECONDS: number = 60;
+
   @IsInt()
   @Min(1)
   @Max(600)

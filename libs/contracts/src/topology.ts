@@ -14,6 +14,8 @@ export interface Topology {
   nodeQueue(nodeId: string): string;
   /** Jobs waiting for room: each tier holds a message for its delay, then hands it back to `jobs`. */
   jobsRetry(delayMs: number): string;
+  /** A message whose handler failed waits here for its delay, then goes back to `queue` (declared on first use). */
+  handlerRetry(queue: string, delayMs: number): string;
 }
 
 /** The delays of the waiting tiers. A waiting job is retried after 1 s, then 2 s, then every 5 s. */
@@ -31,8 +33,23 @@ export function topologyFor(prefix: string): Topology {
     deadLetters: `${prefix}.dead-letters`,
     nodeQueue: (nodeId: string) => `${prefix}.node.${nodeId}`,
     jobsRetry: (delayMs: number) => `${prefix}.jobs.wait-${delayMs}ms`,
+    handlerRetry: (queue: string, delayMs: number) => `${queue}.retry-${delayMs}ms`,
   };
 }
 
-/** Redeliveries before a message is dead-lettered (RabbitMQ 3.10 sets no limit on quorum queues by itself). */
+/**
+ * A handler that failed (Docker or Redis away for a moment) is tried again after 1 s, 4 s, 16 s, then 30 s, from a
+ * delay queue, so no delivery is held open meanwhile; after DELIVERY_LIMIT attempts the message is dead-lettered
+ * with the last error.
+ */
+export const HANDLER_RETRY_DELAYS_MS = [1000, 4000, 16_000, 30_000] as const;
+
+export function handlerRetryDelayFor(failures: number): number {
+  return HANDLER_RETRY_DELAYS_MS[Math.min(Math.max(failures - 1, 0), HANDLER_RETRY_DELAYS_MS.length - 1)];
+}
+
+/**
+ * Attempts before a message is dead-lettered: counted by Berth for handler failures, and by RabbitMQ (the quorum
+ * queues' `x-delivery-limit`; 3.10 sets none by itself) for deliveries whose consumer died before settling them.
+ */
 export const DELIVERY_LIMIT = 5;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DELIVERY_LIMIT, MalformedMessage, RETRY_DELAYS_MS, Topology } from '@berth/contracts';
+import { DELIVERY_LIMIT, handlerRetryDelayFor, MalformedMessage, RETRY_DELAYS_MS, Topology } from '@berth/contracts';
 import {
   Channel,
   ChannelModel,
@@ -49,9 +49,8 @@ export function queueArguments(topology: Topology): Options.AssertQueue {
   };
 }
 
-/** A handler that failed waits 1 s, 2 s, 4 s... (per redelivery) before its message goes back to the queue. */
-const RETRY_BASE_MS = 1000;
-const RETRY_MAX_MS = 16_000;
+/** Counts a message's failed handler runs across its trips through the delay queues. */
+const ATTEMPTS_HEADER = 'x-berth-attempts';
 /** A publish the broker has not confirmed by then is reported as a failure (the broker may be blocked). */
 const CONFIRM_TIMEOUT_MS = 10_000;
 
@@ -361,28 +360,71 @@ export class AmqpClient {
     this.consuming.push({ channel, tag: consumerTag });
   }
 
-  /** Runs the handler; malformed input is dead-lettered with its reason, other failures are retried later. */
+  /**
+   * Runs the handler. Malformed input is dead-lettered with its reason. Any other failure sends a copy of the
+   * message to a delay queue and acks the original once the copy is confirmed, so nothing is held open while it
+   * waits; after DELIVERY_LIMIT failures it is dead-lettered with the last error. When even that cannot be
+   * published (the broker is going away), the delivery goes back to the queue.
+   */
   private async handle(consumer: Consumer, message: ConsumeMessage): Promise<HandlerResult> {
     try {
       return await consumer.handler(message);
     } catch (err) {
-      if (err instanceof MalformedMessage) {
-        this.logger.warn(`rabbitmq: dead-lettering a malformed message from ${consumer.queue}: ${err.message}`);
-        await this.publish(this.topology.deadLetters, message.content, {
-          'x-berth-reason': err.message,
-          'x-berth-queue': consumer.queue,
+      const headers = (message.properties.headers ?? {}) as Record<string, unknown>;
+      try {
+        if (err instanceof MalformedMessage) {
+          this.logger.warn(`rabbitmq: dead-lettering a malformed message from ${consumer.queue}: ${err.message}`);
+          await this.deadLetter(consumer.queue, message, err.message);
+          return 'ack';
+        }
+        const failures = Number(headers[ATTEMPTS_HEADER] ?? 0) + 1;
+        const error = err instanceof Error ? err.message : String(err);
+        if (failures >= DELIVERY_LIMIT) {
+          this.logger.error(
+            `rabbitmq: dead-lettering a message from ${consumer.queue} after ${failures} failures: ${error}`,
+          );
+          await this.deadLetter(consumer.queue, message, `failed ${failures} times; last error: ${error}`);
+          return 'ack';
+        }
+        const delay = handlerRetryDelayFor(failures);
+        this.logger.error(
+          `rabbitmq: handler for ${consumer.queue} failed (${failures}/${DELIVERY_LIMIT}), retrying in ${delay} ms: ${(err as Error).stack ?? error}`,
+        );
+        const retryQueue = await this.assertHandlerRetryQueue(consumer.queue, delay);
+        await this.publishRaw(retryQueue, message.content, {
+          persistent: true,
+          contentType: message.properties.contentType as string | undefined,
+          headers: { ...headers, [ATTEMPTS_HEADER]: failures },
         });
         return 'ack';
+      } catch (settleErr) {
+        this.logger.warn(`rabbitmq: could not set a failed message aside (${String(settleErr)}); requeueing it`);
+        return 'retry';
       }
-      // Back off per redelivery, so a short outage (Docker or Redis restarting) does not use up the quorum
-      // queue's delivery limit, which dead-letters a message that keeps failing.
-      const redeliveries = Number(message.properties.headers?.['x-delivery-count'] ?? 0);
-      const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** redeliveries);
-      this.logger.error(
-        `rabbitmq: handler for ${consumer.queue} failed, retrying in ${delay} ms: ${(err as Error).stack ?? String(err)}`,
-      );
-      await new Promise((resolve) => setTimeout(resolve, delay));
-      return 'retry';
     }
+  }
+
+  private async deadLetter(queue: string, message: ConsumeMessage, reason: string): Promise<void> {
+    await this.publish(this.topology.deadLetters, message.content, {
+      'x-berth-reason': reason,
+      'x-berth-queue': queue,
+    });
+  }
+
+  /** The delay queue of one consumer queue and one delay; it hands messages back to that queue when they expire. */
+  private async assertHandlerRetryQueue(queue: string, delayMs: number): Promise<string> {
+    const name = this.topology.handlerRetry(queue, delayMs);
+    if (!this.assertedQueues.has(name)) {
+      const channel = this.publisher;
+      if (!channel) {
+        throw new BrokerUnavailable('rabbitmq is not connected');
+      }
+      await channel.assertQueue(name, {
+        durable: true,
+        arguments: { 'x-message-ttl': delayMs, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': queue },
+      });
+      this.assertedQueues.add(name);
+    }
+    return name;
   }
 }

@@ -67,6 +67,40 @@ export class AgentService {
     }
   }
 
+  /**
+   * Carries out a command; when it is still running after `settleAfterMs` (a long pull), resolves anyway so its
+   * delivery can be acknowledged, and the command carries on here. Should it then fail, the agent sends it to
+   * itself again; should the agent die, its reconciliation finds the job placed here without a container and sends
+   * it again. A failure within the time rejects, so the delivery is retried as usual.
+   */
+  async handleOrHandOver(command: Exclude<AgentCommand, FetchLogs>, settleAfterMs: number): Promise<void> {
+    const work = this.handle(command);
+    let timer: NodeJS.Timeout | undefined;
+    const handedOver = new Promise<'handed-over'>((resolve) => {
+      timer = setTimeout(() => resolve('handed-over'), settleAfterMs);
+    });
+    try {
+      if ((await Promise.race([work, handedOver])) !== 'handed-over') {
+        return;
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+    this.logger.log(`job ${command.jobId}: ${command.type} still running after ${settleAfterMs} ms; acknowledged`);
+    work.catch((err: unknown) => {
+      this.logger.warn(`job ${command.jobId}: ${command.type} failed after it was acknowledged: ${String(err)}`);
+      setTimeout(() => {
+        this.amqp
+          .publish(this.amqp.topology.nodeQueue(this.identity.nodeId), encode(command))
+          .catch((retryErr: unknown) =>
+            this.logger.warn(
+              `job ${command.jobId}: could not send it again (reconciliation will): ${String(retryErr)}`,
+            ),
+          );
+      }, 5000).unref();
+    });
+  }
+
   isInFlight(jobId: string): boolean {
     return this.inFlight.has(jobId);
   }

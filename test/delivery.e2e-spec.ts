@@ -1,0 +1,135 @@
+import { connect } from 'amqplib';
+import { topologyFor } from '@berth/contracts';
+import { AmqpClient } from '@berth/messaging';
+import type { JobView } from '../apps/gateway/src/jobs/job.view';
+import { AMQP_URL, TestCluster, testHosts, waitFor } from './support/cluster';
+import { ROOTFS_TAR, TestRegistry } from './support/registry';
+
+/**
+ * RabbitMQ's own count of a queue's deliveries not yet acknowledged, from its management API (loopback); undefined
+ * until the broker has published figures for a new queue.
+ */
+async function unacknowledged(queue: string): Promise<number | undefined> {
+  const response = await fetch(`http://127.0.0.1:15672/api/queues/%2F/${encodeURIComponent(queue)}`, {
+    headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` },
+  });
+  if (!response.ok) {
+    throw new Error(`management API: ${response.status}`);
+  }
+  return ((await response.json()) as { messages_unacknowledged?: number }).messages_unacknowledged;
+}
+
+const silent = { log: () => undefined, warn: () => undefined, error: () => undefined };
+
+describe('failed handlers wait in delay queues, not in open deliveries', () => {
+  const prefix = `e2e-delivery-${process.pid}`;
+  const topology = topologyFor(prefix);
+  const queue = `${prefix}.work`;
+  let client: AmqpClient;
+
+  beforeAll(async () => {
+    client = await AmqpClient.connect(AMQP_URL, topology, silent);
+  });
+  afterAll(async () => {
+    await client.close();
+    const connection = await connect(AMQP_URL);
+    const channel = await connection.createChannel();
+    for (const name of [queue, `${queue}.retry-1000ms`, `${queue}.retry-4000ms`, topology.deadLetters]) {
+      await channel.deleteQueue(name).catch(() => undefined);
+    }
+    for (const delay of [1000, 2000, 5000]) {
+      await channel.deleteQueue(topology.jobsRetry(delay)).catch(() => undefined);
+    }
+    await channel.deleteQueue(topology.jobs).catch(() => undefined);
+    await channel.deleteQueue(topology.outcomes).catch(() => undefined);
+    await channel.deleteExchange(topology.deadLetterExchange).catch(() => undefined);
+    await connection.close();
+  });
+
+  it('retries a failing handler from delay queues, then dead-letters it with the last error', async () => {
+    const seen: Array<{ body: string; attempts: unknown }> = [];
+    await client.consume(
+      queue,
+      (message) => {
+        const body = message.content.toString();
+        seen.push({ body, attempts: message.properties.headers?.['x-berth-attempts'] });
+        const failuresWanted = body === 'flaky' ? 2 : Infinity;
+        if (seen.filter((s) => s.body === body).length <= failuresWanted) {
+          return Promise.reject(new Error(`boom on ${body}`));
+        }
+        return Promise.resolve('ack');
+      },
+      { prefetch: 4 },
+    );
+    await client.publish(queue, Buffer.from('flaky'));
+    // After its second failure it waits 4 s in the delay queue, acknowledged: no delivery is held open meanwhile.
+    await waitFor('the second failure', () => Promise.resolve(seen.length === 2));
+    await waitFor('the message in the 4 s delay queue', async () => {
+      return (await client.queueStats(`${queue}.retry-4000ms`))?.messages === 1;
+    });
+    expect(seen).toHaveLength(2);
+    expect(await client.queueStats(queue)).toEqual({ messages: 0, consumers: 1 });
+    await waitFor('the flaky message handled on its third try', () => Promise.resolve(seen.length === 3), 30_000);
+    expect(seen.map((s) => s.attempts)).toEqual([undefined, 1, 2]);
+
+    // A message that has failed four times already fails once more and is set aside with the reason.
+    await client.publish(queue, Buffer.from('doomed'), { 'x-berth-attempts': '4' });
+    await waitFor(
+      'the doomed message dead-lettered',
+      async () => (await client.queueStats(topology.deadLetters))?.messages === 1,
+    );
+    const connection = await connect(AMQP_URL);
+    const channel = await connection.createChannel();
+    const dead = await channel.get(topology.deadLetters, { noAck: true });
+    await connection.close();
+    expect(dead && dead.content.toString()).toBe('doomed');
+    expect(dead && dead.properties.headers).toMatchObject({
+      'x-berth-queue': queue,
+      'x-berth-reason': 'failed 5 times; last error: boom on doomed',
+    });
+    expect(seen.filter((s) => s.body === 'doomed')).toHaveLength(1);
+  });
+});
+
+describe('a long pull', () => {
+  const cluster = new TestCluster({
+    hosts: testHosts(1),
+    agentEnv: { BERTH_AGENT_SETTLE_SECONDS: '1' },
+  });
+
+  beforeAll(() => cluster.start());
+  afterAll(() => cluster.stop());
+
+  it('has its delivery acknowledged while the pull goes on, so the consumer timeout cannot close the channel', async () => {
+    // 30 chunks a second apart: a pull of about 30 s, long against the 1 s the agent waits before acknowledging.
+    const registry = new TestRegistry(ROOTFS_TAR, 30, 1000);
+    const port = await registry.start();
+    try {
+      const image = `127.0.0.1:${port}/berth/slow:${Date.now()}`;
+      const id = await cluster.accepted({ image, cmd: ['sleep', '600'], resources: { cpuMillis: 100, memoryMiB: 16 } });
+      await waitFor(
+        'the pull under way',
+        async () => (await cluster.getJson<JobView>(`/v1/jobs/${id}`)).status === 'pulling',
+      );
+      // The management API's figures lag by up to 5 s: look after that, while the pull still runs.
+      await new Promise((resolve) => setTimeout(resolve, 7000));
+      let figure: number | undefined;
+      await waitFor('figures for the host queue', async () => {
+        figure = await unacknowledged(`${cluster.prefix}.node.h1`);
+        return figure !== undefined;
+      });
+      expect((await cluster.getJson<JobView>(`/v1/jobs/${id}`)).status).toBe('pulling');
+      expect(figure).toBe(0);
+      const job = await cluster.settled<JobView>(id);
+      expect(job.status).toBe('running');
+      await cluster.remove(id);
+      await waitFor('removed', async () => (await cluster.getJson<JobView>(`/v1/jobs/${id}`)).status === 'removed');
+      await cluster.hosts[0].docker
+        .getImage(image)
+        .remove()
+        .catch(() => undefined);
+    } finally {
+      await registry.stop();
+    }
+  });
+});
