@@ -9,6 +9,7 @@ import {
   Options,
   RecoveringChannelModel,
 } from 'amqplib';
+import { DEAD_AT_HEADER, QUEUE_HEADER, REASON_HEADER } from './dead-letters';
 
 /** What a handler tells the client to do with the delivery it was given. */
 export type HandlerResult = 'ack' | 'retry';
@@ -47,6 +48,11 @@ export function queueArguments(topology: Topology): Options.AssertQueue {
       'x-dead-letter-exchange': topology.deadLetterExchange,
     },
   };
+}
+
+/** The dead-letter queue keeps what it holds: no delivery limit, no dead-letter exchange of its own. */
+function deadLetterQueueArguments(): Options.AssertQueue {
+  return { durable: true, arguments: { 'x-queue-type': 'quorum' } };
 }
 
 /** A handler that failed waits 1 s, 2 s, 4 s... (per redelivery) before its message goes back to the queue. */
@@ -121,9 +127,17 @@ export class AmqpClient {
     return this.model !== null && this.publisher !== null;
   }
 
-  /** Sends one message to a queue and resolves only when the broker has confirmed it. */
-  async publish(queue: string, body: Buffer, headers: Record<string, string> = {}): Promise<void> {
-    await this.publishRaw(queue, body, { persistent: true, headers });
+  /**
+   * Sends one message to a queue and resolves only when the broker has confirmed it. Every message gets a
+   * message id (a fresh one unless given), so identical messages stay distinct once dead-lettered.
+   */
+  async publish(
+    queue: string,
+    body: Buffer,
+    headers: Record<string, string> = {},
+    messageId: string = randomUUID(),
+  ): Promise<void> {
+    await this.publishRaw(queue, body, { persistent: true, headers, messageId });
   }
 
   private async publishRaw(queue: string, body: Buffer, options: Options.Publish): Promise<void> {
@@ -287,7 +301,8 @@ export class AmqpClient {
     await this.assertTopology(publisher);
     this.model = model;
     this.publisher = publisher;
-    for (const consumer of this.consumers) {
+    // A consumer registered from here on starts itself (the model is set): only those registered before start here.
+    for (const consumer of [...this.consumers]) {
       await this.startConsumer(model, consumer);
     }
     this.logger.log('rabbitmq: connected, topology asserted');
@@ -318,7 +333,7 @@ export class AmqpClient {
   private async assertTopology(channel: ConfirmChannel): Promise<void> {
     const t = this.topology;
     await channel.assertExchange(t.deadLetterExchange, 'fanout', { durable: true });
-    await channel.assertQueue(t.deadLetters, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+    await channel.assertQueue(t.deadLetters, deadLetterQueueArguments());
     await channel.bindQueue(t.deadLetters, t.deadLetterExchange, '');
     await channel.assertQueue(t.jobs, queueArguments(t));
     await channel.assertQueue(t.outcomes, queueArguments(t));
@@ -335,7 +350,10 @@ export class AmqpClient {
     const channel = await model.createChannel();
     channel.on('error', (err: Error) => this.logger.warn(`rabbitmq consumer ${consumer.queue}: ${err.message}`));
     channel.on('close', () => this.restart(model, `consumer channel of ${consumer.queue} closed`));
-    await channel.assertQueue(consumer.queue, queueArguments(this.topology));
+    await channel.assertQueue(
+      consumer.queue,
+      consumer.queue === this.topology.deadLetters ? deadLetterQueueArguments() : queueArguments(this.topology),
+    );
     await channel.prefetch(consumer.options.prefetch);
     const { consumerTag } = await channel.consume(
       consumer.queue,
@@ -361,28 +379,49 @@ export class AmqpClient {
     this.consuming.push({ channel, tag: consumerTag });
   }
 
-  /** Runs the handler; malformed input is dead-lettered with its reason, other failures are retried later. */
+  /**
+   * Runs the handler; malformed input is dead-lettered with its reason (then acked: it never comes back), other
+   * failures are retried later. Nothing is dead-lettered from the dead-letter queue itself, so nothing loops.
+   */
   private async handle(consumer: Consumer, message: ConsumeMessage): Promise<HandlerResult> {
     try {
       return await consumer.handler(message);
     } catch (err) {
-      if (err instanceof MalformedMessage) {
-        this.logger.warn(`rabbitmq: dead-lettering a malformed message from ${consumer.queue}: ${err.message}`);
-        await this.publish(this.topology.deadLetters, message.content, {
-          'x-berth-reason': err.message,
-          'x-berth-queue': consumer.queue,
-        });
-        return 'ack';
+      if (err instanceof MalformedMessage && consumer.queue !== this.topology.deadLetters) {
+        try {
+          await this.deadLetter(consumer.queue, message, err.message);
+          return 'ack';
+        } catch (publishErr) {
+          return this.retryLater(consumer, message, publishErr);
+        }
       }
-      // Back off per redelivery, so a short outage (Docker or Redis restarting) does not use up the quorum
-      // queue's delivery limit, which dead-letters a message that keeps failing.
-      const redeliveries = Number(message.properties.headers?.['x-delivery-count'] ?? 0);
-      const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** redeliveries);
-      this.logger.error(
-        `rabbitmq: handler for ${consumer.queue} failed, retrying in ${delay} ms: ${(err as Error).stack ?? String(err)}`,
-      );
-      await new Promise((resolve) => setTimeout(resolve, delay));
-      return 'retry';
+      return this.retryLater(consumer, message, err);
     }
+  }
+
+  /**
+   * Hands a message to the dead-letter queue with why and whence. It keeps its message id (or has none), so
+   * when it is dead-lettered twice (a crash before the ack) both copies are one record.
+   */
+  private async deadLetter(queue: string, message: ConsumeMessage, reason: string): Promise<void> {
+    this.logger.warn(`rabbitmq: dead-lettering a malformed message from ${queue}: ${reason}`);
+    const messageId = message.properties.messageId as string | undefined;
+    await this.publishRaw(this.topology.deadLetters, message.content, {
+      persistent: true,
+      headers: { [REASON_HEADER]: reason, [QUEUE_HEADER]: queue, [DEAD_AT_HEADER]: new Date().toISOString() },
+      ...(messageId !== undefined ? { messageId } : {}),
+    });
+  }
+
+  private async retryLater(consumer: Consumer, message: ConsumeMessage, err: unknown): Promise<HandlerResult> {
+    // Back off per redelivery, so a short outage (Docker or Redis restarting) does not use up the quorum
+    // queue's delivery limit, which dead-letters a message that keeps failing.
+    const redeliveries = Number(message.properties.headers?.['x-delivery-count'] ?? 0) || 0;
+    const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** redeliveries);
+    this.logger.error(
+      `rabbitmq: handler for ${consumer.queue} failed, retrying in ${delay} ms: ${(err as Error).stack ?? String(err)}`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    return 'retry';
   }
 }
