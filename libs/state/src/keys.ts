@@ -13,6 +13,11 @@ export interface Keys {
   rescheduled: string;
   /** Cluster-wide unique job names: name → job id. */
   namePrefix: string;
+  /** One dead letter (a hash), its index by time (a sorted set), and the lock of a retry in progress. */
+  deadLetter(id: string): string;
+  deadLetterPrefix: string;
+  deadLetterIndex: string;
+  deadLetterRetry(id: string): string;
 }
 
 export function keysFor(prefix: string): Keys {
@@ -28,5 +33,9 @@ export function keysFor(prefix: string): Keys {
     reservationPrefix: `${prefix}:reservation:`,
     rescheduled: `${prefix}:rescheduled`,
     namePrefix: `${prefix}:name:`,
+    deadLetter: (id) => `${prefix}:dead-letter:${id}`,
+    deadLetterPrefix: `${prefix}:dead-letter:`,
+    deadLetterIndex: `${prefix}:dead-letters`,
+    deadLetterRetry: (id) => `${prefix}:dead-letter-retry:${id}`,
   };
 }
