@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { connect, ChannelModel, ConfirmChannel, Options } from 'amqplib';
 import Redis from 'ioredis';
+import { toDeadLetterRecord } from '@berth/messaging';
+import { DeadLetterStore } from '@berth/state';
 import type { JobView } from '../apps/gateway/src/jobs/job.view';
 import { AMQP_URL, REDIS_URL, TestCluster, testHosts, waitFor } from './support/cluster';
 
@@ -321,6 +323,34 @@ describe('dead letters', () => {
         fields: ['id'],
       });
       expect((await request('GET', `/v1/dead-letters/${letter.id}`)).status).toBe(200);
+    }
+  });
+
+  it('keeps at most its cap, dropping the oldest, and stores a repeat once', async () => {
+    const redis = new Redis(REDIS_URL);
+    try {
+      // Under the cluster's prefix, so its clean-up removes these keys too.
+      const store = new DeadLetterStore(redis, `${cluster.prefix}:cap-test`, 3);
+      const records = [1, 2, 3, 4, 5].map((n) =>
+        toDeadLetterRecord(
+          Buffer.from(`{"n":${n}}`),
+          { headers: { 'x-berth-reason': 'test', 'x-berth-queue': queues.jobs } },
+          new Date(Date.UTC(2025, 0, 1, 0, 0, n)),
+        ),
+      );
+      for (const record of records) {
+        expect(await store.add(record)).toBe(true);
+      }
+      expect(await store.add(records[4])).toBe(false);
+      expect(await store.count()).toBe(3);
+      expect((await store.list({ limit: 10 })).map((d) => d.id)).toEqual(
+        [records[4], records[3], records[2]].map((r) => r.id),
+      );
+      expect(await store.get(records[0].id)).toBeNull();
+      expect(await redis.exists(store.keys.deadLetter(records[1].id))).toBe(0);
+      expect((await store.get(records[2].id))?.body).toBe('{"n":3}');
+    } finally {
+      await redis.quit();
     }
   });
 
