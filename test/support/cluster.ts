@@ -99,6 +99,12 @@ export class TestCluster {
     });
   }
 
+  /** True while a process of the cluster (`gateway`, `scheduler-1`, `agent-h1`) has not exited. */
+  isRunning(name: string): boolean {
+    const child = this.processes.get(name);
+    return child !== undefined && child.exitCode === null && child.signalCode === null;
+  }
+
   /** Starts a process again with the environment it had. */
   restart(name: string): void {
     const launch = this.launches.get(name);

@@ -1,11 +1,13 @@
 import { GatewayEnv, loadEnv } from '@berth/config';
 import { topologyFor } from '@berth/contracts';
 import { AmqpClient } from '@berth/messaging';
-import { RedisState } from '@berth/state';
+import { DeadLetterStore, RedisState } from '@berth/state';
 import { BadRequestException, Inject, Logger, Module, OnApplicationShutdown, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ProblemExceptionFilter } from './common/exception.filter';
 import { fieldErrors, problem } from './common/problem';
+import { DeadLettersController } from './dead-letters/dead-letters.controller';
+import { DeadLettersService } from './dead-letters/dead-letters.service';
 import { HealthController } from './health/health.controller';
 import { JobsController } from './jobs/jobs.controller';
 import { JobsService } from './jobs/jobs.service';
@@ -13,9 +15,10 @@ import { NodesController } from './nodes/nodes.controller';
 import { QueuesController } from './queues/queues.controller';
 
 @Module({
-  controllers: [JobsController, NodesController, QueuesController, HealthController],
+  controllers: [JobsController, NodesController, QueuesController, DeadLettersController, HealthController],
   providers: [
     JobsService,
+    DeadLettersService,
     { provide: GatewayEnv, useFactory: () => loadEnv(GatewayEnv) },
     {
       provide: RedisState,
@@ -29,6 +32,12 @@ import { QueuesController } from './queues/queues.controller';
           'berth-gateway',
           true,
         ),
+    },
+    {
+      provide: DeadLetterStore,
+      inject: [GatewayEnv, RedisState],
+      useFactory: (env: GatewayEnv, state: RedisState) =>
+        new DeadLetterStore(state.redis, env.BERTH_PREFIX, env.BERTH_DEAD_LETTER_CAP),
     },
     {
       provide: AmqpClient,

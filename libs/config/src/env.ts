@@ -32,6 +32,12 @@ export class GatewayEnv extends CommonEnv {
   /** Loopback by default: put a TLS-terminating proxy in front before exposing Berth. */
   @IsString()
   BERTH_BIND: string = '127.0.0.1';
+
+  /** Dead letters kept in Redis (GET /v1/dead-letters); beyond it the oldest are dropped. */
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  BERTH_DEAD_LETTER_CAP: number = 10_000;
 }
 
 export class SchedulerEnv extends CommonEnv {

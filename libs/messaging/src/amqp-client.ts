@@ -9,6 +9,7 @@ import {
   Options,
   RecoveringChannelModel,
 } from 'amqplib';
+import { DEAD_AT_HEADER, KIND_HEADER, QUEUE_HEADER, REASON_HEADER } from './dead-letters';
 
 /** What a handler tells the client to do with the delivery it was given. */
 export type HandlerResult = 'ack' | 'retry';
@@ -51,6 +52,11 @@ export function queueArguments(topology: Topology): Options.AssertQueue {
 
 /** Counts a message's failed handler runs across its trips through the delay queues. */
 const ATTEMPTS_HEADER = 'x-berth-attempts';
+
+/** The dead-letter queue keeps what it holds: no delivery limit, no dead-letter exchange of its own. */
+function deadLetterQueueArguments(): Options.AssertQueue {
+  return { durable: true, arguments: { 'x-queue-type': 'quorum' } };
+}
 /** A publish the broker has not confirmed by then is reported as a failure (the broker may be blocked). */
 const CONFIRM_TIMEOUT_MS = 10_000;
 
@@ -120,9 +126,17 @@ export class AmqpClient {
     return this.model !== null && this.publisher !== null;
   }
 
-  /** Sends one message to a queue and resolves only when the broker has confirmed it. */
-  async publish(queue: string, body: Buffer, headers: Record<string, string> = {}): Promise<void> {
-    await this.publishRaw(queue, body, { persistent: true, headers });
+  /**
+   * Sends one message to a queue and resolves only when the broker has confirmed it. Every message gets a
+   * message id (a fresh one unless given), so identical messages stay distinct once dead-lettered.
+   */
+  async publish(
+    queue: string,
+    body: Buffer,
+    headers: Record<string, string> = {},
+    messageId: string = randomUUID(),
+  ): Promise<void> {
+    await this.publishRaw(queue, body, { persistent: true, headers, messageId });
   }
 
   private async publishRaw(queue: string, body: Buffer, options: Options.Publish): Promise<void> {
@@ -286,7 +300,8 @@ export class AmqpClient {
     await this.assertTopology(publisher);
     this.model = model;
     this.publisher = publisher;
-    for (const consumer of this.consumers) {
+    // A consumer registered from here on starts itself (the model is set): only those registered before start here.
+    for (const consumer of [...this.consumers]) {
       await this.startConsumer(model, consumer);
     }
     this.logger.log('rabbitmq: connected, topology asserted');
@@ -317,7 +332,7 @@ export class AmqpClient {
   private async assertTopology(channel: ConfirmChannel): Promise<void> {
     const t = this.topology;
     await channel.assertExchange(t.deadLetterExchange, 'fanout', { durable: true });
-    await channel.assertQueue(t.deadLetters, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+    await channel.assertQueue(t.deadLetters, deadLetterQueueArguments());
     await channel.bindQueue(t.deadLetters, t.deadLetterExchange, '');
     await channel.assertQueue(t.jobs, queueArguments(t));
     await channel.assertQueue(t.outcomes, queueArguments(t));
@@ -334,7 +349,10 @@ export class AmqpClient {
     const channel = await model.createChannel();
     channel.on('error', (err: Error) => this.logger.warn(`rabbitmq consumer ${consumer.queue}: ${err.message}`));
     channel.on('close', () => this.restart(model, `consumer channel of ${consumer.queue} closed`));
-    await channel.assertQueue(consumer.queue, queueArguments(this.topology));
+    await channel.assertQueue(
+      consumer.queue,
+      consumer.queue === this.topology.deadLetters ? deadLetterQueueArguments() : queueArguments(this.topology),
+    );
     await channel.prefetch(consumer.options.prefetch);
     const { consumerTag } = await channel.consume(
       consumer.queue,
@@ -363,27 +381,30 @@ export class AmqpClient {
   /**
    * Runs the handler. Malformed input is dead-lettered with its reason. Any other failure sends a copy of the
    * message to a delay queue and acks the original once the copy is confirmed, so nothing is held open while it
-   * waits; after DELIVERY_LIMIT failures it is dead-lettered with the last error. When even that cannot be
-   * published (the broker is going away), the delivery goes back to the queue.
+   * waits; after DELIVERY_LIMIT failures it is dead-lettered with the last error. Nothing is dead-lettered from the
+   * dead-letter queue itself, so nothing loops. When even that cannot be published (the broker is going away), the
+   * delivery goes back to the queue after a pause.
    */
   private async handle(consumer: Consumer, message: ConsumeMessage): Promise<HandlerResult> {
     try {
       return await consumer.handler(message);
     } catch (err) {
       const headers = (message.properties.headers ?? {}) as Record<string, unknown>;
+      const mayDeadLetter = consumer.queue !== this.topology.deadLetters;
       try {
-        if (err instanceof MalformedMessage) {
-          this.logger.warn(`rabbitmq: dead-lettering a malformed message from ${consumer.queue}: ${err.message}`);
-          await this.deadLetter(consumer.queue, message, err.message);
+        if (err instanceof MalformedMessage && mayDeadLetter) {
+          await this.deadLetter(consumer.queue, message, err.message, 'malformed');
           return 'ack';
         }
         const failures = Number(headers[ATTEMPTS_HEADER] ?? 0) + 1;
         const error = err instanceof Error ? err.message : String(err);
-        if (failures >= DELIVERY_LIMIT) {
-          this.logger.error(
-            `rabbitmq: dead-lettering a message from ${consumer.queue} after ${failures} failures: ${error}`,
+        if (failures >= DELIVERY_LIMIT && mayDeadLetter) {
+          await this.deadLetter(
+            consumer.queue,
+            message,
+            `failed ${failures} times (delivery limit of ${consumer.queue}); last error: ${error}`,
+            'delivery-limit',
           );
-          await this.deadLetter(consumer.queue, message, `failed ${failures} times; last error: ${error}`);
           return 'ack';
         }
         const delay = handlerRetryDelayFor(failures);
@@ -394,20 +415,39 @@ export class AmqpClient {
         await this.publishRaw(retryQueue, message.content, {
           persistent: true,
           contentType: message.properties.contentType as string | undefined,
-          headers: { ...headers, [ATTEMPTS_HEADER]: failures },
+          headers: { ...headers, [ATTEMPTS_HEADER]: Math.min(failures, DELIVERY_LIMIT) },
+          ...(message.properties.messageId !== undefined ? { messageId: message.properties.messageId as string } : {}),
         });
         return 'ack';
       } catch (settleErr) {
         this.logger.warn(`rabbitmq: could not set a failed message aside (${String(settleErr)}); requeueing it`);
+        await new Promise((resolve) => setTimeout(resolve, 1000));
         return 'retry';
       }
     }
   }
 
-  private async deadLetter(queue: string, message: ConsumeMessage, reason: string): Promise<void> {
-    await this.publish(this.topology.deadLetters, message.content, {
-      'x-berth-reason': reason,
-      'x-berth-queue': queue,
+  /**
+   * Hands a message to the dead-letter queue with why and whence. It keeps its message id (or has none), so
+   * when it is dead-lettered twice (a crash before the ack) both copies are one record.
+   */
+  private async deadLetter(
+    queue: string,
+    message: ConsumeMessage,
+    reason: string,
+    kind: 'malformed' | 'delivery-limit',
+  ): Promise<void> {
+    this.logger.warn(`rabbitmq: dead-lettering a message from ${queue}: ${reason}`);
+    const messageId = message.properties.messageId as string | undefined;
+    await this.publishRaw(this.topology.deadLetters, message.content, {
+      persistent: true,
+      headers: {
+        [REASON_HEADER]: reason,
+        [QUEUE_HEADER]: queue,
+        [KIND_HEADER]: kind,
+        [DEAD_AT_HEADER]: new Date().toISOString(),
+      },
+      ...(messageId !== undefined ? { messageId } : {}),
     });
   }
 

@@ -1,1 +1,2 @@
 export * from './amqp-client';
+export * from './dead-letters';

@@ -1,2 +1,3 @@
 export * from './keys';
 export * from './redis-state';
+export * from './dead-letters';

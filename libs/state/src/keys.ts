@@ -22,6 +22,11 @@ export interface Keys {
   recovery: string;
   /** Jobs the gateway took back (never confirmed): their records must never be rebuilt from a stray message. */
   tombstone(jobId: string): string;
+  /** One dead letter (a hash), its index by time (a sorted set), and the lock of a retry in progress. */
+  deadLetter(id: string): string;
+  deadLetterPrefix: string;
+  deadLetterIndex: string;
+  deadLetterRetry(id: string): string;
 }
 
 export function keysFor(prefix: string): Keys {
@@ -40,5 +45,9 @@ export function keysFor(prefix: string): Keys {
     epoch: `${prefix}:epoch`,
     recovery: `${prefix}:recovery`,
     tombstone: (jobId) => `${prefix}:tombstone:${jobId}`,
+    deadLetter: (id) => `${prefix}:dead-letter:${id}`,
+    deadLetterPrefix: `${prefix}:dead-letter:`,
+    deadLetterIndex: `${prefix}:dead-letters`,
+    deadLetterRetry: (id) => `${prefix}:dead-letter-retry:${id}`,
   };
 }

@@ -1,0 +1,18 @@
+import { Type } from 'class-transformer';
+import { IsInt, IsString, Length, Max, Min } from 'class-validator';
+import { Optional } from '../../jobs/dto/validators';
+
+export class ListDeadLettersQuery {
+  @Optional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+
+  /** Only those from this queue (its full name, e.g. `berth.jobs`). */
+  @Optional()
+  @IsString()
+  @Length(1, 255)
+  queue?: string;
+}
