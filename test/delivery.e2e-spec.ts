@@ -85,7 +85,8 @@ describe('failed handlers wait in delay queues, not in open deliveries', () => {
     expect(dead && dead.content.toString()).toBe('doomed');
     expect(dead && dead.properties.headers).toMatchObject({
       'x-berth-queue': queue,
-      'x-berth-reason': 'failed 5 times; last error: boom on doomed',
+      'x-berth-reason': `failed 5 times (delivery limit of ${queue}); last error: boom on doomed`,
+      'x-berth-kind': 'delivery-limit',
     });
     expect(seen.filter((s) => s.body === 'doomed')).toHaveLength(1);
   });

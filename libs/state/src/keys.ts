@@ -22,6 +22,8 @@ export interface Keys {
   recovery: string;
   /** Jobs the gateway took back (never confirmed): their records must never be rebuilt from a stray message. */
   tombstone(jobId: string): string;
+  /** A client's Idempotency-Key → the job it created and the request's fingerprint. */
+  idempotency(key: string): string;
   /** One dead letter (a hash), its index by time (a sorted set), and the lock of a retry in progress. */
   deadLetter(id: string): string;
   deadLetterPrefix: string;
@@ -45,6 +47,7 @@ export function keysFor(prefix: string): Keys {
     epoch: `${prefix}:epoch`,
     recovery: `${prefix}:recovery`,
     tombstone: (jobId) => `${prefix}:tombstone:${jobId}`,
+    idempotency: (key) => `${prefix}:idempotency:${key}`,
     deadLetter: (id) => `${prefix}:dead-letter:${id}`,
     deadLetterPrefix: `${prefix}:dead-letter:`,
     deadLetterIndex: `${prefix}:dead-letters`,

@@ -136,17 +136,25 @@ return {outcome, current}
 `;
 
 /**
- * createJob: claim the job's name (if any) and write the job record and its index entry, in one step, so a name
- * can never point at a job that was not written.
- * KEYS[1] job hash, KEYS[2] job index, KEYS[3] name key (or '' for none). ARGV[1] job id, ARGV[2] spec JSON,
- * ARGV[3] name (or ''), ARGV[4] now ISO, ARGV[5] now ms, ARGV[6] history JSON.
- * Returns {'ok', ''} or {'name-taken', holder id}.
+ * createJob: claim the job's name (if any) and its idempotency key (if any), and write the job record and its index
+ * entry, in one step, so a name or a key can never point at a job that was not written.
+ * KEYS[1] job hash, KEYS[2] job index, KEYS[3] name key (or the job key for none), KEYS[4] idempotency key (or the
+ * job key for none). ARGV[1] job id, ARGV[2] spec JSON, ARGV[3] name (or ''), ARGV[4] now ISO, ARGV[5] now ms,
+ * ARGV[6] history JSON, ARGV[7] request fingerprint ('' without an idempotency key), ARGV[8] key lifetime (s).
+ * Returns {'ok', ''}, {'name-taken', holder id} or {'replay', 'job id|fingerprint'} when the key was used before.
  */
 export const CREATE_JOB = `
+if ARGV[7] ~= '' then
+  local earlier = redis.call('GET', KEYS[4])
+  if earlier then return {'replay', earlier} end
+end
 if ARGV[3] ~= '' then
   local holder = redis.call('GET', KEYS[3])
   if holder then return {'name-taken', holder} end
   redis.call('SET', KEYS[3], ARGV[1])
+end
+if ARGV[7] ~= '' then
+  redis.call('SET', KEYS[4], ARGV[1] .. '|' .. ARGV[7], 'EX', tonumber(ARGV[8]))
 end
 redis.call('HSET', KEYS[1], 'id', ARGV[1], 'status', 'queued', 'spec', ARGV[2], 'createdAt', ARGV[4],
   'updatedAt', ARGV[4], 'history', ARGV[6])

@@ -50,12 +50,15 @@ declare module 'ioredis' {
       jobKey: string,
       indexKey: string,
       nameKey: string,
+      idempotencyKey: string,
       id: string,
       spec: string,
       name: string,
       nowIso: string,
       nowMs: number,
       history: string,
+      fingerprint: string,
+      keyLifetimeSeconds: number,
     ): Result<[string, string], Context>;
     berthRecomputeBooks(
       nodeKey: string,
@@ -124,6 +127,9 @@ declare module 'ioredis' {
     ): Result<[string, string, string], Context>;
   }
 }
+
+/** How long a client's Idempotency-Key keeps answering with the job it created. */
+export const IDEMPOTENCY_KEY_LIFETIME_SECONDS = 86_400;
 
 /** Why a host refused a reservation: it left, it is down, or one dimension is exhausted. */
 export type RefusalReason = 'gone' | 'down' | 'cordoned' | 'cpu' | 'memory' | 'slots' | `port:${number}`;
@@ -203,7 +209,7 @@ export class RedisState {
   ) {
     this.keys = keysFor(prefix);
     redis.defineCommand('berthReserve', { numberOfKeys: 5, lua: RESERVE_CAPACITY });
-    redis.defineCommand('berthCreateJob', { numberOfKeys: 3, lua: CREATE_JOB });
+    redis.defineCommand('berthCreateJob', { numberOfKeys: 4, lua: CREATE_JOB });
     redis.defineCommand('berthRecomputeBooks', { numberOfKeys: 3, lua: RECOMPUTE_BOOKS });
     redis.defineCommand('berthReschedule', { numberOfKeys: 2, lua: RESCHEDULE_JOB });
     redis.defineCommand('berthRelease', { numberOfKeys: 1, lua: RELEASE_CAPACITY });
@@ -248,30 +254,43 @@ export class RedisState {
   // ---- jobs
 
   /**
-   * Records a new job as queued. A job with a name claims it cluster-wide first; when the name is taken,
-   * nothing is written and the id of the job holding it is returned instead.
+   * Records a new job as queued. A job with a name claims it cluster-wide first; when the name is taken, nothing is
+   * written and the id of the job holding it is returned instead. With an idempotency key (and the request's
+   * fingerprint), a key used before returns the job it created and that request's fingerprint instead.
    */
   async createJob(
     id: string,
     spec: JobSpec,
     now: Date,
-  ): Promise<{ created: true; job: JobRecord } | { created: false; holder: string }> {
+    idempotency?: { key: string; fingerprint: string },
+  ): Promise<
+    | { created: true; job: JobRecord }
+    | { created: false; holder: string }
+    | { created: false; replayOf: string; fingerprint: string }
+  > {
     const at = now.toISOString();
     const history: JobHistoryEntry[] = [{ status: 'queued', at }];
     const name = spec.name ?? '';
-    const [outcome, holder] = await this.redis.berthCreateJob(
+    const [outcome, detail] = await this.redis.berthCreateJob(
       this.keys.job(id),
       this.keys.jobIndex,
       name === '' ? this.keys.job(id) : this.keys.namePrefix + name,
+      idempotency ? this.keys.idempotency(idempotency.key) : this.keys.job(id),
       id,
       JSON.stringify(spec),
       name,
       at,
       now.getTime(),
       JSON.stringify(history),
+      idempotency?.fingerprint ?? '',
+      IDEMPOTENCY_KEY_LIFETIME_SECONDS,
     );
+    if (outcome === 'replay') {
+      const [replayOf, fingerprint] = detail.split('|');
+      return { created: false, replayOf, fingerprint };
+    }
     if (outcome !== 'ok') {
-      return { created: false, holder };
+      return { created: false, holder: detail };
     }
     return {
       created: true,
@@ -289,6 +308,20 @@ export class RedisState {
         history,
       },
     };
+  }
+
+  /** Marks a job's message as confirmed by the broker: a replay of its request may answer 202. */
+  async markAccepted(id: string): Promise<void> {
+    await this.redis.hset(this.keys.job(id), 'accepted', '1');
+  }
+
+  async isAccepted(id: string): Promise<boolean> {
+    return (await this.redis.hget(this.keys.job(id), 'accepted')) === '1';
+  }
+
+  /** Forgets an idempotency key (its job was taken back, or lost), so the request can create a job again. */
+  async forgetIdempotencyKey(key: string): Promise<void> {
+    await this.redis.del(this.keys.idempotency(key));
   }
 
   /**

@@ -1,10 +1,27 @@
-import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Header,
+  Headers,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
+import { problem } from '../common/problem';
 import type { Response } from 'express';
 import { CreateJobDto } from './dto/create-job.dto';
 import { ListJobsQuery } from './dto/list-jobs.query';
 import { LogsQuery } from './dto/logs.query';
 import { toJobView, JobView } from './job.view';
 import { JobsService } from './jobs.service';
+
+/** A client's key for retrying a submission safely (as Stripe's and the IETF draft's Idempotency-Key). */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 @Controller('v1/jobs')
 export class JobsController {
@@ -15,8 +32,13 @@ export class JobsController {
   async submit(
     @Body() dto: CreateJobDto,
     @Res({ passthrough: true }) res: Response,
+    @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<{ id: string; status: string }> {
-    const job = await this.jobs.submit(dto);
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      const message = 'Idempotency-Key must be 1 to 255 visible ASCII characters';
+      throw new BadRequestException(problem(400, message, [{ field: 'Idempotency-Key', message }]));
+    }
+    const job = await this.jobs.submit(dto, idempotencyKey);
     res.setHeader('Location', `/v1/jobs/${job.id}`);
     return { id: job.id, status: job.status };
   }

@@ -20,11 +20,19 @@ import {
   NotFoundException,
   ServiceUnavailableException,
 } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { problem } from '../common/problem';
 import { CreateJobDto } from './dto/create-job.dto';
 import { ListJobsQuery } from './dto/list-jobs.query';
 import { expressionProblem } from './dto/validators';
+
+/** A first request younger than this may still be waiting for its confirm (the publish times out after 10 s). */
+const REPLAY_IN_FLIGHT_MS = 15_000;
+
+/** What identifies a request for Idempotency-Key purposes: the job as it would be stored. */
+export function fingerprintOf(spec: JobSpec): string {
+  return createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 32);
+}
 
 const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -106,12 +114,20 @@ export class JobsService {
    * Records the job, then hands it to the scheduler. Resolves only once RabbitMQ has confirmed the message:
    * a 202 means the job will not be lost. When the broker does not confirm, the record is taken back and the
    * caller gets a 503, so a client that retries does not leave a ghost job behind.
+   *
+   * With an Idempotency-Key, a client that lost the answer (a timeout, a gateway restart) retries with the same key
+   * and gets the job its first request created, never a second one.
    */
-  async submit(dto: CreateJobDto): Promise<JobRecord> {
+  async submit(dto: CreateJobDto, idempotencyKey?: string): Promise<JobRecord> {
     const id = randomUUID();
     const spec = toJobSpec(dto);
     const now = new Date();
-    const created = await this.state.createJob(id, spec, now);
+    const idempotency =
+      idempotencyKey === undefined ? undefined : { key: idempotencyKey, fingerprint: fingerprintOf(spec) };
+    const created = await this.state.createJob(id, spec, now, idempotency);
+    if (!created.created && 'replayOf' in created) {
+      return this.replay(created.replayOf, created.fingerprint, idempotency!);
+    }
     if (!created.created) {
       throw new ConflictException(
         problem(409, `name '${spec.name}' is in use by job ${created.holder}; remove that job or pick another name`, [
@@ -124,12 +140,72 @@ export class JobsService {
       await this.amqp.publish(this.amqp.topology.jobs, encode(message));
     } catch (err) {
       await this.state.deleteJob(id, spec.name).catch(() => undefined);
+      if (idempotency) {
+        await this.state.forgetIdempotencyKey(idempotency.key).catch(() => undefined);
+      }
       if (err instanceof BrokerUnavailable) {
         throw new ServiceUnavailableException(problem(503, `the job was not accepted: ${err.message}; retry later`));
       }
       throw err;
     }
+    if (idempotency) {
+      await this.state.markAccepted(id);
+    }
     return created.job;
+  }
+
+  /**
+   * A request whose Idempotency-Key was used before: the job it created, once its message is confirmed. A first
+   * request that died between recording the job and the broker's confirm (a gateway killed) left a record with no
+   * known message: after a moment its replay sends the message again (placement is idempotent) and answers 202.
+   */
+  private async replay(
+    jobId: string,
+    fingerprint: string,
+    idempotency: { key: string; fingerprint: string },
+  ): Promise<JobRecord> {
+    if (fingerprint !== idempotency.fingerprint) {
+      throw new ConflictException(
+        problem(409, `Idempotency-Key '${idempotency.key}' was used for a different job (${jobId})`, [
+          { field: 'Idempotency-Key', message: 'already used for a different request' },
+        ]),
+      );
+    }
+    const job = await this.state.getJob(jobId);
+    if (!job) {
+      // Its record is gone (Redis lost it, or the job was taken back): the request may create it afresh.
+      await this.state.forgetIdempotencyKey(idempotency.key);
+      throw new ServiceUnavailableException(
+        problem(503, `the earlier request with this Idempotency-Key left no job; retry to submit it again`),
+      );
+    }
+    if (await this.state.isAccepted(jobId)) {
+      return job;
+    }
+    if (Date.now() - Date.parse(job.createdAt) < REPLAY_IN_FLIGHT_MS) {
+      throw new ConflictException(
+        problem(409, `a request with Idempotency-Key '${idempotency.key}' is still in progress; retry in a moment`, [
+          { field: 'Idempotency-Key', message: 'request in progress' },
+        ]),
+      );
+    }
+    const message: PlaceJob = {
+      type: 'place-job',
+      jobId,
+      spec: job.spec,
+      submittedAt: job.createdAt,
+      attempt: 0,
+    };
+    try {
+      await this.amqp.publish(this.amqp.topology.jobs, encode(message));
+    } catch (err) {
+      if (err instanceof BrokerUnavailable) {
+        throw new ServiceUnavailableException(problem(503, `the job was not accepted: ${err.message}; retry later`));
+      }
+      throw err;
+    }
+    await this.state.markAccepted(jobId);
+    return (await this.state.getJob(jobId)) ?? job;
   }
 
   async get(id: string): Promise<JobRecord> {
