@@ -45,6 +45,9 @@ export interface ClusterOptions {
   /** Environment for every process of the cluster (e.g. the node timeout, which all of them read). */
   commonEnv?: Record<string, string>;
   schedulers?: number;
+  /** RabbitMQ and Redis of this cluster; the shared ones (BERTH_AMQP_URL / BERTH_REDIS_URL, else local) by default. */
+  amqpUrl?: string;
+  redisUrl?: string;
 }
 
 let portSeed = 18100 + (process.pid % 500) * 2;
@@ -60,7 +63,13 @@ export class TestCluster {
   private readonly processes = new Map<string, ChildProcess>();
   private readonly launches = new Map<string, { app: string; env: Record<string, string> }>();
 
-  constructor(readonly options: ClusterOptions) {}
+  readonly amqpUrl: string;
+  readonly redisUrl: string;
+
+  constructor(readonly options: ClusterOptions) {
+    this.amqpUrl = options.amqpUrl ?? AMQP_URL;
+    this.redisUrl = options.redisUrl ?? REDIS_URL;
+  }
 
   get hosts(): TestHost[] {
     return this.options.hosts;
@@ -99,6 +108,17 @@ export class TestCluster {
     });
   }
 
+  /** The operating-system pid of one of the cluster's processes while it runs. */
+  pid(name: string): number | undefined {
+    const child = this.processes.get(name);
+    return child && child.exitCode === null && child.signalCode === null ? child.pid : undefined;
+  }
+
+  /** The names of the cluster's processes: `gateway`, `scheduler-1`, `agent-h1`, ... */
+  get processNames(): string[] {
+    return [...this.launches.keys()];
+  }
+
   /** Starts a process again with the environment it had. */
   restart(name: string): void {
     const launch = this.launches.get(name);
@@ -115,8 +135,8 @@ export class TestCluster {
       env: {
         ...process.env,
         BERTH_PREFIX: this.prefix,
-        BERTH_AMQP_URL: AMQP_URL,
-        BERTH_REDIS_URL: REDIS_URL,
+        BERTH_AMQP_URL: this.amqpUrl,
+        BERTH_REDIS_URL: this.redisUrl,
         NO_COLOR: '1',
         ...this.options.commonEnv,
         ...env,
@@ -150,21 +170,28 @@ export class TestCluster {
 
   /** Removes everything this cluster made: containers on every host, its Redis keys and its queues. */
   private async cleanUp(): Promise<void> {
-    for (const host of this.hosts) {
-      for (const c of await this.containersOn(host)) {
-        await host.docker
-          .getContainer(c.Id)
-          .remove({ force: true })
-          .catch(() => undefined);
-      }
-    }
-    const redis = new Redis(REDIS_URL);
+    // Hosts in parallel, a few removals in flight on each: a cluster may leave hundreds of containers.
+    await Promise.all(
+      this.hosts.map(async (host) => {
+        const queue = await this.containersOn(host);
+        const worker = async (): Promise<void> => {
+          for (let c = queue.pop(); c; c = queue.pop()) {
+            await host.docker
+              .getContainer(c.Id)
+              .remove({ force: true })
+              .catch(() => undefined);
+          }
+        };
+        await Promise.all(Array.from({ length: 4 }, worker));
+      }),
+    );
+    const redis = new Redis(this.redisUrl);
     const keys = await redis.keys(`${this.prefix}:*`);
     if (keys.length > 0) {
       await redis.del(...keys);
     }
     await redis.quit();
-    const connection = await connect(AMQP_URL);
+    const connection = await connect(this.amqpUrl);
     const channel = await connection.createChannel();
     const queues = ['jobs', 'outcomes', 'dead-letters', ...this.hosts.map((h) => `node.${h.id}`)];
     for (const queue of queues) {
