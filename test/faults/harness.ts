@@ -226,6 +226,11 @@ export async function count(cluster: TestCluster, accepted: string[]): Promise<C
     byJob.set(c.jobId, [...(byJob.get(c.jobId) ?? []), c]);
   }
   const acceptedSet = new Set(accepted);
+  // Jobs that have containers but were never answered with a 202: what Berth knows of them, for the report.
+  const strangers = await jobRecords(
+    cluster,
+    [...byJob.keys()].filter((id) => !acceptedSet.has(id)),
+  );
   const details: string[] = [];
   const example = (kind: string, text: string) => {
     if (details.filter((d) => d.startsWith(kind)).length < 5) {
@@ -258,7 +263,10 @@ export async function count(cluster: TestCluster, accepted: string[]): Promise<C
       }
       const what = job ? `${job.status}${job.status === 'running' ? ' without a running container' : ''}` : '404';
       lostStatuses[what] = (lostStatuses[what] ?? 0) + 1;
-      example('lost', `${id} ${what} on ${job?.node ?? '-'} (containers: ${(byJob.get(id) ?? []).length})`);
+      example(
+        'lost',
+        `${id} ${what} on ${job?.node ?? '-'} (containers: ${(byJob.get(id) ?? []).length}${job?.reason ? `; reason: ${job.reason}` : ''})`,
+      );
     }
   }
   if (counts.lost > 0) {
@@ -273,17 +281,21 @@ export async function count(cluster: TestCluster, accepted: string[]): Promise<C
       const job = records.get(jobId);
       let why: string | null = null;
       if (!acceptedSet.has(jobId)) {
-        why = 'never accepted (no 202)';
-      } else if (c.running && (job === null || job === undefined)) {
+        const known = strangers.get(jobId);
+        why = `never accepted (no 202); Berth ${known ? `has it as ${known.status}, created ${known.createdAt}` : 'does not know it'}`;
+      } else if (job === null || job === undefined) {
         why = 'job unknown to Berth (404)';
-      } else if (c.running && job && job.status !== 'running') {
+      } else if (c.running && job.status !== 'running') {
         why = `job is ${job.status}`;
-      } else if (c.running && job && job.node !== c.host) {
+      } else if (c.running && job.node !== c.host) {
         why = `job is on ${job.node}`;
       }
       if (why) {
         counts.orphaned++;
-        example('orphaned', `container ${c.id.slice(0, 12)} on ${c.host} (job ${jobId}): ${why}`);
+        example(
+          'orphaned',
+          `container ${c.id.slice(0, 12)} on ${c.host}${c.running ? '' : ' (stopped)'} (job ${jobId}): ${why}`,
+        );
       }
     }
   }
@@ -291,6 +303,11 @@ export async function count(cluster: TestCluster, accepted: string[]): Promise<C
     .getJson<{ items: NodeRecord[] }>('/v1/nodes')
     .then((n) => n.items)
     .catch(() => [] as NodeRecord[]);
+  if (nodes.length !== cluster.hosts.length || nodes.some((n) => n.status !== 'ready')) {
+    details.push(
+      `hosts: GET /v1/nodes lists ${nodes.map((n) => `${n.id} ${n.status}`).join(', ') || 'none'} (of ${cluster.hosts.length})`,
+    );
+  }
   for (const host of cluster.hosts) {
     const running = containers.filter((c) => c.host === host.id && c.running);
     const cpu = running.reduce((sum, c) => sum + c.cpu, 0);
@@ -354,10 +371,11 @@ export interface Fault {
 
 async function killAndRestart(cluster: TestCluster, name: string, random: Random): Promise<string> {
   const downMs = random.int(500, 3000);
+  const at = new Date().toISOString();
   await cluster.kill(name, 'SIGKILL');
   await sleep(downMs);
   cluster.restart(name);
-  return `kill -9 ${name}, restarted after ${downMs} ms`;
+  return `kill -9 ${name} at ${at}, restarted after ${downMs} ms`;
 }
 
 async function faultsInfra(command: string): Promise<void> {
@@ -380,17 +398,16 @@ async function dropAmqp(cluster: TestCluster, name: string): Promise<number> {
   if (pid === undefined) {
     return 0;
   }
-  const ports = await localPorts(pid, AMQP_PORT);
-  for (const port of ports) {
-    await run('rabbitmqctl', [
-      '-n',
-      RABBIT_NODE,
-      'close_connection',
-      `127.0.0.1:${port} -> 127.0.0.1:${AMQP_PORT}`,
-      'fault injection',
-    ]);
+  const ports = new Set(await localPorts(pid, AMQP_PORT));
+  const { stdout } = await run('rabbitmqctl', ['-n', RABBIT_NODE, '-q', 'list_connections', 'pid', 'peer_port']);
+  const connections = stdout
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([connection, port]) => connection?.startsWith('<') && ports.has(Number(port)));
+  for (const [connection] of connections) {
+    await run('rabbitmqctl', ['-n', RABBIT_NODE, 'close_connection', connection, 'fault injection']);
   }
-  return ports.length;
+  return connections.length;
 }
 
 /** Kills, on the server's side, a service's Redis connections by their client name (`CLIENT KILL ID`). */
@@ -423,15 +440,17 @@ export const FAULTS: Fault[] = [
   {
     name: 'restart RabbitMQ',
     inject: async () => {
+      const at = new Date().toISOString();
       await faultsInfra('restart-rabbit');
-      return 'rabbitmqctl stop, then start (quorum queues kept)';
+      return `rabbitmqctl stop at ${at}, then start (quorum queues kept)`;
     },
   },
   {
     name: 'restart Redis',
     inject: async () => {
+      const at = new Date().toISOString();
       await faultsInfra('restart-redis');
-      return 'shutdown nosave, then start: every key lost';
+      return `shutdown nosave at ${at}, then start: every key lost`;
     },
   },
   {
