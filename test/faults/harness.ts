@@ -206,6 +206,8 @@ export interface Counts {
   failedWithoutReason: number;
   /** What explains each non-zero count: a few examples per kind. */
   details: string[];
+  /** What else was seen, for the report only: hosts not ready, records never answered with a 202. */
+  notes: string[];
 }
 
 /**
@@ -232,8 +234,8 @@ export async function count(cluster: TestCluster, accepted: string[]): Promise<C
     [...byJob.keys()].filter((id) => !acceptedSet.has(id)),
   );
   const details: string[] = [];
-  const example = (kind: string, text: string) => {
-    if (details.filter((d) => d.startsWith(kind)).length < 5) {
+  const example = (kind: string, text: string, limit = 5) => {
+    if (details.filter((d) => d.startsWith(`${kind}: `)).length < limit) {
       details.push(`${kind}: ${text}`);
     }
   };
@@ -247,6 +249,7 @@ export async function count(cluster: TestCluster, accepted: string[]): Promise<C
     overCommitted: 0,
     failedWithoutReason: 0,
     details,
+    notes: [],
   };
   const lostStatuses: Record<string, number> = {};
   for (const id of accepted) {
@@ -264,8 +267,9 @@ export async function count(cluster: TestCluster, accepted: string[]): Promise<C
       const what = job ? `${job.status}${job.status === 'running' ? ' without a running container' : ''}` : '404';
       lostStatuses[what] = (lostStatuses[what] ?? 0) + 1;
       example(
-        'lost',
+        `lost (${what})`,
         `${id} ${what} on ${job?.node ?? '-'} (containers: ${(byJob.get(id) ?? []).length}${job?.reason ? `; reason: ${job.reason}` : ''})`,
+        3,
       );
     }
   }
@@ -299,13 +303,23 @@ export async function count(cluster: TestCluster, accepted: string[]): Promise<C
       }
     }
   }
+  // Records Berth keeps as queued that no client was told about (e.g. written before a crash, never published).
+  const queued = await cluster
+    .getJson<{ items: JobView[] }>('/v1/jobs?status=queued&limit=500')
+    .then((list) => list.items.filter((j) => !acceptedSet.has(j.id)))
+    .catch(() => [] as JobView[]);
+  if (queued.length > 0) {
+    counts.notes.push(
+      `${queued.length} queued record(s) never answered with a 202, e.g. ${queued[0].id} created ${queued[0].createdAt}`,
+    );
+  }
   const nodes = await cluster
     .getJson<{ items: NodeRecord[] }>('/v1/nodes')
     .then((n) => n.items)
     .catch(() => [] as NodeRecord[]);
   if (nodes.length !== cluster.hosts.length || nodes.some((n) => n.status !== 'ready')) {
-    details.push(
-      `hosts: GET /v1/nodes lists ${nodes.map((n) => `${n.id} ${n.status}`).join(', ') || 'none'} (of ${cluster.hosts.length})`,
+    counts.notes.push(
+      `GET /v1/nodes lists ${nodes.map((n) => `${n.id} ${n.status}`).join(', ') || 'none'} (of ${cluster.hosts.length})`,
     );
   }
   for (const host of cluster.hosts) {
@@ -516,6 +530,7 @@ export function table(rows: Row[]): string {
     `- **${r.scenario}** (seed ${r.seed}): ${r.fault}; non-202 answers ${JSON.stringify(r.refused)}` +
       `${r.settled ? '' : '; did NOT settle within the timeout'}`,
     ...r.counts.details.map((d) => `  - ${d}`),
+    ...r.counts.notes.map((n) => `  - note: ${n}`),
   ]);
   return [format(header), rule, ...lines.map(format), '', ...notes].join('\n');
 }
