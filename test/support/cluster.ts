@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import Docker from 'dockerode';
 import Redis from 'ioredis';
 import { connect } from 'amqplib';
-import { LABEL_CLUSTER, LABEL_JOB, LABEL_MEMORY, NodeRecord } from '@berth/contracts';
+import { LABEL_CLUSTER, LABEL_JOB, LABEL_MEMORY, NodeRecord, RETRY_DELAYS_MS, topologyFor } from '@berth/contracts';
 
 /** The checkout's root, whether this runs from source (tests) or from dist/ (benchmarks). */
 function repositoryRoot(): string {
@@ -192,12 +192,23 @@ export class TestCluster {
     }
     await redis.quit();
     const connection = await connect(this.amqpUrl);
-    const channel = await connection.createChannel();
-    const queues = ['jobs', 'outcomes', 'dead-letters', ...this.hosts.map((h) => `node.${h.id}`)];
+    // Every queue the topology names, the waiting tiers included (they outlived each test run before).
+    const topology = topologyFor(this.prefix);
+    const queues = [
+      topology.jobs,
+      topology.outcomes,
+      topology.deadLetters,
+      ...RETRY_DELAYS_MS.map((delay) => topology.jobsRetry(delay)),
+      ...this.hosts.map((h) => topology.nodeQueue(h.id)),
+    ];
     for (const queue of queues) {
-      await channel.deleteQueue(`${this.prefix}.${queue}`).catch(() => undefined);
+      // A failed deletion closes the channel; each gets its own so one cannot stop the rest.
+      const channel = await connection.createChannel();
+      await channel.deleteQueue(queue).catch(() => undefined);
+      await channel.close().catch(() => undefined);
     }
-    await channel.deleteExchange(`${this.prefix}.dead`).catch(() => undefined);
+    const channel = await connection.createChannel();
+    await channel.deleteExchange(topology.deadLetterExchange).catch(() => undefined);
     await connection.close();
   }
 
