@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # npm test: lint and format check, type check, unit tests, then the end-to-end suites against a real RabbitMQ,
-# a real Redis and two real dockerd hosts, brought up by the same script npm start uses.
+# a real Redis and three real dockerd hosts, brought up by the same script npm start uses, then the
+# fault-injection suite on a RabbitMQ node and a Redis of its own.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
@@ -30,11 +31,18 @@ say "end-to-end tests (real RabbitMQ, Redis and dockerd)"
 e2e_status=0
 npx jest --config test/jest-e2e.config.js --runInBand --json --outputFile "$RESULTS/e2e.json" || e2e_status=$?
 
+# Its own RabbitMQ node and Redis, because it restarts them: the shared ones above are never disturbed.
+say "fault-injection suite (300 jobs per scenario; own RabbitMQ on 5673 and Redis on 6380)"
+bash scripts/faults-infra.sh up
+faults_status=0
+npx jest --config test/faults/jest-faults.config.js --runInBand --json --outputFile "$RESULTS/faults.json" ||
+  faults_status=$?
+
 # One closing line that CI can read: jest's own summary is not one of the formats it parses.
 node -e '
   const fs = require("fs");
   let passed = 0, failed = 0;
-  for (const f of ["unit.json", "e2e.json"]) {
+  for (const f of ["unit.json", "e2e.json", "faults.json"]) {
     const p = process.argv[1] + "/" + f;
     if (!fs.existsSync(p)) { failed++; continue; }
     const r = JSON.parse(fs.readFileSync(p, "utf8"));
@@ -42,4 +50,5 @@ node -e '
   }
   console.log(`${passed} passed, ${failed} failed`);
 ' "$RESULTS"
-exit "$e2e_status"
+if ((e2e_status != 0)); then exit "$e2e_status"; fi
+exit "$faults_status"

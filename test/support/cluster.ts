@@ -4,7 +4,15 @@ import { dirname, join } from 'node:path';
 import Docker from 'dockerode';
 import Redis from 'ioredis';
 import { connect } from 'amqplib';
-import { LABEL_CLUSTER, LABEL_JOB, LABEL_MEMORY, NodeRecord } from '@berth/contracts';
+import {
+  LABEL_CLUSTER,
+  LABEL_JOB,
+  LABEL_MEMORY,
+  NodeRecord,
+  HANDLER_RETRY_DELAYS_MS,
+  RETRY_DELAYS_MS,
+  topologyFor,
+} from '@berth/contracts';
 
 /** The checkout's root, whether this runs from source (tests) or from dist/ (benchmarks). */
 function repositoryRoot(): string {
@@ -45,6 +53,9 @@ export interface ClusterOptions {
   /** Environment for every process of the cluster (e.g. the node timeout, which all of them read). */
   commonEnv?: Record<string, string>;
   schedulers?: number;
+  /** RabbitMQ and Redis of this cluster; the shared ones (BERTH_AMQP_URL / BERTH_REDIS_URL, else local) by default. */
+  amqpUrl?: string;
+  redisUrl?: string;
 }
 
 let portSeed = 18100 + (process.pid % 500) * 2;
@@ -60,7 +71,13 @@ export class TestCluster {
   private readonly processes = new Map<string, ChildProcess>();
   private readonly launches = new Map<string, { app: string; env: Record<string, string> }>();
 
-  constructor(readonly options: ClusterOptions) {}
+  readonly amqpUrl: string;
+  readonly redisUrl: string;
+
+  constructor(readonly options: ClusterOptions) {
+    this.amqpUrl = options.amqpUrl ?? AMQP_URL;
+    this.redisUrl = options.redisUrl ?? REDIS_URL;
+  }
 
   get hosts(): TestHost[] {
     return this.options.hosts;
@@ -101,8 +118,18 @@ export class TestCluster {
 
   /** True while a process of the cluster (`gateway`, `scheduler-1`, `agent-h1`) has not exited. */
   isRunning(name: string): boolean {
+    return this.pid(name) !== undefined;
+  }
+
+  /** The operating-system pid of one of the cluster's processes while it runs. */
+  pid(name: string): number | undefined {
     const child = this.processes.get(name);
-    return child !== undefined && child.exitCode === null && child.signalCode === null;
+    return child && child.exitCode === null && child.signalCode === null ? child.pid : undefined;
+  }
+
+  /** The names of the cluster's processes: `gateway`, `scheduler-1`, `agent-h1`, ... */
+  get processNames(): string[] {
+    return [...this.launches.keys()];
   }
 
   /** Starts a process again with the environment it had. */
@@ -121,8 +148,8 @@ export class TestCluster {
       env: {
         ...process.env,
         BERTH_PREFIX: this.prefix,
-        BERTH_AMQP_URL: AMQP_URL,
-        BERTH_REDIS_URL: REDIS_URL,
+        BERTH_AMQP_URL: this.amqpUrl,
+        BERTH_REDIS_URL: this.redisUrl,
         NO_COLOR: '1',
         ...this.options.commonEnv,
         ...env,
@@ -156,27 +183,45 @@ export class TestCluster {
 
   /** Removes everything this cluster made: containers on every host, its Redis keys and its queues. */
   private async cleanUp(): Promise<void> {
-    for (const host of this.hosts) {
-      for (const c of await this.containersOn(host)) {
-        await host.docker
-          .getContainer(c.Id)
-          .remove({ force: true })
-          .catch(() => undefined);
-      }
-    }
-    const redis = new Redis(REDIS_URL);
+    // Hosts in parallel, a few removals in flight on each: a cluster may leave hundreds of containers.
+    await Promise.all(
+      this.hosts.map(async (host) => {
+        const queue = await this.containersOn(host);
+        const worker = async (): Promise<void> => {
+          for (let c = queue.pop(); c; c = queue.pop()) {
+            await host.docker
+              .getContainer(c.Id)
+              .remove({ force: true })
+              .catch(() => undefined);
+          }
+        };
+        await Promise.all(Array.from({ length: 4 }, worker));
+      }),
+    );
+    const redis = new Redis(this.redisUrl);
     const keys = await redis.keys(`${this.prefix}:*`);
     if (keys.length > 0) {
       await redis.del(...keys);
     }
     await redis.quit();
-    const connection = await connect(AMQP_URL);
-    const channel = await connection.createChannel();
-    const queues = ['jobs', 'outcomes', 'dead-letters', ...this.hosts.map((h) => `node.${h.id}`)];
+    const connection = await connect(this.amqpUrl);
+    // Every queue the topology names, the waiting tiers included (they outlived each test run before).
+    const topology = topologyFor(this.prefix);
+    const consumed = [topology.jobs, topology.outcomes, ...this.hosts.map((h) => topology.nodeQueue(h.id))];
+    const queues = [
+      ...consumed,
+      topology.deadLetters,
+      ...RETRY_DELAYS_MS.map((delay) => topology.jobsRetry(delay)),
+      ...consumed.flatMap((queue) => HANDLER_RETRY_DELAYS_MS.map((delay) => topology.handlerRetry(queue, delay))),
+    ];
     for (const queue of queues) {
-      await channel.deleteQueue(`${this.prefix}.${queue}`).catch(() => undefined);
+      // A failed deletion closes the channel; each gets its own so one cannot stop the rest.
+      const channel = await connection.createChannel();
+      await channel.deleteQueue(queue).catch(() => undefined);
+      await channel.close().catch(() => undefined);
     }
-    await channel.deleteExchange(`${this.prefix}.dead`).catch(() => undefined);
+    const channel = await connection.createChannel();
+    await channel.deleteExchange(topology.deadLetterExchange).catch(() => undefined);
     await connection.close();
   }
 
