@@ -103,8 +103,15 @@ stop_rabbit() {
     return
   fi
   log "rabbitmq $RABBIT_NODE: stopping"
-  # `stop` with the pid file waits until the Erlang VM has exited, so the port and the data are free.
-  rabbitmqctl_node stop "$RABBIT_DIR/node.pid" >/dev/null 2>&1 || rabbitmqctl_node stop >/dev/null 2>&1 || true
+  # `stop` with the pid file waits until the Erlang VM has exited, so the port and the data are free. Given a pid
+  # file that does not exist (a node started from another checkout), it would wait for ever: pass it only when it
+  # is there, and never wait on rabbitmqctl without a bound.
+  if [[ -f "$RABBIT_DIR/node.pid" ]]; then
+    timeout 90 rabbitmqctl -n "$RABBIT_NODE" stop "$RABBIT_DIR/node.pid" >/dev/null 2>&1 || true
+  fi
+  if port_open "$RABBIT_PORT"; then
+    timeout 60 rabbitmqctl -n "$RABBIT_NODE" stop >/dev/null 2>&1 || true
+  fi
   wait_for 60 "rabbitmq $RABBIT_NODE to stop" port_closed "$RABBIT_PORT"
 }
 

@@ -149,7 +149,9 @@ export class JobsService {
       throw err;
     }
     if (idempotency) {
-      await this.state.markAccepted(id);
+      // The job is stored and its message confirmed: it is accepted even if this mark fails (Redis going away);
+      // without the mark, a replay of the request sends the message again, which is harmless.
+      await this.state.markAccepted(id).catch(() => undefined);
     }
     return created.job;
   }

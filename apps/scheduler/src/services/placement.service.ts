@@ -22,6 +22,17 @@ import { RedisState } from '@berth/state';
 import { Logger } from '@nestjs/common';
 import { NodeView } from './node-view';
 
+/**
+ * The job's record vanished between the gate and placement: Redis lost its state meanwhile. The delivery is tried
+ * again (from a delay queue), and the gate then waits for the cluster to recover and rebuilds the record.
+ */
+export class JobRecordVanished extends Error {
+  override readonly name = 'JobRecordVanished';
+  constructor(jobId: string) {
+    super(`the record of job ${jobId} vanished during placement (Redis lost its state?); trying again`);
+  }
+}
+
 /** Candidates tried per round; after a round of conflicts the view is refreshed and the job ranked again. */
 const CANDIDATES_PER_ROUND = 3;
 const ROUNDS = 3;
@@ -172,6 +183,9 @@ export class PlacementService {
       return true;
     }
     if (reservation.why === 'job') {
+      if (reservation.status === 'missing') {
+        throw new JobRecordVanished(message.jobId);
+      }
       if (reservation.status === 'removing') {
         await this.removeWherever(message.jobId);
       }
@@ -189,10 +203,13 @@ export class PlacementService {
 
   private async redispatch(message: PlaceJob, nodeId: string): Promise<void> {
     const job = await this.state.getJob(message.jobId);
-    if (job?.status === 'removing') {
+    if (!job) {
+      throw new JobRecordVanished(message.jobId);
+    }
+    if (job.status === 'removing') {
       return this.removeWherever(message.jobId);
     }
-    if (job?.status !== 'scheduled') {
+    if (job.status !== 'scheduled') {
       return;
     }
     await this.dispatch(message.jobId, message.spec, nodeId);
@@ -214,7 +231,7 @@ export class PlacementService {
         return;
       }
       if (note.outcome === 'missing') {
-        return;
+        throw new JobRecordVanished(message.jobId);
       }
       this.stats.waiting++;
       const retry: PlaceJob = { ...message, attempt: message.attempt + 1 };
