@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { AgentEnv, loadEnv } from '@berth/config';
 import { decodeAgentCommand, encode, topologyFor } from '@berth/contracts';
-import { AmqpClient } from '@berth/messaging';
+import { AmqpClient, ATTEMPTS_HEADER } from '@berth/messaging';
 import { boot, PeriodicTask, runUntilSignal } from '@berth/runtime';
 import { RedisState } from '@berth/state';
 import { Logger } from '@nestjs/common';
@@ -41,7 +41,8 @@ async function main(): Promise<void> {
       if (command.type === 'fetch-logs') {
         await amqp.reply(message, encode(await agent.logs(command)));
       } else {
-        await agent.handleOrHandOver(command, env.BERTH_AGENT_SETTLE_SECONDS * 1000);
+        const attempts = Number(message.properties.headers?.[ATTEMPTS_HEADER] ?? 0) || 0;
+        await agent.handleOrHandOver(command, env.BERTH_AGENT_SETTLE_SECONDS * 1000, attempts);
       }
       return 'ack';
     },
@@ -60,13 +61,15 @@ async function main(): Promise<void> {
     host,
     env.BERTH_PREFIX,
     env.BERTH_HEARTBEAT_SECONDS * 1000,
-    () => reconcile.run(),
+    // A pass already under way may have read the books before Redis lost them: the rebuild gets a pass of its own.
+    () => reconcile.runFresh(),
   );
-  // Redis may be away at boot: the heartbeat tries again until the host is registered and its books rebuilt.
+  // Heartbeats run while the books are rebuilt (the host stays restoring), so a long rebuild never looks like a dead
+  // host. Redis may be away at boot: the heartbeat tries again until the host is registered and rebuilt.
+  registration.startHeartbeat();
   await registration
     .registerAndRebuild()
     .catch((err: unknown) => logger.warn(`registration failed, retrying with the heartbeat: ${String(err)}`));
-  registration.startHeartbeat();
   reconcile.start(env.BERTH_RECONCILE_SECONDS * 1000);
 
   return runUntilSignal(logger, async () => {

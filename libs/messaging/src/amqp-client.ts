@@ -51,7 +51,7 @@ export function queueArguments(topology: Topology): Options.AssertQueue {
 }
 
 /** Counts a message's failed handler runs across its trips through the delay queues. */
-const ATTEMPTS_HEADER = 'x-berth-attempts';
+export const ATTEMPTS_HEADER = 'x-berth-attempts';
 
 /** The dead-letter queue keeps what it holds: no delivery limit, no dead-letter exchange of its own. */
 function deadLetterQueueArguments(): Options.AssertQueue {
@@ -59,6 +59,16 @@ function deadLetterQueueArguments(): Options.AssertQueue {
 }
 /** A publish the broker has not confirmed by then is reported as a failure (the broker may be blocked). */
 const CONFIRM_TIMEOUT_MS = 10_000;
+
+function pick(properties: Record<string, unknown>, names: string[]): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const name of names) {
+    if (typeof properties[name] === 'string') {
+      picked[name] = properties[name];
+    }
+  }
+  return picked;
+}
 
 function describeError(err: unknown): string {
   return err instanceof Error ? err.message : JSON.stringify(err);
@@ -416,7 +426,8 @@ export class AmqpClient {
           persistent: true,
           contentType: message.properties.contentType as string | undefined,
           headers: { ...headers, [ATTEMPTS_HEADER]: Math.min(failures, DELIVERY_LIMIT) },
-          ...(message.properties.messageId !== undefined ? { messageId: message.properties.messageId as string } : {}),
+          // A request (fetch-logs) keeps where its answer goes.
+          ...pick(message.properties as unknown as Record<string, unknown>, ['messageId', 'replyTo', 'correlationId']),
         });
         return 'ack';
       } catch (settleErr) {

@@ -74,6 +74,16 @@ describe('describeDeadLetter', () => {
     expect(info.at).toEqual(new Date(1_700_000_000 * 1000));
   });
 
+  it("skips Berth's delay queues and the dead-letter queue when saying where a message died", () => {
+    const headers = deliveryLimitHeaders('berth.outcomes');
+    (headers['x-death'] as unknown[]).unshift({
+      count: 1,
+      reason: 'expired',
+      queue: 'berth.dead-letters.retry-1000ms',
+    });
+    expect(describeDeadLetter(headers)).toMatchObject({ queue: 'berth.outcomes', kind: 'delivery-limit' });
+  });
+
   it('uses the most recent x-death entry', () => {
     const headers = deliveryLimitHeaders('berth.jobs');
     (headers['x-death'] as unknown[]).push({ count: 3, reason: 'expired', queue: 'berth.jobs.wait-1000ms' });

@@ -16,7 +16,16 @@ export const RETRY_OF_HEADER = 'x-berth-retry-of';
  * happened twice after a crash before the ack): never part of its identity.
  */
 const DELIVERY_COUNT_HEADER = 'x-delivery-count';
-const NOT_IDENTITY = new Set([DELIVERY_COUNT_HEADER, DEAD_AT_HEADER]);
+/**
+ * Headers that change as a dead letter travels (a consumer of the dead-letter queue failing and retrying it through
+ * a delay queue adds attempts and x-death entries): not part of its identity.
+ */
+const NOT_IDENTITY = new Set([DELIVERY_COUNT_HEADER, DEAD_AT_HEADER, 'x-berth-attempts', 'x-death']);
+
+/** Berth's own delay queues and the dead-letter queue: passing through them says nothing of where a message died. */
+function isTransit(queue: string | null): boolean {
+  return queue !== null && (/\.retry-\d+ms$/.test(queue) || queue.endsWith('.dead-letters'));
+}
 
 export type Headers = Record<string, unknown>;
 
@@ -90,7 +99,7 @@ const BROKER_REASONS: Record<string, { kind: DeadLetterKind; say: (queue: string
  */
 export function describeDeadLetter(headers: Headers | undefined, deliveryLimit = DELIVERY_LIMIT): DeadLetterInfo {
   const deaths = deathsOf(headers);
-  const last = deaths[0];
+  const last = deaths.find((death) => !isTransit(death.queue));
   const berthReason = text(headers?.[REASON_HEADER]);
   const berthQueue = text(headers?.[QUEUE_HEADER]);
   const deadAt = text(headers?.[DEAD_AT_HEADER]);

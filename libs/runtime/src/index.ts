@@ -67,6 +67,12 @@ export class PeriodicTask<T> {
     return this.running;
   }
 
+  /** A run that starts after this call: waits out a run in flight (which may have begun on stale facts), then runs. */
+  async runFresh(): Promise<T> {
+    await this.running?.catch(() => undefined);
+    return this.run();
+  }
+
   start(everyMs: number): void {
     this.timer = setInterval(() => {
       this.run().catch((err: unknown) => this.logger.warn(`${this.name} failed: ${String(err)}`));

@@ -164,6 +164,36 @@ return {'ok', ''}
 `;
 
 /**
+ * takeBackJob: undo a job whose message the broker never confirmed: delete its record, free its name and give back
+ * a reservation it may already hold (the broker may have routed the message after all), and leave a tombstone so
+ * the message can never revive it. Refused once a replay of the request has marked the job accepted.
+ * KEYS[1] job hash, KEYS[2] job index, KEYS[3] tombstone, KEYS[4] reservation hash. ARGV[1] job id, ARGV[2] name
+ * key (or ''), ARGV[3] node key prefix. Returns 1 when taken back, 0 when the job was accepted meanwhile.
+ */
+export const TAKE_BACK_JOB =
+  GIVE_BACK +
+  `
+if redis.call('HGET', KEYS[1], 'accepted') == '1' then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('SET', KEYS[3], '1', 'EX', 86400)
+if ARGV[2] ~= '' and redis.call('GET', ARGV[2]) == ARGV[1] then redis.call('DEL', ARGV[2]) end
+local r = redis.call('HMGET', KEYS[4], 'node', 'cpuMillis', 'memoryMiB', 'ports')
+if r[1] then give_back(KEYS[4], ARGV[3] .. r[1], ARGV[1], r) end
+return 1
+`;
+
+/**
+ * markAccepted: record that a job's message was confirmed, only while its record exists (never creating a
+ * half-made one). KEYS[1] job hash. Returns 1, or 0 when the record is gone (taken back, or lost with Redis).
+ */
+export const MARK_ACCEPTED = `
+if redis.call('HEXISTS', KEYS[1], 'id') == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'accepted', '1')
+return 1
+`;
+
+/**
  * rescheduleJob: take a job off a host that is down or drained, so it can be placed again. The one move back to
  * `queued`; it is guarded by the host, so only the first of several schedulers doing it succeeds, and reports
  * from the old host no longer match the job.
@@ -272,7 +302,7 @@ return 1
  * Returns 'restored', 'exists' or 'tombstoned'.
  */
 export const RESTORE_JOB = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 'exists' end
+if redis.call('HEXISTS', KEYS[1], 'id') == 1 then return 'exists' end
 if redis.call('EXISTS', KEYS[3]) == 1 then return 'tombstoned' end
 redis.call('HSET', KEYS[1], 'id', ARGV[1], 'status', ARGV[5], 'spec', ARGV[2], 'createdAt', ARGV[8],
   'updatedAt', ARGV[10], 'history', ARGV[11], 'node', ARGV[6], 'containerId', ARGV[7], 'reason', ARGV[12],

@@ -17,12 +17,14 @@ import {
   ADMIT_JOB,
   CREATE_JOB,
   HEARTBEAT,
+  MARK_ACCEPTED,
   RECOMPUTE_BOOKS,
   REGISTER_NODE,
   RESTORE_JOB,
   RELEASE_CAPACITY,
   RESCHEDULE_JOB,
   RESERVE_CAPACITY,
+  TAKE_BACK_JOB,
   TRANSITION_JOB,
 } from './lua';
 
@@ -110,6 +112,16 @@ declare module 'ioredis' {
       newEpoch: string,
     ): Result<[number, number], Context>;
     berthHeartbeat(nodeKey: string, nowIso: string, nowMs: number): Result<number, Context>;
+    berthTakeBackJob(
+      jobKey: string,
+      indexKey: string,
+      tombstoneKey: string,
+      reservationKey: string,
+      jobId: string,
+      nameKey: string,
+      nodeKeyPrefix: string,
+    ): Result<number, Context>;
+    berthMarkAccepted(jobKey: string): Result<number, Context>;
     berthRestoreJob(
       jobKey: string,
       indexKey: string,
@@ -216,6 +228,8 @@ export class RedisState {
     redis.defineCommand('berthTransition', { numberOfKeys: 1, lua: TRANSITION_JOB });
     redis.defineCommand('berthRegisterNode', { numberOfKeys: 4, lua: REGISTER_NODE });
     redis.defineCommand('berthHeartbeat', { numberOfKeys: 1, lua: HEARTBEAT });
+    redis.defineCommand('berthTakeBackJob', { numberOfKeys: 4, lua: TAKE_BACK_JOB });
+    redis.defineCommand('berthMarkAccepted', { numberOfKeys: 1, lua: MARK_ACCEPTED });
     redis.defineCommand('berthRestoreJob', { numberOfKeys: 5, lua: RESTORE_JOB });
     redis.defineCommand('berthAdmitJob', { numberOfKeys: 3, lua: ADMIT_JOB });
   }
@@ -310,9 +324,12 @@ export class RedisState {
     };
   }
 
-  /** Marks a job's message as confirmed by the broker: a replay of its request may answer 202. */
-  async markAccepted(id: string): Promise<void> {
-    await this.redis.hset(this.keys.job(id), 'accepted', '1');
+  /**
+   * Marks a job's message as confirmed by the broker, so a replay of its request may answer 202. False when the
+   * record is gone (taken back by a request that timed out, or lost with Redis).
+   */
+  async markAccepted(id: string): Promise<boolean> {
+    return (await this.redis.berthMarkAccepted(this.keys.job(id))) === 1;
   }
 
   async isAccepted(id: string): Promise<boolean> {
@@ -325,24 +342,22 @@ export class RedisState {
   }
 
   /**
-   * Undo a job the broker never confirmed: the user got an error, so no trace may stay, not even its name. A
-   * tombstone (kept a day) stops the message, should the broker have taken it after all, from rebuilding the job.
+   * Undo a job the broker never confirmed: the user got an error, so no trace may stay, not even its name or a
+   * reservation. A tombstone (kept a day) stops the message, should the broker have taken it after all, from
+   * rebuilding the job. False (nothing done) when a replay of the request got the job accepted meanwhile.
    */
-  async deleteJob(id: string, name?: string): Promise<void> {
-    const tx = this.redis
-      .multi()
-      .del(this.keys.job(id))
-      .zrem(this.keys.jobIndex, id)
-      .set(this.keys.tombstone(id), '1', 'EX', 86_400);
-    if (name !== undefined) {
-      tx.eval(
-        `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`,
-        1,
-        this.keys.namePrefix + name,
+  async deleteJob(id: string, name?: string): Promise<boolean> {
+    return (
+      (await this.redis.berthTakeBackJob(
+        this.keys.job(id),
+        this.keys.jobIndex,
+        this.keys.tombstone(id),
+        this.keys.reservation(id),
         id,
-      );
-    }
-    await tx.exec();
+        name === undefined ? '' : this.keys.namePrefix + name,
+        this.keys.nodePrefix,
+      )) === 1
+    );
   }
 
   async getJob(id: string): Promise<JobRecord | null> {

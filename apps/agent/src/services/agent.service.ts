@@ -2,6 +2,7 @@ import {
   AgentCommand,
   containerNameFor,
   CreateContainer,
+  DELIVERY_LIMIT,
   encode,
   FetchLogs,
   JobOutcome,
@@ -9,7 +10,7 @@ import {
   PlaceJob,
   PullProgress,
 } from '@berth/contracts';
-import { AmqpClient } from '@berth/messaging';
+import { AmqpClient, ATTEMPTS_HEADER } from '@berth/messaging';
 import { dependenciesOf } from '@berth/scheduling';
 import { RedisState } from '@berth/state';
 import { Logger } from '@nestjs/common';
@@ -73,7 +74,11 @@ export class AgentService {
    * itself again; should the agent die, its reconciliation finds the job placed here without a container and sends
    * it again. A failure within the time rejects, so the delivery is retried as usual.
    */
-  async handleOrHandOver(command: Exclude<AgentCommand, FetchLogs>, settleAfterMs: number): Promise<void> {
+  async handleOrHandOver(
+    command: Exclude<AgentCommand, FetchLogs>,
+    settleAfterMs: number,
+    attempts = 0,
+  ): Promise<void> {
     const work = this.handle(command);
     let timer: NodeJS.Timeout | undefined;
     const handedOver = new Promise<'handed-over'>((resolve) => {
@@ -87,18 +92,33 @@ export class AgentService {
       clearTimeout(timer);
     }
     this.logger.log(`job ${command.jobId}: ${command.type} still running after ${settleAfterMs} ms; acknowledged`);
-    work.catch((err: unknown) => {
-      this.logger.warn(`job ${command.jobId}: ${command.type} failed after it was acknowledged: ${String(err)}`);
-      setTimeout(() => {
-        this.amqp
-          .publish(this.amqp.topology.nodeQueue(this.identity.nodeId), encode(command))
-          .catch((retryErr: unknown) =>
-            this.logger.warn(
-              `job ${command.jobId}: could not send it again (reconciliation will): ${String(retryErr)}`,
-            ),
-          );
-      }, 5000).unref();
-    });
+    work.catch((err: unknown) => this.afterHandOverFailure(command, attempts + 1, err));
+  }
+
+  /** Sends a handed-over command to this host again, or after DELIVERY_LIMIT attempts fails its job for good. */
+  private afterHandOverFailure(command: Exclude<AgentCommand, FetchLogs>, attempts: number, err: unknown): void {
+    const error = err instanceof Error ? err.message : String(err);
+    this.logger.warn(`job ${command.jobId}: ${command.type} failed after it was acknowledged (${attempts}): ${error}`);
+    const next = async (): Promise<void> => {
+      if (attempts >= DELIVERY_LIMIT && command.type === 'create-container') {
+        await this.docker.remove(command.jobId, 0);
+        await this.report({
+          type: 'container-failed',
+          jobId: command.jobId,
+          nodeId: this.identity.nodeId,
+          reason: `gave up after ${attempts} attempts: ${error}`,
+        });
+        return;
+      }
+      await this.amqp.publish(this.amqp.topology.nodeQueue(this.identity.nodeId), encode(command), {
+        [ATTEMPTS_HEADER]: String(attempts),
+      });
+    };
+    setTimeout(() => {
+      next().catch((retryErr: unknown) =>
+        this.logger.warn(`job ${command.jobId}: could not try again (reconciliation will): ${String(retryErr)}`),
+      );
+    }, 5000).unref();
   }
 
   isInFlight(jobId: string): boolean {

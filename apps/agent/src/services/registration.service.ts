@@ -97,10 +97,11 @@ export class RegistrationService {
   }
 
   private async beat(): Promise<void> {
+    const known = await this.state.heartbeat(this.host.nodeId);
     if (this.recovering) {
-      return;
+      return; // a rebuild is under way: the beat only keeps the host alive
     }
-    if (!(await this.state.heartbeat(this.host.nodeId))) {
+    if (!known) {
       this.logger.warn(`${this.host.nodeId} is unknown to Redis: its state was lost; registering again`);
       await this.registerAndRebuild();
     } else if (this.rebuildPending) {

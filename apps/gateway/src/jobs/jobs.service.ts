@@ -139,7 +139,10 @@ export class JobsService {
     try {
       await this.amqp.publish(this.amqp.topology.jobs, encode(message));
     } catch (err) {
-      await this.state.deleteJob(id, spec.name).catch(() => undefined);
+      const takenBack = await this.state.deleteJob(id, spec.name).catch(() => false);
+      if (!takenBack && idempotency && (await this.state.isAccepted(id).catch(() => false))) {
+        return created.job; // a replay of this request got the job's message confirmed meanwhile
+      }
       if (idempotency) {
         await this.state.forgetIdempotencyKey(idempotency.key).catch(() => undefined);
       }
@@ -206,7 +209,10 @@ export class JobsService {
       }
       throw err;
     }
-    await this.state.markAccepted(jobId);
+    if (!(await this.state.markAccepted(jobId))) {
+      // The first request took the job back meanwhile (its confirm never came): the message just sent is void.
+      throw new ServiceUnavailableException(problem(503, 'the job was not accepted; retry to submit it again'));
+    }
     return (await this.state.getJob(jobId)) ?? job;
   }
 
