@@ -74,10 +74,21 @@ EOF
   fi
 }
 
+# The node on the port is this checkout's (its pid file is here and alive) and answers: only then is it reused. A
+# node started from another checkout (or one whose data folder was deleted under it) is stopped and started here.
+rabbit_is_ours() {
+  [[ -f "$RABBIT_DIR/node.pid" ]] && kill -0 "$(cat "$RABBIT_DIR/node.pid")" 2>/dev/null &&
+    timeout 30 rabbitmqctl -n "$RABBIT_NODE" await_startup >/dev/null 2>&1
+}
+
 start_rabbit() {
   if port_open "$RABBIT_PORT"; then
-    log "rabbitmq $RABBIT_NODE: running, reused"
-    return
+    if rabbit_is_ours; then
+      log "rabbitmq $RABBIT_NODE: running, reused"
+      return
+    fi
+    log "rabbitmq $RABBIT_NODE: running, but not from $RABBIT_DIR (or not answering); restarting it here"
+    stop_rabbit
   fi
   command -v rabbitmqctl >/dev/null || die "rabbitmq-server is not installed: run scripts/infra.sh up first"
   prepare_rabbit_dir
@@ -111,6 +122,12 @@ stop_rabbit() {
   fi
   if port_open "$RABBIT_PORT"; then
     timeout 60 rabbitmqctl -n "$RABBIT_NODE" stop >/dev/null 2>&1 || true
+  fi
+  # A node that no longer obeys its CLI: end the process listening on the port.
+  local pid
+  pid="$(ss -ltnpH "sport = :$RABBIT_PORT" 2>/dev/null | grep -o "pid=[0-9]*" | head -1 | cut -d= -f2 || true)"
+  if [[ -n "$pid" ]]; then
+    kill "$pid" 2>/dev/null || true
   fi
   wait_for 60 "rabbitmq $RABBIT_NODE to stop" port_closed "$RABBIT_PORT"
 }
