@@ -1,4 +1,4 @@
-import { Resources } from './job';
+import { JobSpec, Resources } from './job';
 
 /** `restoring`: the agent is rebuilding the host's books from what Docker runs; it takes no work until done. */
 export const NODE_STATUSES = ['ready', 'restoring', 'down'] as const;
@@ -28,6 +28,17 @@ export interface NodeWorkload {
   image: string;
   labels: Record<string, string>;
   ports: number[];
+}
+
+/** What a job placed on a host tells placement about itself: the same whether it was placed or rebuilt. */
+export function workloadFor(jobId: string, spec: JobSpec): NodeWorkload {
+  return {
+    jobId,
+    image: spec.image,
+    labels: spec.labels,
+    ports: [...(spec.ports ?? [])],
+    ...(spec.name !== undefined ? { name: spec.name } : {}),
+  };
 }
 
 /** A host with what runs on it and the images it holds: the scheduler's input. */

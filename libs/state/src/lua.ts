@@ -30,6 +30,23 @@ end
 `;
 
 /**
+ * Books a reservation on a host and records it; shared by the scripts below (the callers decide whether it fits).
+ * The node's counters move only while the node exists.
+ */
+const TAKE = `
+local function take(node_key, reservation_key, job_id, node_id, cpu, mem, ports, workload)
+  if redis.call('EXISTS', node_key) == 1 then
+    redis.call('HINCRBY', node_key, 'allocCpuMillis', cpu)
+    redis.call('HINCRBY', node_key, 'allocMemoryMiB', mem)
+    redis.call('HINCRBY', node_key, 'containers', 1)
+  end
+  for port in string.gmatch(ports, '[^,]+') do redis.call('SADD', node_key .. ':ports', port) end
+  redis.call('HSET', node_key .. ':workloads', job_id, workload)
+  redis.call('HSET', reservation_key, 'node', node_id, 'cpuMillis', cpu, 'memoryMiB', mem, 'ports', ports)
+end
+`;
+
+/**
  * reserveCapacity: take a job's CPU, memory, a container slot and its host ports on one host, if the host is
  * alive and has them all, and (with ARGV[10] = '1') move the job from queued to scheduled in the same step.
  * KEYS[1] node hash, KEYS[2] reservation hash of the job, KEYS[3] job hash, KEYS[4] node workloads hash,
@@ -43,6 +60,7 @@ end
  */
 export const RESERVE_CAPACITY =
   SET_STATUS +
+  TAKE +
   `
 local held = redis.call('HGET', KEYS[2], 'node')
 if held then return {'held', held} end
@@ -65,14 +83,7 @@ if slots >= 0 and tonumber(n[7] or 0) >= slots then return {'refused', 'slots'} 
 for port in string.gmatch(ARGV[8], '[^,]+') do
   if redis.call('SISMEMBER', KEYS[5], port) == 1 then return {'refused', 'port:' .. port} end
 end
-redis.call('HINCRBY', KEYS[1], 'allocCpuMillis', cpu)
-redis.call('HINCRBY', KEYS[1], 'allocMemoryMiB', mem)
-redis.call('HINCRBY', KEYS[1], 'containers', 1)
-for port in string.gmatch(ARGV[8], '[^,]+') do
-  redis.call('SADD', KEYS[5], port)
-end
-redis.call('HSET', KEYS[4], ARGV[11], ARGV[9])
-redis.call('HSET', KEYS[2], 'node', ARGV[1], 'cpuMillis', cpu, 'memoryMiB', mem, 'ports', ARGV[8])
+take(KEYS[1], KEYS[2], ARGV[11], ARGV[1], cpu, mem, ARGV[8], ARGV[9])
 if ARGV[10] == '1' then
   set_status(KEYS[3], 'scheduled', ARGV[6])
   redis.call('HSET', KEYS[3], 'node', ARGV[1])
@@ -301,7 +312,9 @@ return 1
  * ARGV[16] memory, ARGV[17] ports (comma-separated), ARGV[18] workload JSON.
  * Returns 'restored', 'exists' or 'tombstoned'.
  */
-export const RESTORE_JOB = `
+export const RESTORE_JOB =
+  TAKE +
+  `
 if redis.call('HEXISTS', KEYS[1], 'id') == 1 then return 'exists' end
 if redis.call('EXISTS', KEYS[3]) == 1 then return 'tombstoned' end
 redis.call('HSET', KEYS[1], 'id', ARGV[1], 'status', ARGV[5], 'spec', ARGV[2], 'createdAt', ARGV[8],
@@ -312,14 +325,7 @@ if ARGV[3] ~= '' and redis.call('SETNX', ARGV[4] .. ARGV[3], ARGV[1]) == 1 then
 end
 redis.call('ZADD', KEYS[2], tonumber(ARGV[9]), ARGV[1])
 if ARGV[14] == '1' and redis.call('EXISTS', KEYS[4]) == 0 then
-  redis.call('HSET', KEYS[4], 'node', ARGV[6], 'cpuMillis', ARGV[15], 'memoryMiB', ARGV[16], 'ports', ARGV[17])
-  redis.call('HSET', KEYS[5] .. ':workloads', ARGV[1], ARGV[18])
-  for port in string.gmatch(ARGV[17], '[^,]+') do redis.call('SADD', KEYS[5] .. ':ports', port) end
-  if redis.call('EXISTS', KEYS[5]) == 1 then
-    redis.call('HINCRBY', KEYS[5], 'allocCpuMillis', tonumber(ARGV[15]))
-    redis.call('HINCRBY', KEYS[5], 'allocMemoryMiB', tonumber(ARGV[16]))
-    redis.call('HINCRBY', KEYS[5], 'containers', 1)
-  end
+  take(KEYS[5], KEYS[4], ARGV[1], ARGV[6], tonumber(ARGV[15]), tonumber(ARGV[16]), ARGV[17], ARGV[18])
 end
 return 'restored'
 `;

@@ -9,6 +9,7 @@ import {
   LABEL_SPEC,
   LABEL_SUBMITTED,
   RESERVED_LABEL_PREFIX,
+  workloadFor,
 } from '@berth/contracts';
 import { RestoredJob } from '@berth/state';
 import { ContainerFacts } from './docker.repository';
@@ -91,16 +92,7 @@ export function restoredJobFrom(nodeId: string, container: ContainerFacts, now =
     exitCode,
     ...(live
       ? {
-          holds: {
-            ports: spec.ports ?? [],
-            workload: {
-              jobId: container.jobId,
-              image: spec.image,
-              labels: spec.labels,
-              ports: spec.ports ?? [],
-              ...(spec.name !== undefined ? { name: spec.name } : {}),
-            },
-          },
+          holds: { ports: spec.ports ?? [], workload: workloadFor(container.jobId, spec) },
         }
       : {}),
   };

@@ -135,9 +135,8 @@ export class JobsService {
         ]),
       );
     }
-    const message: PlaceJob = { type: 'place-job', jobId: id, spec, submittedAt: now.toISOString(), attempt: 0 };
     try {
-      await this.amqp.publish(this.amqp.topology.jobs, encode(message));
+      await this.publishPlaceJob(id, spec, now.toISOString());
     } catch (err) {
       const takenBack = await this.state.deleteJob(id, spec.name).catch(() => false);
       if (!takenBack && idempotency && (await this.state.isAccepted(id).catch(() => false))) {
@@ -145,9 +144,6 @@ export class JobsService {
       }
       if (idempotency) {
         await this.state.forgetIdempotencyKey(idempotency.key).catch(() => undefined);
-      }
-      if (err instanceof BrokerUnavailable) {
-        throw new ServiceUnavailableException(problem(503, `the job was not accepted: ${err.message}; retry later`));
       }
       throw err;
     }
@@ -194,13 +190,17 @@ export class JobsService {
         ]),
       );
     }
-    const message: PlaceJob = {
-      type: 'place-job',
-      jobId,
-      spec: job.spec,
-      submittedAt: job.createdAt,
-      attempt: 0,
-    };
+    await this.publishPlaceJob(jobId, job.spec, job.createdAt);
+    if (!(await this.state.markAccepted(jobId))) {
+      // The first request took the job back meanwhile (its confirm never came): the message just sent is void.
+      throw new ServiceUnavailableException(problem(503, 'the job was not accepted; retry to submit it again'));
+    }
+    return (await this.state.getJob(jobId)) ?? job;
+  }
+
+  /** Hands a job to the schedulers, resolving once the broker confirmed it; 503 when the broker does not. */
+  private async publishPlaceJob(jobId: string, spec: JobSpec, submittedAt: string): Promise<void> {
+    const message: PlaceJob = { type: 'place-job', jobId, spec, submittedAt, attempt: 0 };
     try {
       await this.amqp.publish(this.amqp.topology.jobs, encode(message));
     } catch (err) {
@@ -209,11 +209,6 @@ export class JobsService {
       }
       throw err;
     }
-    if (!(await this.state.markAccepted(jobId))) {
-      // The first request took the job back meanwhile (its confirm never came): the message just sent is void.
-      throw new ServiceUnavailableException(problem(503, 'the job was not accepted; retry to submit it again'));
-    }
-    return (await this.state.getJob(jobId)) ?? job;
   }
 
   async get(id: string): Promise<JobRecord> {

@@ -2,11 +2,11 @@ import {
   CreateContainer,
   encode,
   JobSpec,
-  NodeWorkload,
   PlaceJob,
   removeCommand,
   retryDelayFor,
   StrategyName,
+  workloadFor,
 } from '@berth/contracts';
 import { AmqpClient } from '@berth/messaging';
 import {
@@ -124,10 +124,7 @@ export class PlacementService {
       await this.state.transitionJob(message.jobId, 'queued', {
         reason: `waiting: Berth is rebuilding its state after Redis lost it; placement resumes ${until}`,
       });
-      await this.amqp.publish(
-        this.amqp.topology.jobsRetry(delay),
-        encode({ ...message, attempt: message.attempt + 1 }),
-      );
+      await this.retryAfter(message, delay);
       return false;
     }
     if (admission.status !== 'missing') {
@@ -158,13 +155,7 @@ export class PlacementService {
   /** True when the job needs nothing more from this delivery. */
   private async tryReserve(message: PlaceJob, request: PlacementRequest, node: NodeSnapshot): Promise<boolean> {
     const spec = message.spec;
-    const workload: NodeWorkload = {
-      jobId: message.jobId,
-      image: spec.image,
-      labels: spec.labels,
-      ports: [...request.ports],
-      ...(spec.name !== undefined ? { name: spec.name } : {}),
-    };
+    const workload = workloadFor(message.jobId, spec);
     const reservation = await this.state.reserveCapacity(
       message.jobId,
       node.id,
@@ -234,8 +225,7 @@ export class PlacementService {
         throw new JobRecordVanished(message.jobId);
       }
       this.stats.waiting++;
-      const retry: PlaceJob = { ...message, attempt: message.attempt + 1 };
-      await this.amqp.publish(this.amqp.topology.jobsRetry(delay), encode(retry));
+      await this.retryAfter(message, delay);
       return;
     }
     const outcome = await this.state.transitionJob(message.jobId, 'unschedulable', { reason });
@@ -246,6 +236,12 @@ export class PlacementService {
       this.stats.unschedulable++;
       this.logger.log(`job ${message.jobId} unschedulable after ${Math.round(waitedMs / 1000)} s: ${reason}`);
     }
+  }
+
+  /** Hands the job to the waiting tier of `delay`: it comes back to the jobs queue then, no delivery held open. */
+  private async retryAfter(message: PlaceJob, delay: number): Promise<void> {
+    const retry: PlaceJob = { ...message, attempt: message.attempt + 1 };
+    await this.amqp.publish(this.amqp.topology.jobsRetry(delay), encode(retry));
   }
 
   /**
