@@ -2,7 +2,8 @@
  * bench:placement: the pure scheduling core's decision time, no I/O. For each fleet size, hosts carry 10
  * containers each and a mix of jobs is placed: plain spread, binpack, and jobs with a constraint and an affinity.
  */
-import { NodeSnapshot, parseExpression, place, PlacementRequest } from '@berth/scheduling';
+import { parseExpression } from '@berth/expressions';
+import { NodeSnapshot, place, PlacementRequest } from '@berth/scheduling';
 import { percentile, printTable, round, writeResult } from './report';
 
 const SIZES = [100, 1_000, 10_000];

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const amqp = await AmqpClient.connect(env.BERTH_AMQP_URL, topology, logger);
 
   const agent = new AgentService(
-    { nodeId: host.nodeId, cluster: env.BERTH_PREFIX, networkMode: env.BERTH_NETWORK_MODE },
+    { nodeId: host.nodeId, cluster: env.BERTH_PREFIX, policy: { networkMode: env.BERTH_NETWORK_MODE } },
     docker,
     state,
     amqp,

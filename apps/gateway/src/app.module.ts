@@ -2,10 +2,10 @@ import { GatewayEnv, loadEnv } from '@berth/config';
 import { topologyFor } from '@berth/contracts';
 import { AmqpClient } from '@berth/messaging';
 import { DeadLetterStore, RedisState } from '@berth/state';
-import { BadRequestException, Inject, Logger, Module, OnApplicationShutdown, ValidationPipe } from '@nestjs/common';
+import { Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ProblemExceptionFilter } from './common/exception.filter';
-import { fieldErrors, problem } from './common/problem';
+import { requestValidation } from './common/schema-validation';
 import { DeadLettersController } from './dead-letters/dead-letters.controller';
 import { DeadLettersService } from './dead-letters/dead-letters.service';
 import { HealthController } from './health/health.controller';
@@ -50,17 +50,7 @@ import { QueuesController } from './queues/queues.controller';
     },
     {
       provide: APP_PIPE,
-      useValue: new ValidationPipe({
-        transform: true,
-        whitelist: true,
-        forbidNonWhitelisted: true,
-        forbidUnknownValues: true,
-        stopAtFirstError: true,
-        exceptionFactory: (errors) => {
-          const fields = fieldErrors(errors);
-          return new BadRequestException(problem(400, fields.map((f) => f.message).join('; '), fields));
-        },
-      }),
+      useValue: requestValidation(),
     },
     { provide: APP_FILTER, useClass: ProblemExceptionFilter },
   ],

@@ -1,47 +1,5 @@
-/** What a user asks Berth to run, after validation and defaults. */
-export interface Resources {
-  cpuMillis: number;
-  memoryMiB: number;
-}
-
-export const RESCHEDULE_POLICIES = ['no', 'on-node-failure'] as const;
-export type ReschedulePolicy = (typeof RESCHEDULE_POLICIES)[number];
-
-export const STRATEGIES = ['spread', 'binpack', 'random'] as const;
-export type StrategyName = (typeof STRATEGIES)[number];
-
-export interface JobSpec {
-  image: string;
-  name?: string;
-  cmd?: string[];
-  env: Record<string, string>;
-  labels: Record<string, string>;
-  resources: Resources;
-  /** Placement strategy; the scheduler's default when absent. */
-  strategy?: StrategyName;
-  /** Swarm expressions on host attributes: `zone==a`, `node!=h1`, `disk==~ssd`. */
-  constraints?: string[];
-  /** Swarm expressions on what runs on a host: `container==web`, `image==redis*`. */
-  affinities?: string[];
-  /** Host ports the container binds; two jobs never share one on a host. */
-  ports?: number[];
-  /** Names of jobs whose volumes this one mounts (`name` or `name:ro`). */
-  volumesFrom?: string[];
-  /** Names of jobs this one links to (`name` or `name:alias`). */
-  links?: string[];
-  /** `container:<job name>` to share another job's network namespace. */
-  network?: string;
-  /** How long the job may wait for room before it is declared unschedulable. */
-  placementTimeoutSeconds: number;
-  /** Swarm's reschedule policy: `on-node-failure` moves the job when its host is down or drained. */
-  reschedule?: ReschedulePolicy;
-}
-
-/** A job that fits nowhere waits this long for room before it becomes unschedulable. */
-export const DEFAULT_PLACEMENT_TIMEOUT_SECONDS = 300;
-
-/** Defaults for a job that does not say what it needs: a quarter of a core and 64 MiB. */
-export const DEFAULT_RESOURCES: Readonly<Resources> = Object.freeze({ cpuMillis: 250, memoryMiB: 64 });
+import { JobSpec } from './job-spec';
+import { PullProgress } from './messages';
 
 export const JOB_STATUSES = [
   'queued',
@@ -84,14 +42,6 @@ export function allowedSources(to: JobStatus): JobStatus[] {
   return JOB_STATUSES.filter((from) => canTransition(from, to));
 }
 
-export interface PullProgress {
-  layersDone: number;
-  layers: number;
-  bytesDone: number;
-  /** Bytes of the layers whose size is known so far. */
-  bytesTotal: number;
-}
-
 export interface JobHistoryEntry {
   status: JobStatus;
   at: string;
@@ -118,7 +68,7 @@ export function containerNameFor(jobId: string): string {
   return `berth-${jobId}`;
 }
 
-/** Labels Berth puts on every container it creates; user labels may not use the `berth.` prefix. */
+/** Labels Berth puts on every container it creates (see RESERVED_LABEL_PREFIX). */
 export const LABEL_JOB = 'berth.job';
 export const LABEL_CLUSTER = 'berth.cluster';
 export const LABEL_CPU = 'berth.cpu-millis';
@@ -126,4 +76,3 @@ export const LABEL_MEMORY = 'berth.memory-mib';
 /** The job's spec as JSON, and when it was submitted: enough to rebuild the job's record if Redis loses it. */
 export const LABEL_SPEC = 'berth.spec';
 export const LABEL_SUBMITTED = 'berth.submitted-at';
-export const RESERVED_LABEL_PREFIX = 'berth.';

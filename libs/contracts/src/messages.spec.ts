@@ -1,4 +1,12 @@
-import { decodeAgentCommand, decodeJobOutcome, decodePlaceJob, encode, MalformedMessage, PlaceJob } from './index';
+import {
+  decodeAgentCommand,
+  decodeJobOutcome,
+  decodeLogsReply,
+  decodePlaceJob,
+  encode,
+  MalformedMessage,
+  PlaceJob,
+} from './index';
 import { allowedSources, canTransition, JOB_STATUSES } from './job';
 
 const place: PlaceJob = {
@@ -31,6 +39,26 @@ describe('wire contracts', () => {
     expect(decodeAgentCommand(encode(create))).toEqual(create);
     const failed = { type: 'container-failed' as const, jobId: 'j1', nodeId: 'h1', reason: 'No such image' };
     expect(decodeJobOutcome(encode(failed))).toEqual(failed);
+    const exited = { type: 'container-exited' as const, jobId: 'j1', nodeId: 'h1', exitCode: -1, oomKilled: true };
+    expect(decodeJobOutcome(encode(exited))).toEqual(exited);
+    const logs = { type: 'logs' as const, logs: '' };
+    expect(decodeLogsReply(encode(logs))).toEqual(logs);
+  });
+
+  it('fills what a message may leave out with its default', () => {
+    const bare: Record<string, unknown> = { ...place, spec: { image: 'berth/busybox:latest' } };
+    delete bare.attempt;
+    expect(decodePlaceJob(Buffer.from(JSON.stringify(bare)))).toEqual({
+      ...bare,
+      attempt: 0,
+      spec: {
+        image: 'berth/busybox:latest',
+        env: {},
+        labels: {},
+        resources: { cpuMillis: 250, memoryMiB: 64 },
+        placementTimeoutSeconds: 300,
+      },
+    });
   });
 
   it.each([
@@ -40,13 +68,41 @@ describe('wire contracts', () => {
     [
       'a negative memory request',
       Buffer.from(JSON.stringify({ ...place, spec: { ...place.spec, resources: { cpuMillis: 1, memoryMiB: -1 } } })),
-      /spec\.resources\.memoryMiB must be a positive integer/,
+      /spec\.resources\.memoryMiB must be an integer from 6 to 16777216/,
     ],
     [
       'an env value that is not a string',
       Buffer.from(JSON.stringify({ ...place, spec: { ...place.spec, env: { A: 1 } } })),
-      /spec\.env\.A must be a string/,
+      /spec\.env value of 'A' must be a string/,
     ],
+    [
+      'a spec field it does not know',
+      Buffer.from(JSON.stringify({ ...place, spec: { ...place.spec, privileged: true } })),
+      /spec\.privileged is not a known field/,
+    ],
+    [
+      'a resource it does not know',
+      Buffer.from(
+        JSON.stringify({ ...place, spec: { ...place.spec, resources: { cpuMillis: 1, memoryMiB: 6, gpus: 1 } } }),
+      ),
+      /spec\.resources\.gpus is not a known field/,
+    ],
+    [
+      'a message field it does not know',
+      Buffer.from(JSON.stringify({ ...place, priority: 1 })),
+      /priority is not a known field/,
+    ],
+    [
+      'a null where a field may only be left out',
+      Buffer.from(JSON.stringify({ ...place, spec: { ...place.spec, name: null } })),
+      /spec\.name must be a string/,
+    ],
+    [
+      'an expression that does not parse',
+      Buffer.from(JSON.stringify({ ...place, spec: { ...place.spec, constraints: ['zone=a'] } })),
+      /spec\.constraints\[0\] 'zone=a' has no operator/,
+    ],
+    ['a missing spec', Buffer.from(JSON.stringify({ ...place, spec: undefined })), /spec is required/],
   ])('rejects %s with a message naming the field', (_label, raw, message) => {
     expect(() => decodePlaceJob(raw)).toThrow(MalformedMessage);
     expect(() => decodePlaceJob(raw)).toThrow(message);

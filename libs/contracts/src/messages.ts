@@ -1,190 +1,173 @@
-import {
-  asObject,
-  asOneOf,
-  asOptionalString,
-  asNonNegativeInt,
-  asPositiveInt,
-  asString,
-  asStringArray,
-  asStringMap,
-  MalformedMessage,
-  parseJson,
-} from './decode';
-import { JobSpec, PullProgress, RESCHEDULE_POLICIES, STRATEGIES } from './job';
+import { MalformedMessage, parseJson } from './decode';
+import { JOB_SPEC } from './job-spec';
+import { boolean, decodeObject, defaulted, integer, literal, object, required, Schema, Stored, text } from './schema';
 
-/** Gateway → scheduler, on the jobs queue: a job to place. */
-export interface PlaceJob {
-  type: 'place-job';
-  jobId: string;
-  spec: JobSpec;
-  submittedAt: string;
-  /** Placement attempts so far that found no room (0 on the first delivery). */
-  attempt: number;
-}
+/**
+ * Every message on the wire, one schema each. A decoder refuses what its schema does not describe (a wrong type, a
+ * missing field, a field it does not know), so such a message is dead-lettered with the reason instead of being
+ * acted on half-read.
+ */
 
-/** Scheduler → agent, on the host's queue: create and start this job's container. */
-export interface CreateContainer {
-  type: 'create-container';
-  jobId: string;
-  spec: JobSpec;
-}
+const kind = <K extends string>(type: K, doc: string) => required(literal(type), doc);
+const jobId = required(text({ maxLength: 128 }), 'The job the message is about.');
+const nodeId = required(text({ maxLength: 128 }), 'The host that reports.');
+const spec = required(object(JOB_SPEC), 'The job as stored.');
+const count = (doc: string) => required(integer(0, Number.MAX_SAFE_INTEGER), doc);
 
-/** Gateway (or scheduler) → agent, on the host's queue: stop and remove this job's container. */
-export interface RemoveContainer {
-  type: 'remove-container';
-  jobId: string;
-}
+/** Gateway → scheduler, on the jobs queue. */
+const JOBS_MESSAGES = {
+  'place-job': {
+    type: kind('place-job', 'A job to place.'),
+    jobId,
+    spec,
+    submittedAt: required(text({ maxLength: 64 }), 'When the job was submitted (ISO 8601).'),
+    attempt: defaulted(integer(0, 1_000_000), 0, 'Placement attempts so far that found no room.'),
+  },
+} as const;
 
-/** Gateway → agent, on the host's queue, as a request (reply-to): the container's recent output. */
-export interface FetchLogs {
-  type: 'fetch-logs';
-  jobId: string;
-  /** Lines from the end. */
-  tail: number;
-}
-
-/** Agent → gateway, the reply to FetchLogs. */
-export type LogsReply = { ok: true; logs: string } | { ok: false; error: string };
-
-export type AgentCommand = CreateContainer | RemoveContainer | FetchLogs;
+/** Scheduler or gateway → agent, on the host's own queue. */
+const NODE_MESSAGES = {
+  'create-container': {
+    type: kind('create-container', "Create and start the job's container."),
+    jobId,
+    spec,
+  },
+  'remove-container': {
+    type: kind('remove-container', "Stop and remove the job's container."),
+    jobId,
+  },
+  'fetch-logs': {
+    type: kind('fetch-logs', "A request (reply-to): the container's recent output."),
+    jobId,
+    tail: required(integer(1, 10_000), 'Lines from the end.'),
+  },
+} as const;
 
 /** Agent → scheduler, on the outcomes queue: what happened to a job on a host. */
-export type JobOutcome =
-  | { type: 'container-running'; jobId: string; nodeId: string; containerId: string }
-  | { type: 'container-failed'; jobId: string; nodeId: string; reason: string }
-  | { type: 'container-removed'; jobId: string; nodeId: string }
-  /** The host is pulling the job's image. */
-  | { type: 'image-pulling'; jobId: string; nodeId: string; progress: PullProgress }
-  /** Docker reported the container ended (its own exit, a crash, or the OOM killer). */
-  | { type: 'container-exited'; jobId: string; nodeId: string; exitCode: number; oomKilled: boolean };
+const OUTCOME_MESSAGES = {
+  'container-running': {
+    type: kind('container-running', 'The container runs.'),
+    jobId,
+    nodeId,
+    containerId: required(text({ maxLength: 128 }), "Docker's id of the container."),
+  },
+  'container-failed': {
+    type: kind('container-failed', 'Docker refused the job, or the container vanished.'),
+    jobId,
+    nodeId,
+    reason: required(text({ maxLength: 64 * 1024 }), "Why, in Docker's words where it said."),
+  },
+  'container-removed': {
+    type: kind('container-removed', 'The container is gone from the host.'),
+    jobId,
+    nodeId,
+  },
+  'image-pulling': {
+    type: kind('image-pulling', "The host is pulling the job's image."),
+    jobId,
+    nodeId,
+    progress: required(
+      object({
+        layersDone: count('Layers downloaded.'),
+        layers: count('Layers seen so far.'),
+        bytesDone: count('Bytes downloaded.'),
+        bytesTotal: count('Bytes of the layers whose size is known so far.'),
+      }),
+      'How far the pull has got.',
+    ),
+  },
+  'container-exited': {
+    type: kind('container-exited', 'Docker reported the container ended: its own exit, a crash, or the OOM killer.'),
+    jobId,
+    nodeId,
+    exitCode: required(integer(-(2 ** 31), 2 ** 31), "The container's exit code."),
+    oomKilled: required(boolean(), 'Whether the kernel killed it at its memory limit.'),
+  },
+} as const;
 
-/** The wire form of a remove-container command, sent by the gateway and the scheduler alike. */
-export function removeCommand(jobId: string): Buffer {
-  const command: RemoveContainer = { type: 'remove-container', jobId };
-  return encode(command);
+/** Agent → gateway, the reply to fetch-logs. */
+const LOGS_REPLIES = {
+  logs: {
+    type: kind('logs', "The container's recent output."),
+    logs: required(text({ minLength: 0, maxLength: 64 * 1024 * 1024 }), 'stdout and stderr, interleaved.'),
+  },
+  'logs-unavailable': {
+    type: kind('logs-unavailable', 'The host could not read them.'),
+    error: required(text({ maxLength: 64 * 1024 }), "Docker's answer."),
+  },
+} as const;
+
+type Variants = Readonly<Record<string, Schema>>;
+type MessageOf<V extends Variants> = { [K in keyof V]: Stored<V[K]> }[keyof V];
+
+export type PlaceJob = MessageOf<typeof JOBS_MESSAGES>;
+export type AgentCommand = MessageOf<typeof NODE_MESSAGES>;
+export type CreateContainer = Extract<AgentCommand, { type: 'create-container' }>;
+export type RemoveContainer = Extract<AgentCommand, { type: 'remove-container' }>;
+export type FetchLogs = Extract<AgentCommand, { type: 'fetch-logs' }>;
+export type JobOutcome = MessageOf<typeof OUTCOME_MESSAGES>;
+export type LogsReply = MessageOf<typeof LOGS_REPLIES>;
+export type PullProgress = Extract<JobOutcome, { type: 'image-pulling' }>['progress'];
+
+/** Anything Berth puts on a queue. */
+export type WireMessage = PlaceJob | AgentCommand | JobOutcome | LogsReply;
+
+function decoderOf<V extends Variants>(variants: V): (raw: Buffer) => MessageOf<V> {
+  const kinds = Object.keys(variants);
+  return (raw) => {
+    const message = parseJson(raw);
+    const type = message.type;
+    if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(variants, type)) {
+      throw new MalformedMessage(`type must be one of ${kinds.join(', ')}`);
+    }
+    return decodeObject(variants[type], message, '') as MessageOf<V>;
+  };
 }
 
-export function encode(message: PlaceJob | AgentCommand | JobOutcome | LogsReply): Buffer {
+export const decodePlaceJob = decoderOf(JOBS_MESSAGES);
+export const decodeAgentCommand = decoderOf(NODE_MESSAGES);
+export const decodeJobOutcome = decoderOf(OUTCOME_MESSAGES);
+export const decodeLogsReply = decoderOf(LOGS_REPLIES);
+
+export function encode(message: WireMessage): Buffer {
   return Buffer.from(JSON.stringify(message));
 }
 
-export function decodeJobSpec(value: unknown, field = 'spec'): JobSpec {
-  const obj = asObject(value, field);
-  const resources = asObject(obj.resources, `${field}.resources`);
-  const spec: JobSpec = {
-    image: asString(obj.image, `${field}.image`),
-    env: asStringMap(obj.env ?? {}, `${field}.env`),
-    labels: asStringMap(obj.labels ?? {}, `${field}.labels`),
-    resources: {
-      cpuMillis: asPositiveInt(resources.cpuMillis, `${field}.resources.cpuMillis`),
-      memoryMiB: asPositiveInt(resources.memoryMiB, `${field}.resources.memoryMiB`),
-    },
-    placementTimeoutSeconds: asNonNegativeInt(obj.placementTimeoutSeconds, `${field}.placementTimeoutSeconds`),
-  };
-  const name = asOptionalString(obj.name, `${field}.name`);
-  if (name !== undefined) {
-    spec.name = name;
-  }
-  if (obj.cmd !== undefined && obj.cmd !== null) {
-    spec.cmd = asStringArray(obj.cmd, `${field}.cmd`);
-  }
-  if (obj.strategy !== undefined) {
-    spec.strategy = asOneOf(obj.strategy, STRATEGIES, `${field}.strategy`);
-  }
-  for (const key of ['constraints', 'affinities', 'volumesFrom', 'links'] as const) {
-    if (obj[key] !== undefined) {
-      spec[key] = asStringArray(obj[key], `${field}.${key}`);
-    }
-  }
-  if (obj.ports !== undefined) {
-    if (!Array.isArray(obj.ports)) {
-      throw new MalformedMessage(`${field}.ports must be an array of port numbers`);
-    }
-    spec.ports = obj.ports.map((port, i) => asPositiveInt(port, `${field}.ports[${i}]`));
-  }
-  if (obj.reschedule !== undefined) {
-    spec.reschedule = asOneOf(obj.reschedule, RESCHEDULE_POLICIES, `${field}.reschedule`);
-  }
-  const network = asOptionalString(obj.network, `${field}.network`);
-  if (network !== undefined) {
-    spec.network = network;
-  }
-  return spec;
+/** The wire form of a remove-container command, sent by the gateway and the scheduler alike. */
+export function removeCommand(jobId: string): Buffer {
+  return encode({ type: 'remove-container', jobId });
 }
 
-export function decodePlaceJob(raw: Buffer): PlaceJob {
-  const obj = parseJson(raw);
-  asOneOf(obj.type, ['place-job'], 'type');
-  return {
-    type: 'place-job',
-    jobId: asString(obj.jobId, 'jobId'),
-    spec: decodeJobSpec(obj.spec),
-    submittedAt: asString(obj.submittedAt, 'submittedAt'),
-    attempt: obj.attempt === undefined ? 0 : asNonNegativeInt(obj.attempt, 'attempt'),
-  };
+/**
+ * What a queue carries: every kind of message on it, and how to read one. A consumer is given one handler per
+ * kind and refuses to start when one is missing.
+ */
+export interface QueueContract<M extends { type: string }> {
+  readonly name: string;
+  readonly kinds: readonly M['type'][];
+  decode(content: Buffer): M;
 }
 
-export function decodeAgentCommand(raw: Buffer): AgentCommand {
-  const obj = parseJson(raw);
-  const type = asOneOf(obj.type, ['create-container', 'remove-container', 'fetch-logs'], 'type');
-  const jobId = asString(obj.jobId, 'jobId');
-  switch (type) {
-    case 'create-container':
-      return { type, jobId, spec: decodeJobSpec(obj.spec) };
-    case 'remove-container':
-      return { type, jobId };
-    case 'fetch-logs':
-      return { type, jobId, tail: asPositiveInt(obj.tail, 'tail') };
-  }
+/** A delivery of the dead-letter queue: whatever body it has (the consumer reads it raw). */
+export interface DeadLetterDelivery {
+  type: 'dead-letter';
 }
 
-export function decodeLogsReply(raw: Buffer): LogsReply {
-  const obj = parseJson(raw);
-  if (obj.ok === true) {
-    if (typeof obj.logs !== 'string') {
-      throw new MalformedMessage('logs must be a string');
-    }
-    return { ok: true, logs: obj.logs };
-  }
-  return { ok: false, error: asString(obj.error, 'error') };
+function contract<M extends { type: string }>(
+  name: string,
+  variants: Variants,
+  decode: (content: Buffer) => M,
+): QueueContract<M> {
+  return { name, kinds: Object.keys(variants), decode };
 }
 
-export function decodeJobOutcome(raw: Buffer): JobOutcome {
-  const obj = parseJson(raw);
-  const type = asOneOf(
-    obj.type,
-    ['container-running', 'container-failed', 'container-removed', 'container-exited', 'image-pulling'],
-    'type',
-  );
-  const jobId = asString(obj.jobId, 'jobId');
-  const nodeId = asString(obj.nodeId, 'nodeId');
-  switch (type) {
-    case 'container-running':
-      return { type, jobId, nodeId, containerId: asString(obj.containerId, 'containerId') };
-    case 'container-failed':
-      return { type, jobId, nodeId, reason: asString(obj.reason, 'reason') };
-    case 'container-removed':
-      return { type, jobId, nodeId };
-    case 'image-pulling': {
-      const p = asObject(obj.progress, 'progress');
-      const progress: PullProgress = {
-        layersDone: asNonNegativeInt(p.layersDone, 'progress.layersDone'),
-        layers: asNonNegativeInt(p.layers, 'progress.layers'),
-        bytesDone: asNonNegativeInt(p.bytesDone, 'progress.bytesDone'),
-        bytesTotal: asNonNegativeInt(p.bytesTotal, 'progress.bytesTotal'),
-      };
-      return { type, jobId, nodeId, progress };
-    }
-    case 'container-exited': {
-      if (typeof obj.exitCode !== 'number' || !Number.isInteger(obj.exitCode)) {
-        throw new MalformedMessage('exitCode must be an integer');
-      }
-      if (typeof obj.oomKilled !== 'boolean') {
-        throw new MalformedMessage('oomKilled must be a boolean');
-      }
-      return { type, jobId, nodeId, exitCode: obj.exitCode, oomKilled: obj.oomKilled };
-    }
-  }
-}
+export const JOBS_QUEUE = contract<PlaceJob>('jobs', JOBS_MESSAGES, decodePlaceJob);
+export const NODE_QUEUE = contract<AgentCommand>('host commands', NODE_MESSAGES, decodeAgentCommand);
+export const OUTCOMES_QUEUE = contract<JobOutcome>('outcomes', OUTCOME_MESSAGES, decodeJobOutcome);
+export const DEAD_LETTERS_QUEUE: QueueContract<DeadLetterDelivery> = {
+  name: 'dead letters',
+  kinds: ['dead-letter'],
+  decode: () => ({ type: 'dead-letter' }),
+};
 
 export { MalformedMessage };

@@ -1,4 +1,4 @@
-import { JobSpec, Resources } from './job';
+import { JobSpec, Resources } from './job-spec';
 
 /** `restoring`: the agent is rebuilding the host's books from what Docker runs; it takes no work until done. */
 export const NODE_STATUSES = ['ready', 'restoring', 'down'] as const;

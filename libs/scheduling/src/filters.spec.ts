@@ -1,3 +1,4 @@
+import { parseExpression } from '@berth/expressions';
 import {
   affinityCandidates,
   affinityFilter,
@@ -6,7 +7,6 @@ import {
   containerSlotsFilter,
   dependencyFilter,
   healthFilter,
-  parseExpression,
   portFilter,
   resourcesFilter,
   Workload,

@@ -1,5 +1,5 @@
 import { containerNameFor } from '@berth/contracts';
-import { Expression, holds, holdsFor } from './expressions';
+import { Expression, holds, holdsFor } from '@berth/expressions';
 import { NodeFilter, NodeSnapshot, PassOptions } from './types';
 
 function active(expressions: readonly Expression[], options: PassOptions): readonly Expression[] {

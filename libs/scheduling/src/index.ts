@@ -1,5 +1,4 @@
 export * from './types';
-export * from './expressions';
 export * from './filters';
 export * from './strategies';
 export * from './place';

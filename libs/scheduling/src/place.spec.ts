@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { defaultFeasibleLimit, explain, parseExpression, place, weightAfter } from './index';
+import { parseExpression } from '@berth/expressions';
+import { defaultFeasibleLimit, explain, place, weightAfter } from './index';
 import { nodeSnapshot as node, placementRequestOf as requestOf } from './testing';
 
 const request = requestOf();

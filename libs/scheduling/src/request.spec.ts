@@ -1,37 +1,22 @@
-import { collectSwarmExpressions, dependenciesOf, LabelArrayError, placementRequest } from './request';
-
-describe('collectSwarmExpressions', () => {
-  it('gathers expressions from job fields, env entries and Swarm labels, and strips them', () => {
-    const collected = collectSwarmExpressions(
-      { constraints: ['zone==a'], affinities: [] },
-      { 'constraint:disk': '=ssd', 'affinity:container': '=~web', PATH: '/bin' },
-      { 'com.docker.swarm.constraints': '["node!=h3"]', 'com.docker.swarm.affinities': '["image==redis"]', team: 'x' },
-    );
-    expect(collected.constraints).toEqual(['zone==a', 'disk==ssd', 'node!=h3']);
-    expect(collected.affinities).toEqual(['container==~web', 'image==redis']);
-    expect(collected.env).toEqual({ PATH: '/bin' });
-    expect(collected.labels).toEqual({ team: 'x' });
-  });
-
-  it('reads `constraint:node!=h1` whose = lands in the value', () => {
-    expect(collectSwarmExpressions({}, { 'constraint:node!': 'h1' }, {}).constraints).toEqual(['node!=h1']);
-  });
-
-  it('rejects a Swarm label that is not a JSON array of strings, naming it', () => {
-    expect(() => collectSwarmExpressions({}, {}, { 'com.docker.swarm.constraints': 'zone==a' })).toThrow(
-      LabelArrayError,
-    );
-    expect(() => collectSwarmExpressions({}, {}, { 'com.docker.swarm.affinities': '[1]' })).toThrow(
-      /com\.docker\.swarm\.affinities must hold a JSON array of strings/,
-    );
-  });
-});
+import { placementRequest } from './request';
 
 describe('placementRequest', () => {
   it('derives dependencies from volumes-from, links and a container network', () => {
-    expect(
-      dependenciesOf({ volumesFrom: ['data:ro'], links: ['db:database', 'data'], network: 'container:vpn' }),
-    ).toEqual(['data', 'db', 'vpn']);
+    const request = placementRequest(
+      'j1',
+      {
+        image: 'x',
+        env: {},
+        labels: {},
+        resources: { cpuMillis: 1, memoryMiB: 6 },
+        placementTimeoutSeconds: 1,
+        volumesFrom: ['data:ro'],
+        links: ['db:database', 'data'],
+        network: 'container:vpn',
+      },
+      'spread',
+    );
+    expect(request.dependencies).toEqual(['data', 'db', 'vpn']);
   });
 
   it('applies the default strategy and parses expressions', () => {

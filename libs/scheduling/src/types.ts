@@ -1,5 +1,5 @@
 import { NodeWorkload, Resources, StrategyName } from '@berth/contracts';
-import { Expression } from './expressions';
+import { Expression } from '@berth/expressions';
 
 /** A container Berth placed on a host, as much as placement needs to know of it. */
 export type Workload = NodeWorkload;

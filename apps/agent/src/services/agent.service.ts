@@ -1,7 +1,9 @@
+import { containerConfigFor, ContainerPolicy } from '@berth/container';
 import {
   AgentCommand,
   containerNameFor,
   CreateContainer,
+  dependenciesOf,
   DELIVERY_LIMIT,
   encode,
   FetchLogs,
@@ -11,7 +13,6 @@ import {
   PullProgress,
 } from '@berth/contracts';
 import { AmqpClient, ATTEMPTS_HEADER } from '@berth/messaging';
-import { dependenciesOf } from '@berth/scheduling';
 import { RedisState } from '@berth/state';
 import { Logger } from '@nestjs/common';
 import { ContainerAlreadyEnded, DockerRefused, DockerRepository } from './docker.repository';
@@ -20,7 +21,8 @@ import { restoredJobFrom } from './restore';
 export interface AgentIdentity {
   nodeId: string;
   cluster: string;
-  networkMode: string;
+  /** How this host makes every container. */
+  policy: ContainerPolicy;
 }
 
 /**
@@ -43,9 +45,9 @@ export class AgentService {
   /** The container's recent output, for GET /v1/jobs/{id}/logs. */
   async logs(command: FetchLogs): Promise<LogsReply> {
     try {
-      return { ok: true, logs: await this.docker.logs(command.jobId, command.tail) };
+      return { type: 'logs', logs: await this.docker.logs(command.jobId, command.tail) };
     } catch (err) {
-      return { ok: false, error: (err as Error).message };
+      return { type: 'logs-unavailable', error: (err as Error).message };
     }
   }
 
@@ -150,12 +152,17 @@ export class AgentService {
     }
     try {
       await this.pullIfMissing(command);
-      const containerId = await this.docker.createAndStart(
-        command.jobId,
-        command.spec,
-        { ...this.identity, submittedAt: job.createdAt },
-        await this.resolveDependencies(command),
+      const { name, body } = containerConfigFor(
+        {
+          id: command.jobId,
+          spec: command.spec,
+          cluster: this.identity.cluster,
+          submittedAt: job.createdAt,
+          dependencies: await this.resolveDependencies(command),
+        },
+        this.identity.policy,
       );
+      const containerId = await this.docker.createAndStart(name, body);
       await this.report({ type: 'container-running', jobId: command.jobId, nodeId: this.identity.nodeId, containerId });
     } catch (err) {
       if (err instanceof ContainerAlreadyEnded) {

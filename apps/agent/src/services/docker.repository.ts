@@ -1,14 +1,5 @@
-import {
-  containerNameFor,
-  JobSpec,
-  LABEL_CLUSTER,
-  LABEL_CPU,
-  LABEL_JOB,
-  LABEL_MEMORY,
-  LABEL_SPEC,
-  LABEL_SUBMITTED,
-  PullProgress,
-} from '@berth/contracts';
+import { ContainerConfigView, ContainerCreateBody } from '@berth/container';
+import { containerNameFor, LABEL_CLUSTER, LABEL_JOB, PullProgress } from '@berth/contracts';
 import Docker from 'dockerode';
 
 /** Docker answered and said no (bad image, bad command, ...): retrying the same call will not help. */
@@ -50,11 +41,6 @@ export interface EngineInfo {
   attributes: Record<string, string>;
 }
 
-export interface ContainerOptions {
-  cluster: string;
-  networkMode: string;
-}
-
 /** What a host's container tells about its job, enough to rebuild the job's record after Redis lost it. */
 export interface ContainerFacts {
   id: string;
@@ -63,13 +49,9 @@ export interface ContainerFacts {
   exitCode: number;
   oomKilled: boolean;
   created: Date;
-  image: string;
-  cmd: string[] | null;
-  env: string[];
-  labels: Record<string, string>;
+  /** What Docker kept of the job: image, command, environment, labels. */
+  config: ContainerConfigView;
 }
-
-const MiB = 1024 * 1024;
 
 /** dockerode's errors carry the engine's status code and its message in `json.message`. */
 function dockerError(err: unknown): { statusCode?: number; message: string } {
@@ -172,58 +154,13 @@ export class DockerRepository {
   }
 
   /**
-   * Creates and starts the job's container, or adopts it when a previous delivery already made it
+   * Creates and starts a job's container from its create body, or adopts it when a previous delivery already made it
    * (the name is derived from the job id, so Docker itself rejects a second one). Returns the container id.
    */
-  async createAndStart(
-    jobId: string,
-    spec: JobSpec,
-    options: ContainerOptions & { submittedAt: string },
-    dependencies: Record<string, string> = {},
-  ): Promise<string> {
-    const name = containerNameFor(jobId);
-    // Jobs refer to each other by job name; Docker knows them by container name.
-    const container = (reference: string): string => {
-      const [target, ...rest] = reference.split(':');
-      return [dependencies[target] ?? target, ...rest].join(':');
-    };
-    const network = spec.network?.startsWith('container:')
-      ? `container:${container(spec.network.slice('container:'.length))}`
-      : options.networkMode;
-    const ports = spec.ports ?? [];
-    // With network mode none there is nothing to publish: the ports are still reserved on the host.
-    const publish = network !== 'none' && !network.startsWith('container:') && ports.length > 0;
+  async createAndStart(name: string, body: ContainerCreateBody): Promise<string> {
     let created: Docker.Container;
     try {
-      created = await this.docker.createContainer({
-        name,
-        Image: spec.image,
-        Cmd: spec.cmd,
-        Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
-        Labels: {
-          ...spec.labels,
-          [LABEL_JOB]: jobId,
-          [LABEL_CLUSTER]: options.cluster,
-          [LABEL_CPU]: String(spec.resources.cpuMillis),
-          [LABEL_MEMORY]: String(spec.resources.memoryMiB),
-          [LABEL_SPEC]: JSON.stringify(spec),
-          [LABEL_SUBMITTED]: options.submittedAt,
-        },
-        ...(publish ? { ExposedPorts: Object.fromEntries(ports.map((p) => [`${p}/tcp`, {}])) } : {}),
-        HostConfig: {
-          NetworkMode: network,
-          VolumesFrom: spec.volumesFrom?.map(container),
-          Links: spec.links?.map(container),
-          ...(publish
-            ? { PortBindings: Object.fromEntries(ports.map((p) => [`${p}/tcp`, [{ HostPort: String(p) }]])) }
-            : {}),
-          // Memory is a hard limit; CPU is a request, given as a relative weight as Kubernetes does,
-          // since a hard quota throttles a container's own start (see docs/decisions in the README).
-          Memory: spec.resources.memoryMiB * MiB,
-          MemorySwap: spec.resources.memoryMiB * MiB,
-          CpuShares: Math.max(2, Math.round((spec.resources.cpuMillis * 1024) / 1000)),
-        },
-      });
+      created = await this.docker.createContainer({ name, ...body });
     } catch (err) {
       if (!isStatus(err, 409)) {
         rethrow(err);
@@ -360,10 +297,7 @@ export class DockerRepository {
       exitCode: s.ExitCode,
       oomKilled: s.OOMKilled,
       created: new Date(info.Created),
-      image: info.Config.Image,
-      cmd: info.Config.Cmd ?? null,
-      env: info.Config.Env ?? [],
-      labels: info.Config.Labels ?? {},
+      config: info.Config,
     };
   }
 

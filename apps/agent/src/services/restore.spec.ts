@@ -1,6 +1,6 @@
 import { LABEL_CLUSTER, LABEL_CPU, LABEL_JOB, LABEL_MEMORY, LABEL_SPEC, LABEL_SUBMITTED } from '@berth/contracts';
 import { ContainerFacts } from './docker.repository';
-import { restoredJobFrom, specFromContainer } from './restore';
+import { restoredJobFrom } from './restore';
 
 const spec = {
   image: 'berth/busybox:latest',
@@ -22,17 +22,19 @@ function container(overrides: Partial<ContainerFacts> = {}): ContainerFacts {
     exitCode: 0,
     oomKilled: false,
     created: new Date('2026-11-25T10:00:01Z'),
-    image: spec.image,
-    cmd: spec.cmd,
-    env: ['MODE=a', 'PATH=/bin'],
-    labels: {
-      team: 'web',
-      [LABEL_JOB]: 'job-1',
-      [LABEL_CLUSTER]: 'berth',
-      [LABEL_CPU]: '250',
-      [LABEL_MEMORY]: '64',
-      [LABEL_SPEC]: JSON.stringify(spec),
-      [LABEL_SUBMITTED]: '2026-11-25T10:00:00.000Z',
+    config: {
+      Image: spec.image,
+      Cmd: spec.cmd,
+      Env: ['MODE=a', 'PATH=/bin'],
+      Labels: {
+        team: 'web',
+        [LABEL_JOB]: 'job-1',
+        [LABEL_CLUSTER]: 'berth',
+        [LABEL_CPU]: '250',
+        [LABEL_MEMORY]: '64',
+        [LABEL_SPEC]: JSON.stringify(spec),
+        [LABEL_SUBMITTED]: '2026-11-25T10:00:00.000Z',
+      },
     },
     ...overrides,
   };
@@ -70,25 +72,5 @@ describe('restoredJobFrom', () => {
     const oom = restoredJobFrom('h1', container({ state: 'exited', exitCode: 137, oomKilled: true }), now);
     expect(oom.status).toBe('failed');
     expect(oom.reason).toContain('OOM killer');
-  });
-});
-
-describe('specFromContainer', () => {
-  it("falls back to what Docker knows when the spec label is missing or unreadable, dropping Berth's labels", () => {
-    for (const label of [undefined, '{not json', JSON.stringify({ image: 5 })]) {
-      const labels = { ...container().labels };
-      delete labels[LABEL_SPEC];
-      if (label !== undefined) {
-        labels[LABEL_SPEC] = label;
-      }
-      expect(specFromContainer(container({ labels }))).toEqual({
-        image: spec.image,
-        cmd: spec.cmd,
-        env: { MODE: 'a', PATH: '/bin' },
-        labels: { team: 'web' },
-        resources: { cpuMillis: 250, memoryMiB: 64 },
-        placementTimeoutSeconds: 300,
-      });
-    }
   });
 });

@@ -1,34 +1,19 @@
-import { JobRecord } from '@berth/contracts';
+import { JOB_SPEC_FIELDS, JobRecord, JobSpec } from '@berth/contracts';
 
-/** A job as the API shows it. */
-export interface JobView {
-  id: string;
-  name: string | null;
-  status: JobRecord['status'];
-  image: string;
-  cmd: string[] | null;
-  resources: JobRecord['spec']['resources'];
-  labels: Record<string, string>;
-  node: string | null;
-  containerId: string | null;
-  reason: string | null;
-  exitCode: number | null;
-  /** While pulling: layers and bytes done so far. */
-  progress: JobRecord['progress'];
-  createdAt: string;
-  updatedAt: string;
-  history: JobRecord['history'];
-}
+/** Every field of the job's spec, null where the job does not say. */
+type SpecView = { [K in keyof JobSpec]-?: JobSpec[K] | null };
+
+/** A job as the API shows it: its record, and its spec field by field (JOB_SPEC decides which fields there are). */
+export type JobView = Pick<JobRecord, 'id' | 'status'> &
+  SpecView &
+  Pick<JobRecord, 'node' | 'containerId' | 'reason' | 'exitCode' | 'progress' | 'createdAt' | 'updatedAt' | 'history'>;
 
 export function toJobView(job: JobRecord): JobView {
+  const spec = Object.fromEntries(JOB_SPEC_FIELDS.map((field) => [field, job.spec[field] ?? null])) as SpecView;
   return {
     id: job.id,
-    name: job.spec.name ?? null,
     status: job.status,
-    image: job.spec.image,
-    cmd: job.spec.cmd ?? null,
-    resources: job.spec.resources,
-    labels: job.spec.labels,
+    ...spec,
     node: job.node,
     containerId: job.containerId,
     reason: job.reason,

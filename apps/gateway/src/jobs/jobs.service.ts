@@ -1,15 +1,15 @@
 import {
-  DEFAULT_PLACEMENT_TIMEOUT_SECONDS,
-  DEFAULT_RESOURCES,
   decodeLogsReply,
   encode,
   FetchLogs,
+  InvalidJobField,
   JobRecord,
+  JobRequest,
   JobSpec,
+  jobSpecFrom,
   PlaceJob,
   removeCommand,
 } from '@berth/contracts';
-import { collectSwarmExpressions, LabelArrayError, SwarmExpressions } from '@berth/scheduling';
 import { AmqpClient, BrokerUnavailable } from '@berth/messaging';
 import { RedisState } from '@berth/state';
 import {
@@ -22,9 +22,7 @@ import {
 } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { problem } from '../common/problem';
-import { CreateJobDto } from './dto/create-job.dto';
 import { ListJobsQuery } from './dto/list-jobs.query';
-import { expressionProblem } from './dto/validators';
 
 /** A first request younger than this may still be waiting for its confirm (the publish times out after 10 s). */
 const REPLAY_IN_FLIGHT_MS = 15_000;
@@ -36,71 +34,16 @@ export function fingerprintOf(spec: JobSpec): string {
 
 const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/**
- * The job as Berth stores it: defaults applied, and Swarm's `constraint:`/`affinity:` env entries and
- * `com.docker.swarm.*` labels folded into the expression lists (they never reach the container).
- * Throws a 400 naming `env` or `labels` when an expression found there is not valid.
- */
-export function toJobSpec(dto: CreateJobDto): JobSpec {
-  // Each source is read on its own, so an invalid expression is reported against the field it came from.
-  const fromEnv = collectSwarmExpressions({}, dto.env ?? {}, {});
-  let fromLabels: SwarmExpressions;
+/** The job as Berth stores it (see jobSpecFrom), or a 400 naming the field that cannot become one. */
+export function toJobSpec(request: JobRequest): JobSpec {
   try {
-    fromLabels = collectSwarmExpressions({}, {}, dto.labels ?? {});
+    return jobSpecFrom(request);
   } catch (err) {
-    if (err instanceof LabelArrayError) {
-      throw badRequest('labels', err.message);
+    if (err instanceof InvalidJobField) {
+      throw new BadRequestException(problem(400, err.message, [{ field: err.field, message: err.message }]));
     }
     throw err;
   }
-  checkExpressions('env', fromEnv);
-  checkExpressions('labels', fromLabels);
-  const collected = {
-    env: fromEnv.env,
-    labels: fromLabels.labels,
-    constraints: [...(dto.constraints ?? []), ...fromEnv.constraints, ...fromLabels.constraints],
-    affinities: [...(dto.affinities ?? []), ...fromEnv.affinities, ...fromLabels.affinities],
-  };
-  const spec: JobSpec = {
-    image: dto.image,
-    env: collected.env,
-    labels: collected.labels,
-    resources: {
-      cpuMillis: dto.resources?.cpuMillis ?? DEFAULT_RESOURCES.cpuMillis,
-      memoryMiB: dto.resources?.memoryMiB ?? DEFAULT_RESOURCES.memoryMiB,
-    },
-    placementTimeoutSeconds: dto.placementTimeoutSeconds ?? DEFAULT_PLACEMENT_TIMEOUT_SECONDS,
-  };
-  if (collected.constraints.length > 0) {
-    spec.constraints = collected.constraints;
-  }
-  if (collected.affinities.length > 0) {
-    spec.affinities = collected.affinities;
-  }
-  for (const key of ['name', 'cmd', 'strategy', 'ports', 'volumesFrom', 'links', 'network', 'reschedule'] as const) {
-    if (dto[key] !== undefined) {
-      (spec as unknown as Record<string, unknown>)[key] = dto[key];
-    }
-  }
-  return spec;
-}
-
-function checkExpressions(field: 'env' | 'labels', found: SwarmExpressions): void {
-  for (const [kind, list] of [
-    ['constraint', found.constraints],
-    ['affinity', found.affinities],
-  ] as const) {
-    for (const text of list) {
-      const problem = expressionProblem(text);
-      if (problem !== null) {
-        throw badRequest(field, `${field} ${kind} ${problem}`);
-      }
-    }
-  }
-}
-
-function badRequest(field: string, message: string): BadRequestException {
-  return new BadRequestException(problem(400, message, [{ field, message }]));
 }
 
 @Injectable()
@@ -118,9 +61,9 @@ export class JobsService {
    * With an Idempotency-Key, a client that lost the answer (a timeout, a gateway restart) retries with the same key
    * and gets the job its first request created, never a second one.
    */
-  async submit(dto: CreateJobDto, idempotencyKey?: string): Promise<JobRecord> {
+  async submit(request: JobRequest, idempotencyKey?: string): Promise<JobRecord> {
     const id = randomUUID();
-    const spec = toJobSpec(dto);
+    const spec = toJobSpec(request);
     const now = new Date();
     const idempotency =
       idempotencyKey === undefined ? undefined : { key: idempotencyKey, fingerprint: fingerprintOf(spec) };
@@ -243,7 +186,7 @@ export class JobsService {
       throw err;
     }
     const reply = decodeLogsReply(raw);
-    if (!reply.ok) {
+    if (reply.type === 'logs-unavailable') {
       throw new ConflictException(problem(409, `host ${job.node} could not read the logs: ${reply.error}`));
     }
     return reply.logs;

@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsString, Length, Max, Min } from 'class-validator';
-import { Optional } from '../../jobs/dto/validators';
+import { Optional } from '../../common/schema-validation';
 
 export class ListDeadLettersQuery {
   @Optional()

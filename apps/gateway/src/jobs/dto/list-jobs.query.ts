@@ -1,6 +1,6 @@
 import { JOB_STATUSES, JobStatus } from '@berth/contracts';
 import { Type } from 'class-transformer';
-import { Optional } from './validators';
+import { Optional } from '../../common/schema-validation';
 import { IsIn, IsInt, Max, Min } from 'class-validator';
 
 export class ListJobsQuery {

@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsInt, Max, Min } from 'class-validator';
-import { Optional } from './validators';
+import { Optional } from '../../common/schema-validation';
 
 export class LogsQuery {
   /** Lines from the end of the output; default 200. */

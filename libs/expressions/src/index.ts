@@ -1,0 +1,3 @@
+export * from './expressions';
+export * from './problems';
+export * from './swarm';
