@@ -19,7 +19,7 @@ import {
   topologyFor,
 } from '@berth/contracts';
 import { AmqpClient } from '@berth/messaging';
-import { RedisState } from '@berth/state';
+import { BerthState } from '@berth/state';
 import { percentile, printTable, round, writeResult } from './report';
 import { SimulatedFleet } from './simulated-fleet';
 
@@ -63,7 +63,7 @@ class Bench {
   private readonly submittedAt = new Map<string, number>();
 
   constructor(
-    readonly state: RedisState,
+    readonly state: BerthState,
     readonly amqp: AmqpClient,
     readonly fleet: SimulatedFleet,
   ) {}
@@ -114,7 +114,7 @@ class Bench {
   async submit(): Promise<string> {
     const id = randomUUID();
     const now = new Date();
-    await this.state.createJob(id, SPEC, now);
+    await this.state.jobs.create(id, SPEC, now);
     this.submittedAt.set(id, performance.now());
     const message: PlaceJob = { type: 'place-job', jobId: id, spec: SPEC, submittedAt: now.toISOString(), attempt: 0 };
     await this.amqp.publish(this.amqp.topology.jobs, encode(message));
@@ -186,7 +186,7 @@ class Bench {
     const elapsed = (Math.max(...placedTimes) - start) / 1000;
     const latencies = this.latencies();
     const conflicts = await this.stopSchedulers();
-    const nodes = await this.state.listNodes();
+    const nodes = await this.state.nodes.list();
     const overBooks = nodes.filter(
       (n) => n.allocated.cpuMillis > n.capacity.cpuMillis || n.allocated.memoryMiB > n.capacity.memoryMiB,
     ).length;
@@ -212,7 +212,7 @@ class Bench {
 
 async function main(): Promise<void> {
   await cleanUpQueues();
-  const state = RedisState.connect(REDIS_URL, PREFIX, 30_000, 'bench');
+  const state = BerthState.connect(REDIS_URL, 'bench', { prefix: PREFIX, nodeTimeoutMs: 30_000 });
   const amqp = await AmqpClient.connect(AMQP_URL, topologyFor(PREFIX), log);
   const fleet = new SimulatedFleet(state, amqp, SimulatedFleet.ids(HOSTS), CAPACITY);
   const bench = new Bench(state, amqp, fleet);

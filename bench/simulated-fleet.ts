@@ -5,7 +5,7 @@
  */
 import { CreateContainer, decodeAgentCommand, encode, JobOutcome, Resources } from '@berth/contracts';
 import { AmqpClient } from '@berth/messaging';
-import { RedisState } from '@berth/state';
+import { BerthState } from '@berth/state';
 
 export interface Placement {
   jobId: string;
@@ -21,7 +21,7 @@ export class SimulatedFleet {
   private readonly waiters: Array<{ count: number; resolve: () => void }> = [];
 
   constructor(
-    private readonly state: RedisState,
+    private readonly state: BerthState,
     private readonly amqp: AmqpClient,
     readonly hostIds: string[],
     readonly capacity: Resources,
@@ -35,15 +35,15 @@ export class SimulatedFleet {
     for (let i = 0; i < this.hostIds.length; i += 200) {
       await Promise.all(
         this.hostIds.slice(i, i + 200).map((id) =>
-          this.state
-            .registerNode({
+          this.state.nodes
+            .register({
               id,
               address: `simulated://${id}`,
               capacity: this.capacity,
               labels: { zone: `zone-${Number(id.slice(4)) % 4}`, simulated: 'true' },
             })
             // A simulated host has no containers to report: its books are true at once.
-            .then(() => this.state.markNodeReady(id)),
+            .then(() => this.state.nodes.markReady(id)),
         ),
       );
     }
@@ -51,7 +51,7 @@ export class SimulatedFleet {
       const pipeline = this.state.redis.pipeline();
       const now = Date.now();
       for (const id of this.hostIds) {
-        pipeline.hset(this.state.keys.node(id), { heartbeatMs: now, heartbeatAt: new Date(now).toISOString() });
+        pipeline.hset(this.state.keys.host(id).node, { heartbeatMs: now, heartbeatAt: new Date(now).toISOString() });
       }
       void pipeline.exec();
     }, 2000);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { connect, ChannelModel, ConfirmChannel, Options } from 'amqplib';
 import Redis from 'ioredis';
 import { toDeadLetterRecord } from '@berth/messaging';
-import { DeadLetterStore } from '@berth/state';
+import { BerthState } from '@berth/state';
 import type { JobView } from '../apps/gateway/src/jobs/job.view';
 import { AMQP_URL, REDIS_URL, TestCluster, testHosts, waitFor } from './support/cluster';
 
@@ -121,7 +121,7 @@ describe('dead letters', () => {
       what: 'a missing field on outcomes',
       queue: () => queues.outcomes,
       body: Buffer.from(JSON.stringify({ type: 'container-running', nodeId: host, note: tag })),
-      reason: /jobId must be a non-empty string/,
+      reason: /jobId is required/,
     },
     {
       what: 'bytes that are not UTF-8 on outcomes',
@@ -133,7 +133,7 @@ describe('dead letters', () => {
       what: 'a create-container without a spec on the host queue',
       queue: () => queues.node,
       body: Buffer.from(JSON.stringify({ type: 'create-container', jobId: tag })),
-      reason: /spec must be an object/,
+      reason: /spec is required/,
     },
     {
       what: 'a wrong type on the host queue',
@@ -330,7 +330,12 @@ describe('dead letters', () => {
     const redis = new Redis(REDIS_URL);
     try {
       // Under the cluster's prefix, so its clean-up removes these keys too.
-      const store = new DeadLetterStore(redis, `${cluster.prefix}:cap-test`, 3);
+      const state = new BerthState(redis, {
+        prefix: `${cluster.prefix}:cap-test`,
+        nodeTimeoutMs: 15_000,
+        deadLetterCap: 3,
+      });
+      const store = state.deadLetters;
       const records = [1, 2, 3, 4, 5].map((n) =>
         toDeadLetterRecord(
           Buffer.from(`{"n":${n}}`),
@@ -347,7 +352,7 @@ describe('dead letters', () => {
         [records[4], records[3], records[2]].map((r) => r.id),
       );
       expect(await store.get(records[0].id)).toBeNull();
-      expect(await redis.exists(store.keys.deadLetter(records[1].id))).toBe(0);
+      expect(await redis.exists(state.keys.deadLetter(records[1].id))).toBe(0);
       expect((await store.get(records[2].id))?.body).toBe('{"n":3}');
     } finally {
       await redis.quit();

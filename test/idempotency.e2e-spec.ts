@@ -1,4 +1,4 @@
-import { RedisState } from '@berth/state';
+import { BerthState } from '@berth/state';
 import type { JobView } from '../apps/gateway/src/jobs/job.view';
 import { fingerprintOf, toJobSpec } from '../apps/gateway/src/jobs/jobs.service';
 import { REDIS_URL, TestCluster, testHosts, waitFor } from './support/cluster';
@@ -45,11 +45,11 @@ describe('Idempotency-Key on POST /v1/jobs', () => {
 
   it('finishes a first request that died before its message was confirmed: the retry sends it and answers 202', async () => {
     // What a gateway killed between writing the record and the broker's confirm leaves: a record, no message.
-    const state = RedisState.connect(REDIS_URL, cluster.prefix, 15_000, 'e2e');
+    const state = BerthState.connect(REDIS_URL, 'e2e', { prefix: cluster.prefix, nodeTimeoutMs: 15_000 });
     const spec = toJobSpec(body);
     const stranded = '0b5e9d0e-5a1c-4c33-9d2b-6a4f1f0c7e11';
     try {
-      await state.createJob(stranded, spec, new Date(Date.now() - 60_000), {
+      await state.jobs.create(stranded, spec, new Date(Date.now() - 60_000), {
         key: 'order-3',
         fingerprint: fingerprintOf(spec),
       });

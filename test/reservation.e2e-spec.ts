@@ -1,4 +1,4 @@
-import { Claim, RedisState } from '@berth/state';
+import { BerthState, Claim } from '@berth/state';
 import { REDIS_URL } from './support/cluster';
 
 /**
@@ -13,7 +13,9 @@ const claim = (jobId: string, over: Partial<Claim> = {}): Claim => ({
 
 describe('reserveCapacity and releaseCapacity (real Redis, concurrent clients)', () => {
   const prefix = `e2e-resv-${process.pid}`;
-  const clients = Array.from({ length: 8 }, () => RedisState.connect(REDIS_URL, prefix, 60_000, 'e2e'));
+  const clients = Array.from({ length: 8 }, () =>
+    BerthState.connect(REDIS_URL, 'e2e', { prefix, nodeTimeoutMs: 60_000 }),
+  );
   const [first] = clients;
 
   afterAll(async () => {
@@ -25,54 +27,54 @@ describe('reserveCapacity and releaseCapacity (real Redis, concurrent clients)',
   });
 
   it('grants exactly what fits out of 300 simultaneous requests, and each release once', async () => {
-    await first.registerNode({
+    await first.nodes.register({
       id: 'n1',
       address: 'unix:///x',
       capacity: { cpuMillis: 10_000, memoryMiB: 1000 },
       labels: {},
     });
     // A host registers as restoring and takes nothing until its agent has rebuilt its books.
-    expect(await first.reserveCapacity('too-early', 'n1', claim('too-early'))).toEqual({ ok: false, why: 'down' });
-    await first.markNodeReady('n1');
+    expect(await first.nodes.reserve('too-early', 'n1', claim('too-early'))).toEqual({ ok: false, why: 'down' });
+    await first.nodes.markReady('n1');
     const requests = Array.from({ length: 300 }, (_, i) =>
-      clients[i % clients.length].reserveCapacity(`job-${i}`, 'n1', claim(`job-${i}`)),
+      clients[i % clients.length].nodes.reserve(`job-${i}`, 'n1', claim(`job-${i}`)),
     );
     const results = await Promise.all(requests);
     const granted = results.filter((r) => r.ok).length;
     expect(granted).toBe(Math.floor(1000 / 27)); // 37
     expect(results.filter((r) => !r.ok).every((r) => !r.ok && r.why === 'memory')).toBe(true);
 
-    const [node] = await first.listNodes();
+    const [node] = await first.nodes.list();
     expect(node.allocated).toEqual({ cpuMillis: granted * 100, memoryMiB: granted * 27 });
     expect(node.containers).toBe(granted);
 
     // A retry of a granted job is idempotent: same node, nothing taken twice.
     const winner = results.findIndex((r) => r.ok);
-    expect(await first.reserveCapacity(`job-${winner}`, 'n1', claim(`job-${winner}`))).toEqual({
+    expect(await first.nodes.reserve(`job-${winner}`, 'n1', claim(`job-${winner}`))).toEqual({
       ok: true,
       nodeId: 'n1',
       alreadyHeld: true,
     });
-    expect((await first.listNodes())[0].allocated.memoryMiB).toBe(granted * 27);
+    expect((await first.nodes.list())[0].allocated.memoryMiB).toBe(granted * 27);
 
     // Releasing every job twice, concurrently, frees each reservation exactly once.
     const releases = await Promise.all(
-      [...Array(300).keys(), ...Array(300).keys()].map((i) => clients[i % clients.length].releaseCapacity(`job-${i}`)),
+      [...Array(300).keys(), ...Array(300).keys()].map((i) => clients[i % clients.length].nodes.release(`job-${i}`)),
     );
     expect(releases.filter(Boolean)).toHaveLength(granted);
-    const [after] = await first.listNodes();
+    const [after] = await first.nodes.list();
     expect(after.allocated).toEqual({ cpuMillis: 0, memoryMiB: 0 });
     expect(after.containers).toBe(0);
   });
 
   it('refuses a host whose heartbeat has lapsed', async () => {
-    const stale = new RedisState(first.redis, prefix, 1_000);
-    await stale.registerNode(
+    const stale = new BerthState(first.redis, { prefix, nodeTimeoutMs: 1_000 });
+    await stale.nodes.register(
       { id: 'n2', address: 'unix:///y', capacity: { cpuMillis: 1000, memoryMiB: 1000 }, labels: {} },
       new Date(Date.now() - 5_000),
     );
-    await stale.markNodeReady('n2');
-    expect(await stale.reserveCapacity('late-job', 'n2', claim('late-job'))).toEqual({
+    await stale.nodes.markReady('n2');
+    expect(await stale.nodes.reserve('late-job', 'n2', claim('late-job'))).toEqual({
       ok: false,
       why: 'down',
     });
@@ -87,16 +89,16 @@ describe('reserveCapacity and releaseCapacity (real Redis, concurrent clients)',
   };
 
   it('takes container slots and host ports race-free, and gives them back on release', async () => {
-    await first.registerNode({
+    await first.nodes.register({
       id: 'n3',
       address: 'unix:///z',
       capacity: { cpuMillis: 100_000, memoryMiB: 100_000 },
       labels: {},
     });
-    await first.markNodeReady('n3');
+    await first.nodes.markReady('n3');
     const slotted = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        clients[i % clients.length].reserveCapacity(`slot-${i}`, 'n3', claim(`slot-${i}`, { slots: 7 })),
+        clients[i % clients.length].nodes.reserve(`slot-${i}`, 'n3', claim(`slot-${i}`, { slots: 7 })),
       ),
     );
     expect(slotted.filter((r) => r.ok)).toHaveLength(7);
@@ -104,38 +106,38 @@ describe('reserveCapacity and releaseCapacity (real Redis, concurrent clients)',
 
     const ported = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        clients[i % clients.length].reserveCapacity(`port-${i}`, 'n3', claim(`port-${i}`, { ports: [8080] })),
+        clients[i % clients.length].nodes.reserve(`port-${i}`, 'n3', claim(`port-${i}`, { ports: [8080] })),
       ),
     );
     expect(ported.filter((r) => r.ok)).toHaveLength(1);
     expect(ported.filter((r) => !r.ok).every((r) => !r.ok && r.why === 'port:8080')).toBe(true);
     const holder = ported.findIndex((r) => r.ok);
-    const [details] = (await first.listNodeDetails()).filter((n) => n.id === 'n3');
+    const [details] = (await first.nodes.listDetails()).filter((n) => n.id === 'n3');
     expect(details.workloads.map((w) => w.jobId)).toContain(`port-${holder}`);
 
-    expect(await first.releaseCapacity(`port-${holder}`)).toBe(true);
-    expect((await first.reserveCapacity('port-next', 'n3', claim('port-next', { ports: [8080] }))).ok).toBe(true);
-    const [after] = (await first.listNodeDetails()).filter((n) => n.id === 'n3');
+    expect(await first.nodes.release(`port-${holder}`)).toBe(true);
+    expect((await first.nodes.reserve('port-next', 'n3', claim('port-next', { ports: [8080] }))).ok).toBe(true);
+    const [after] = (await first.nodes.listDetails()).filter((n) => n.id === 'n3');
     expect(after.workloads.map((w) => w.jobId)).not.toContain(`port-${holder}`);
   });
 
   it('reserves and schedules a job in one step, and only a queued one', async () => {
-    await first.createJob('js', spec, new Date());
-    expect(await first.reserveCapacity('js', 'n3', claim('js'), { schedule: true })).toMatchObject({
+    await first.jobs.create('js', spec, new Date());
+    expect(await first.nodes.reserve('js', 'n3', claim('js'), { schedule: true })).toMatchObject({
       ok: true,
       alreadyHeld: false,
     });
-    const job = await first.getJob('js');
+    const job = await first.jobs.get('js');
     expect(job?.status).toBe('scheduled');
     expect(job?.node).toBe('n3');
-    expect(await first.releaseCapacity('js')).toBe(true);
+    expect(await first.nodes.release('js')).toBe(true);
     // No longer queued: refused without taking anything.
-    expect(await first.reserveCapacity('js', 'n3', claim('js'), { schedule: true })).toEqual({
+    expect(await first.nodes.reserve('js', 'n3', claim('js'), { schedule: true })).toEqual({
       ok: false,
       why: 'job',
       status: 'scheduled',
     });
-    expect(await first.reserveCapacity('nojob', 'n3', claim('nojob'), { schedule: true })).toEqual({
+    expect(await first.nodes.reserve('nojob', 'n3', claim('nojob'), { schedule: true })).toEqual({
       ok: false,
       why: 'job',
       status: 'missing',
@@ -144,23 +146,26 @@ describe('reserveCapacity and releaseCapacity (real Redis, concurrent clients)',
 
   it('frees a job name when the job is removed, and refuses it while in use', async () => {
     const named = { ...spec, name: 'unique-web' };
-    expect((await first.createJob('jn1', named, new Date())).created).toBe(true);
-    expect(await first.createJob('jn2', named, new Date())).toEqual({ created: false, holder: 'jn1' });
-    await first.transitionJob('jn1', 'removing');
-    await first.transitionJob('jn1', 'removed');
-    expect((await first.createJob('jn2', named, new Date())).created).toBe(true);
+    expect((await first.jobs.create('jn1', named, new Date())).created).toBe(true);
+    expect(await first.jobs.create('jn2', named, new Date())).toEqual({ created: false, holder: 'jn1' });
+    await first.jobs.transition('jn1', 'removing');
+    await first.jobs.transition('jn1', 'removed');
+    expect((await first.jobs.create('jn2', named, new Date())).created).toBe(true);
   });
 
   it('moves a job only forward', async () => {
-    await first.createJob('j1', spec, new Date());
-    expect(await first.transitionJob('j1', 'scheduled', { node: 'n1' })).toEqual({ outcome: 'ok', previous: 'queued' });
-    expect(await first.transitionJob('j1', 'running', { containerId: 'c1' })).toEqual({
+    await first.jobs.create('j1', spec, new Date());
+    expect(await first.jobs.transition('j1', 'scheduled', { node: 'n1' })).toEqual({
+      outcome: 'ok',
+      previous: 'queued',
+    });
+    expect(await first.jobs.transition('j1', 'running', { containerId: 'c1' })).toEqual({
       outcome: 'ok',
       previous: 'scheduled',
     });
-    expect(await first.transitionJob('j1', 'scheduled')).toEqual({ outcome: 'refused', current: 'running' });
-    expect(await first.transitionJob('j1', 'running')).toEqual({ outcome: 'same', previous: 'running' });
-    const job = await first.getJob('j1');
+    expect(await first.jobs.transition('j1', 'scheduled')).toEqual({ outcome: 'refused', current: 'running' });
+    expect(await first.jobs.transition('j1', 'running')).toEqual({ outcome: 'same', previous: 'running' });
+    const job = await first.jobs.get('j1');
     expect(job?.history.map((h) => h.status)).toEqual(['queued', 'scheduled', 'running']);
     expect(job?.node).toBe('n1');
     expect(job?.containerId).toBe('c1');

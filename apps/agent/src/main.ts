@@ -3,7 +3,7 @@ import { AgentEnv, loadEnv } from '@berth/config';
 import { decodeAgentCommand, encode, topologyFor } from '@berth/contracts';
 import { AmqpClient, ATTEMPTS_HEADER } from '@berth/messaging';
 import { boot, PeriodicTask, runUntilSignal } from '@berth/runtime';
-import { RedisState } from '@berth/state';
+import { BerthState } from '@berth/state';
 import { Logger } from '@nestjs/common';
 import { AgentService } from './services/agent.service';
 import { DockerEventsService } from './services/docker-events.service';
@@ -20,12 +20,10 @@ async function main(): Promise<void> {
   });
   const host = describeHost(env, info);
   const topology = topologyFor(env.BERTH_PREFIX);
-  const state = RedisState.connect(
-    env.BERTH_REDIS_URL,
-    env.BERTH_PREFIX,
-    env.BERTH_NODE_TIMEOUT_SECONDS * 1000,
-    `berth-agent-${host.nodeId}`,
-  );
+  const state = BerthState.connect(env.BERTH_REDIS_URL, `berth-agent-${host.nodeId}`, {
+    prefix: env.BERTH_PREFIX,
+    nodeTimeoutMs: env.BERTH_NODE_TIMEOUT_SECONDS * 1000,
+  });
   const amqp = await AmqpClient.connect(env.BERTH_AMQP_URL, topology, logger);
 
   const agent = new AgentService(
@@ -56,7 +54,7 @@ async function main(): Promise<void> {
   const reconcile = new PeriodicTask('reconciliation', () => reconciler.pass(), logger);
   // The host registers as restoring and takes work once a first reconciliation has made its books true.
   const registration = new RegistrationService(
-    state,
+    state.nodes,
     docker,
     host,
     env.BERTH_PREFIX,

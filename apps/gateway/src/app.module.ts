@@ -1,7 +1,7 @@
 import { GatewayEnv, loadEnv } from '@berth/config';
 import { topologyFor } from '@berth/contracts';
 import { AmqpClient } from '@berth/messaging';
-import { DeadLetterStore, RedisState } from '@berth/state';
+import { BerthState, DeadLetterStore, JobRepository, NodeBooks } from '@berth/state';
 import { Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ProblemExceptionFilter } from './common/exception.filter';
@@ -21,24 +21,21 @@ import { QueuesController } from './queues/queues.controller';
     DeadLettersService,
     { provide: GatewayEnv, useFactory: () => loadEnv(GatewayEnv) },
     {
-      provide: RedisState,
+      provide: BerthState,
       inject: [GatewayEnv],
       // failFast: while Redis is away the gateway answers 503 at once instead of queueing requests.
       useFactory: (env: GatewayEnv) =>
-        RedisState.connect(
-          env.BERTH_REDIS_URL,
-          env.BERTH_PREFIX,
-          env.BERTH_NODE_TIMEOUT_SECONDS * 1000,
-          'berth-gateway',
-          true,
-        ),
+        BerthState.connect(env.BERTH_REDIS_URL, 'berth-gateway', {
+          prefix: env.BERTH_PREFIX,
+          nodeTimeoutMs: env.BERTH_NODE_TIMEOUT_SECONDS * 1000,
+          deadLetterCap: env.BERTH_DEAD_LETTER_CAP,
+          failFast: true,
+        }),
     },
-    {
-      provide: DeadLetterStore,
-      inject: [GatewayEnv, RedisState],
-      useFactory: (env: GatewayEnv, state: RedisState) =>
-        new DeadLetterStore(state.redis, env.BERTH_PREFIX, env.BERTH_DEAD_LETTER_CAP),
-    },
+    // Each controller and service is given only the repositories it uses.
+    { provide: JobRepository, inject: [BerthState], useFactory: (state: BerthState) => state.jobs },
+    { provide: NodeBooks, inject: [BerthState], useFactory: (state: BerthState) => state.nodes },
+    { provide: DeadLetterStore, inject: [BerthState], useFactory: (state: BerthState) => state.deadLetters },
     {
       provide: AmqpClient,
       inject: [GatewayEnv],
@@ -58,7 +55,7 @@ import { QueuesController } from './queues/queues.controller';
 export class AppModule implements OnApplicationShutdown {
   constructor(
     @Inject(AmqpClient) private readonly amqp: AmqpClient,
-    @Inject(RedisState) private readonly state: RedisState,
+    @Inject(BerthState) private readonly state: BerthState,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {

@@ -3,7 +3,7 @@ import { decodeJobOutcome, decodePlaceJob, topologyFor } from '@berth/contracts'
 import { loadEnv, SchedulerEnv } from '@berth/config';
 import { AmqpClient } from '@berth/messaging';
 import { boot, PeriodicTask, runUntilSignal } from '@berth/runtime';
-import { RedisState } from '@berth/state';
+import { BerthState } from '@berth/state';
 import { Logger } from '@nestjs/common';
 import { NodeMonitorService } from './services/node-monitor.service';
 import { NodeView } from './services/node-view';
@@ -14,15 +14,13 @@ async function main(): Promise<void> {
   const env = loadEnv(SchedulerEnv);
   const logger = new Logger('Scheduler');
   const topology = topologyFor(env.BERTH_PREFIX);
-  const state = RedisState.connect(
-    env.BERTH_REDIS_URL,
-    env.BERTH_PREFIX,
-    env.BERTH_NODE_TIMEOUT_SECONDS * 1000,
-    'berth-scheduler',
-  );
+  const state = BerthState.connect(env.BERTH_REDIS_URL, 'berth-scheduler', {
+    prefix: env.BERTH_PREFIX,
+    nodeTimeoutMs: env.BERTH_NODE_TIMEOUT_SECONDS * 1000,
+  });
   const amqp = await AmqpClient.connect(env.BERTH_AMQP_URL, topology, logger);
 
-  const placement = new PlacementService(state, amqp, new NodeView(state), {
+  const placement = new PlacementService(state, amqp, new NodeView(state.nodes), {
     defaultStrategy: env.BERTH_DEFAULT_STRATEGY,
   });
   const outcomes = new OutcomeService(state, amqp);

@@ -195,11 +195,6 @@ export function decodeObject<S extends Schema>(schema: S, value: unknown, path: 
   if (!isPlainObject(value)) {
     fail(path, 'must be an object');
   }
-  for (const key in value) {
-    if (!Object.prototype.hasOwnProperty.call(schema, key)) {
-      fail(path === '' ? key : `${path}.${key}`, 'is not a known field');
-    }
-  }
   const out: Record<string, unknown> = {};
   for (const key in schema) {
     const field = schema[key];
@@ -215,6 +210,12 @@ export function decodeObject<S extends Schema>(schema: S, value: unknown, path: 
       continue;
     }
     out[key] = decodeValue(field.rule, raw, at);
+  }
+  // What is wrong with the fields it knows is said first; then what it does not know.
+  for (const key in value) {
+    if (!Object.prototype.hasOwnProperty.call(schema, key)) {
+      fail(path === '' ? key : `${path}.${key}`, 'is not a known field');
+    }
   }
   return out as Stored<S>;
 }

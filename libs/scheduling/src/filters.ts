@@ -157,12 +157,20 @@ export const constraintFilter: NodeFilter = {
   },
 };
 
-/** Swarm's filters, cheapest and most common first. */
-export const DEFAULT_FILTERS: readonly NodeFilter[] = [
+/**
+ * The filters the reservation script in Redis checks again, atomically and in this order, as it takes the room:
+ * what a host has left can change between ranking and reserving. A test holds the two against each other.
+ */
+export const RESERVATION_FILTERS: readonly NodeFilter[] = [
   healthFilter,
   resourcesFilter,
   containerSlotsFilter,
   portFilter,
+];
+
+/** Swarm's filters, cheapest and most common first. */
+export const DEFAULT_FILTERS: readonly NodeFilter[] = [
+  ...RESERVATION_FILTERS,
   dependencyFilter,
   affinityFilter,
   constraintFilter,

@@ -3,3 +3,4 @@ export * from './filters';
 export * from './strategies';
 export * from './place';
 export * from './request';
+export * from './snapshot';

@@ -1,39 +1,5 @@
 import { DEAD_LETTER_PREVIEW_CHARS, DeadLetterKind, DeadLetterRecord, DeadLetterSummary } from '@berth/contracts';
-import Redis, { Result } from 'ioredis';
-import { keysFor, Keys } from './keys';
-
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    berthAddDeadLetter(
-      recordKey: string,
-      indexKey: string,
-      recordPrefix: string,
-      id: string,
-      atMs: number,
-      cap: number,
-      ...fields: string[]
-    ): Result<number, Context>;
-  }
-}
-
-/**
- * Stores a dead letter unless it is there already (a redelivery), indexes it by when it died, and trims the
- * oldest beyond the cap. Returns 1 when stored, 0 for a repeat.
- */
-const ADD_DEAD_LETTER = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 4))
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
-local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[3])
-if over > 0 then
-  local oldest = redis.call('ZRANGE', KEYS[2], 0, over - 1)
-  for _, id in ipairs(oldest) do
-    redis.call('DEL', KEYS[3] .. id)
-  end
-  redis.call('ZREMRANGEBYRANK', KEYS[2], 0, over - 1)
-end
-return 1
-`;
+import { RedisContext, untilCurrent } from './redis-client';
 
 /** Dead letters kept at most; the oldest go first. */
 export const DEFAULT_DEAD_LETTER_CAP = 10_000;
@@ -74,15 +40,17 @@ function toSummary(hash: Record<string, string>): DeadLetterSummary {
  * indexed by when it died in the sorted set `<prefix>:dead-letters`.
  */
 export class DeadLetterStore {
-  readonly keys: Keys;
-
   constructor(
-    private readonly redis: Redis,
-    prefix: string,
+    private readonly context: RedisContext,
     readonly cap = DEFAULT_DEAD_LETTER_CAP,
-  ) {
-    this.keys = keysFor(prefix);
-    redis.defineCommand('berthAddDeadLetter', { numberOfKeys: 3, lua: ADD_DEAD_LETTER });
+  ) {}
+
+  private get keys() {
+    return this.context.keys;
+  }
+
+  private get redis() {
+    return this.context.redis;
   }
 
   /** True when stored, false when it was there already. */
@@ -102,14 +70,26 @@ export class DeadLetterStore {
       headers: JSON.stringify(record.headers),
       preview: record.body.slice(0, DEAD_LETTER_PREVIEW_CHARS),
     };
-    const added = await this.redis.berthAddDeadLetter(
-      this.keys.deadLetter(record.id),
-      this.keys.deadLetterIndex,
-      this.keys.deadLetterPrefix,
-      record.id,
-      Date.parse(record.at),
-      this.cap,
-      ...Object.entries(fields).flat(),
+    const added = await untilCurrent(
+      'the oldest dead letters',
+      async () => {
+        // The script may delete only records it is given: the ones the cap pushes out, as read here.
+        const over = (await this.redis.zcard(this.keys.deadLetterIndex)) + 1 - this.cap;
+        const evicted = over > 0 ? await this.redis.zrange(this.keys.deadLetterIndex, 0, over - 1) : [];
+        return this.context.scripts.run(
+          'addDeadLetter',
+          { record: this.keys.deadLetter(record.id), index: this.keys.deadLetterIndex },
+          {
+            id: record.id,
+            atMs: Date.parse(record.at),
+            cap: this.cap,
+            fields: JSON.stringify(fields),
+            evictedIds: JSON.stringify(evicted),
+          },
+          evicted.map((id) => this.keys.deadLetter(id)),
+        );
+      },
+      (result) => result === -1,
     );
     return added === 1;
   }

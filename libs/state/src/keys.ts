@@ -1,18 +1,21 @@
+/** The keys of one host's books: its hash, what runs on it, the ports taken on it. */
+export interface HostKeys {
+  node: string;
+  workloads: string;
+  ports: string;
+}
+
 /** Every Redis key Berth uses, under the cluster prefix. */
 export interface Keys {
+  host(id: string): HostKeys;
   job(id: string): string;
   jobIndex: string;
-  node(id: string): string;
-  nodePrefix: string;
   nodeIndex: string;
-  nodeWorkloads(id: string): string;
-  nodePorts(id: string): string;
   reservation(jobId: string): string;
-  reservationPrefix: string;
   /** Jobs taken off a host and not placed again yet, by when (ms). */
   rescheduled: string;
   /** Cluster-wide unique job names: name → job id. */
-  namePrefix: string;
+  name(name: string): string;
   /**
    * A random id written when this cluster's state is first created in Redis. A scheduler that saw one id and then
    * finds another (or none) knows Redis lost everything in between.
@@ -26,30 +29,28 @@ export interface Keys {
   idempotency(key: string): string;
   /** One dead letter (a hash), its index by time (a sorted set), and the lock of a retry in progress. */
   deadLetter(id: string): string;
-  deadLetterPrefix: string;
   deadLetterIndex: string;
   deadLetterRetry(id: string): string;
 }
 
 export function keysFor(prefix: string): Keys {
   return {
+    host: (id) => ({
+      node: `${prefix}:node:${id}`,
+      workloads: `${prefix}:node:${id}:workloads`,
+      ports: `${prefix}:node:${id}:ports`,
+    }),
     job: (id) => `${prefix}:job:${id}`,
     jobIndex: `${prefix}:jobs`,
-    node: (id) => `${prefix}:node:${id}`,
-    nodePrefix: `${prefix}:node:`,
     nodeIndex: `${prefix}:nodes`,
-    nodeWorkloads: (id) => `${prefix}:node:${id}:workloads`,
-    nodePorts: (id) => `${prefix}:node:${id}:ports`,
     reservation: (jobId) => `${prefix}:reservation:${jobId}`,
-    reservationPrefix: `${prefix}:reservation:`,
     rescheduled: `${prefix}:rescheduled`,
-    namePrefix: `${prefix}:name:`,
+    name: (name) => `${prefix}:name:${name}`,
     epoch: `${prefix}:epoch`,
     recovery: `${prefix}:recovery`,
     tombstone: (jobId) => `${prefix}:tombstone:${jobId}`,
     idempotency: (key) => `${prefix}:idempotency:${key}`,
     deadLetter: (id) => `${prefix}:dead-letter:${id}`,
-    deadLetterPrefix: `${prefix}:dead-letter:`,
     deadLetterIndex: `${prefix}:dead-letters`,
     deadLetterRetry: (id) => `${prefix}:dead-letter-retry:${id}`,
   };

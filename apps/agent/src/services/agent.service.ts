@@ -13,7 +13,7 @@ import {
   PullProgress,
 } from '@berth/contracts';
 import { AmqpClient, ATTEMPTS_HEADER } from '@berth/messaging';
-import { RedisState } from '@berth/state';
+import { BerthState } from '@berth/state';
 import { Logger } from '@nestjs/common';
 import { ContainerAlreadyEnded, DockerRefused, DockerRepository } from './docker.repository';
 import { restoredJobFrom } from './restore';
@@ -38,7 +38,7 @@ export class AgentService {
   constructor(
     private readonly identity: AgentIdentity,
     private readonly docker: DockerRepository,
-    private readonly state: RedisState,
+    private readonly state: Pick<BerthState, 'jobs' | 'names' | 'recovery'>,
     private readonly amqp: AmqpClient,
   ) {}
 
@@ -128,7 +128,7 @@ export class AgentService {
   }
 
   private async create(command: CreateContainer): Promise<void> {
-    let job = await this.state.getJob(command.jobId);
+    let job = await this.state.jobs.get(command.jobId);
     if (!job) {
       // Redis lost the record (records are never deleted otherwise): rebuild it from the container if there is
       // one, else hand the job back to the schedulers, whose books were lost with it.
@@ -136,7 +136,7 @@ export class AgentService {
         await this.requeue(command);
         return;
       }
-      job = await this.state.getJob(command.jobId);
+      job = await this.state.jobs.get(command.jobId);
     }
     if (!job || job.status === 'removing' || job.status === 'removed') {
       // Removed before it reached this host: make sure nothing runs, and say so (that frees the capacity).
@@ -201,7 +201,7 @@ export class AgentService {
       return 'no-container';
     }
     const restored = restoredJobFrom(this.identity.nodeId, { ...facts, jobId });
-    const outcome = await this.state.restoreJob(restored);
+    const outcome = await this.state.recovery.restore(restored);
     if (outcome === 'tombstoned') {
       await this.docker.remove(jobId, 0);
       this.logger.warn(`job ${jobId} was never accepted: removed its container`);
@@ -238,7 +238,7 @@ export class AgentService {
     const resolved: Record<string, string> = {};
     for (const reference of dependenciesOf(command.spec)) {
       const jobId =
-        (await this.state.jobIdByName(reference)) ?? ((await this.state.getJob(reference)) ? reference : null);
+        (await this.state.names.holderOf(reference)) ?? ((await this.state.jobs.get(reference)) ? reference : null);
       if (jobId) {
         resolved[reference] = containerNameFor(jobId);
       }

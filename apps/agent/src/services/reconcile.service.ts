@@ -1,6 +1,6 @@
 import { CreateContainer, encode } from '@berth/contracts';
 import { AmqpClient } from '@berth/messaging';
-import { RedisState } from '@berth/state';
+import { BerthState } from '@berth/state';
 import { Logger } from '@nestjs/common';
 import { AgentService } from './agent.service';
 import { DockerRepository } from './docker.repository';
@@ -33,7 +33,7 @@ export class ReconcileService {
     private readonly nodeId: string,
     private readonly cluster: string,
     private readonly docker: DockerRepository,
-    private readonly state: RedisState,
+    private readonly state: Pick<BerthState, 'jobs' | 'nodes'>,
     private readonly amqp: AmqpClient,
     private readonly agent: AgentService,
   ) {}
@@ -54,7 +54,7 @@ export class ReconcileService {
       if (this.agent.isInFlight(jobId)) {
         continue;
       }
-      const job = await this.state.getJob(jobId);
+      const job = await this.state.jobs.get(jobId);
       if (!job) {
         // Records are never deleted: Redis lost this one. The container is the truth; rebuild the record from it.
         const outcome = await this.agent.restoreLostJob(jobId);
@@ -95,11 +95,11 @@ export class ReconcileService {
         }
       }
     }
-    for (const jobId of await this.state.jobsPlacedOn(this.nodeId)) {
+    for (const jobId of await this.state.nodes.jobsPlacedOn(this.nodeId)) {
       if (containers.has(jobId) || this.agent.isInFlight(jobId)) {
         continue;
       }
-      const job = await this.state.getJob(jobId);
+      const job = await this.state.jobs.get(jobId);
       if (!job) {
         continue;
       }
@@ -137,12 +137,12 @@ export class ReconcileService {
           break;
         default:
           // Ended jobs keep no capacity: a reservation still held is a leak.
-          if (await this.state.releaseCapacity(jobId, this.nodeId)) {
+          if (await this.state.nodes.release(jobId, this.nodeId)) {
             report.leaksReleased++;
           }
       }
     }
-    const books = await this.state.recomputeBooks(this.nodeId);
+    const books = await this.state.nodes.recompute(this.nodeId);
     if (Object.values(report).some((n) => n > 0)) {
       this.logger.log(`mended: ${JSON.stringify(report)}; books now ${JSON.stringify(books)}`);
     }

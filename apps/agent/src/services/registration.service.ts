@@ -1,6 +1,6 @@
 import { AgentEnv, parseLabels } from '@berth/config';
 import { Resources } from '@berth/contracts';
-import { RedisState } from '@berth/state';
+import { NodeBooks } from '@berth/state';
 import { Logger } from '@nestjs/common';
 import { DockerRepository, EngineInfo } from './docker.repository';
 
@@ -41,7 +41,7 @@ export class RegistrationService {
   private recovering: Promise<void> | null = null;
 
   constructor(
-    private readonly state: RedisState,
+    private readonly nodes: NodeBooks,
     private readonly docker: DockerRepository,
     private readonly host: HostDescription,
     private readonly cluster: string,
@@ -61,7 +61,7 @@ export class RegistrationService {
     // Containers of this cluster, or an earlier registration, show the cluster had a life Redis has forgotten.
     this.rebuildPending = true;
     const evidence = this.registeredBefore || (await this.docker.jobContainers(this.cluster)).size > 0;
-    const { existed, recoveryStarted } = await this.state.registerNode({
+    const { existed, recoveryStarted } = await this.nodes.register({
       id: this.host.nodeId,
       address: this.docker.address,
       capacity: this.host.capacity,
@@ -77,7 +77,7 @@ export class RegistrationService {
       `registered ${this.host.nodeId} (${this.docker.address}${existed ? '' : ', new to Redis'}): ${this.host.capacity.cpuMillis} cpu millis, ${this.host.capacity.memoryMiB} MiB; rebuilding its books`,
     );
     await this.rebuild();
-    await this.state.markNodeReady(this.host.nodeId);
+    await this.nodes.markReady(this.host.nodeId);
     this.rebuildPending = false;
     this.logger.log(`${this.host.nodeId} ready`);
   }
@@ -90,14 +90,14 @@ export class RegistrationService {
       if (++beats % 10 === 0) {
         this.docker
           .imageNames()
-          .then((images) => this.state.setNodeImages(this.host.nodeId, images))
+          .then((images) => this.nodes.setImages(this.host.nodeId, images))
           .catch((err: unknown) => this.logger.warn(`image list refresh failed: ${String(err)}`));
       }
     }, this.heartbeatMs);
   }
 
   private async beat(): Promise<void> {
-    const known = await this.state.heartbeat(this.host.nodeId);
+    const known = await this.nodes.heartbeat(this.host.nodeId);
     if (this.recovering) {
       return; // a rebuild is under way: the beat only keeps the host alive
     }
@@ -115,6 +115,6 @@ export class RegistrationService {
       clearInterval(this.timer);
     }
     await this.recovering?.catch(() => undefined);
-    await this.state.markNodeDown(this.host.nodeId).catch(() => undefined);
+    await this.nodes.markDown(this.host.nodeId).catch(() => undefined);
   }
 }

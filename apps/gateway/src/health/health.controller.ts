@@ -1,5 +1,5 @@
 import { AmqpClient } from '@berth/messaging';
-import { RedisState } from '@berth/state';
+import { BerthState } from '@berth/state';
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { problem } from '../common/problem';
 
@@ -7,7 +7,7 @@ import { problem } from '../common/problem';
 export class HealthController {
   constructor(
     private readonly amqp: AmqpClient,
-    private readonly state: RedisState,
+    private readonly state: BerthState,
   ) {}
 
   /** The process is up. */
@@ -33,7 +33,7 @@ export class HealthController {
       const down = [!rabbitmq && 'rabbitmq', !redis && 'redis'].filter(Boolean).join(' and ');
       throw new ServiceUnavailableException(problem(503, `not ready: ${down} unreachable`));
     }
-    const paused = await this.state.recoveryRemainingMs().catch(() => null);
+    const paused = await this.state.recovery.remainingMs().catch(() => null);
     return {
       status: 'ready',
       rabbitmq: 'up',

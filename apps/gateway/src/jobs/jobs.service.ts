@@ -11,7 +11,7 @@ import {
   removeCommand,
 } from '@berth/contracts';
 import { AmqpClient, BrokerUnavailable } from '@berth/messaging';
-import { RedisState } from '@berth/state';
+import { JobRepository } from '@berth/state';
 import {
   BadRequestException,
   ConflictException,
@@ -49,7 +49,7 @@ export function toJobSpec(request: JobRequest): JobSpec {
 @Injectable()
 export class JobsService {
   constructor(
-    private readonly state: RedisState,
+    private readonly jobs: JobRepository,
     private readonly amqp: AmqpClient,
   ) {}
 
@@ -67,7 +67,7 @@ export class JobsService {
     const now = new Date();
     const idempotency =
       idempotencyKey === undefined ? undefined : { key: idempotencyKey, fingerprint: fingerprintOf(spec) };
-    const created = await this.state.createJob(id, spec, now, idempotency);
+    const created = await this.jobs.create(id, spec, now, idempotency);
     if (!created.created && 'replayOf' in created) {
       return this.replay(created.replayOf, created.fingerprint, idempotency!);
     }
@@ -81,19 +81,19 @@ export class JobsService {
     try {
       await this.publishPlaceJob(id, spec, now.toISOString());
     } catch (err) {
-      const takenBack = await this.state.deleteJob(id, spec.name).catch(() => false);
-      if (!takenBack && idempotency && (await this.state.isAccepted(id).catch(() => false))) {
+      const takenBack = await this.jobs.takeBack(id, spec.name).catch(() => false);
+      if (!takenBack && idempotency && (await this.jobs.isAccepted(id).catch(() => false))) {
         return created.job; // a replay of this request got the job's message confirmed meanwhile
       }
       if (idempotency) {
-        await this.state.forgetIdempotencyKey(idempotency.key).catch(() => undefined);
+        await this.jobs.forgetIdempotencyKey(idempotency.key).catch(() => undefined);
       }
       throw err;
     }
     if (idempotency) {
       // The job is stored and its message confirmed: it is accepted even if this mark fails (Redis going away);
       // without the mark, a replay of the request sends the message again, which is harmless.
-      await this.state.markAccepted(id).catch(() => undefined);
+      await this.jobs.markAccepted(id).catch(() => undefined);
     }
     return created.job;
   }
@@ -115,15 +115,15 @@ export class JobsService {
         ]),
       );
     }
-    const job = await this.state.getJob(jobId);
+    const job = await this.jobs.get(jobId);
     if (!job) {
       // Its record is gone (Redis lost it, or the job was taken back): the request may create it afresh.
-      await this.state.forgetIdempotencyKey(idempotency.key);
+      await this.jobs.forgetIdempotencyKey(idempotency.key);
       throw new ServiceUnavailableException(
         problem(503, `the earlier request with this Idempotency-Key left no job; retry to submit it again`),
       );
     }
-    if (await this.state.isAccepted(jobId)) {
+    if (await this.jobs.isAccepted(jobId)) {
       return job;
     }
     if (Date.now() - Date.parse(job.createdAt) < REPLAY_IN_FLIGHT_MS) {
@@ -134,11 +134,11 @@ export class JobsService {
       );
     }
     await this.publishPlaceJob(jobId, job.spec, job.createdAt);
-    if (!(await this.state.markAccepted(jobId))) {
+    if (!(await this.jobs.markAccepted(jobId))) {
       // The first request took the job back meanwhile (its confirm never came): the message just sent is void.
       throw new ServiceUnavailableException(problem(503, 'the job was not accepted; retry to submit it again'));
     }
-    return (await this.state.getJob(jobId)) ?? job;
+    return (await this.jobs.get(jobId)) ?? job;
   }
 
   /** Hands a job to the schedulers, resolving once the broker confirmed it; 503 when the broker does not. */
@@ -155,7 +155,7 @@ export class JobsService {
   }
 
   async get(id: string): Promise<JobRecord> {
-    const job = JOB_ID.test(id) ? await this.state.getJob(id) : null;
+    const job = JOB_ID.test(id) ? await this.jobs.get(id) : null;
     if (!job) {
       throw new NotFoundException(problem(404, `job ${id} does not exist`, [{ field: 'id', message: 'unknown job' }]));
     }
@@ -193,7 +193,7 @@ export class JobsService {
   }
 
   list(query: ListJobsQuery): Promise<JobRecord[]> {
-    return this.state.listJobs({ status: query.status, limit: query.limit ?? 100 });
+    return this.jobs.list({ status: query.status, limit: query.limit ?? 100 });
   }
 
   /**
@@ -207,18 +207,18 @@ export class JobsService {
     }
     if (job.status === 'unschedulable') {
       // Nothing runs and nothing is reserved.
-      await this.state.transitionJob(id, 'removed');
+      await this.jobs.transition(id, 'removed');
       return this.get(id);
     }
     // Decide from what the transition replaced, not from the read above: the job may have moved meanwhile.
-    const result = await this.state.transitionJob(id, 'removing');
+    const result = await this.jobs.transition(id, 'removing');
     const current = await this.get(id);
     if (current.status === 'removing' && current.node) {
       // Placed somewhere: that host's agent stops and removes the container, then the capacity comes back.
       const queue = await this.amqp.assertNodeQueue(current.node);
       await this.amqp.publish(queue, removeCommand(id));
     } else if (result.outcome === 'refused' && result.current === 'unschedulable') {
-      await this.state.transitionJob(id, 'removed');
+      await this.jobs.transition(id, 'removed');
       return this.get(id);
     }
     // A queued job with no host yet: the scheduler finishes the removal when it reaches it.

@@ -1,15 +1,15 @@
 import { NodeRecord } from '@berth/contracts';
-import { RedisState } from '@berth/state';
+import { NodeBooks } from '@berth/state';
 import { Controller, Get, HttpCode, NotFoundException, Param, Post } from '@nestjs/common';
 import { problem } from '../common/problem';
 
 @Controller('v1/nodes')
 export class NodesController {
-  constructor(private readonly state: RedisState) {}
+  constructor(private readonly nodes: NodeBooks) {}
 
   @Get()
   async list(): Promise<{ items: NodeRecord[]; count: number }> {
-    const items = await this.state.listNodes();
+    const items = await this.nodes.list();
     return { items, count: items.length };
   }
 
@@ -24,7 +24,7 @@ export class NodesController {
   @Post(':id/uncordon')
   @HttpCode(200)
   async uncordon(@Param('id') id: string): Promise<NodeRecord> {
-    await this.state.setDrain(id, 'none');
+    await this.nodes.setDrain(id, 'none');
     return this.setSchedulable(id, true);
   }
 
@@ -35,15 +35,15 @@ export class NodesController {
   @Post(':id/drain')
   @HttpCode(202)
   async drain(@Param('id') id: string): Promise<NodeRecord> {
-    if (!(await this.state.setDrain(id, 'draining'))) {
+    if (!(await this.nodes.setDrain(id, 'draining'))) {
       throw this.unknown(id);
     }
     return this.setSchedulable(id, false);
   }
 
   private async setSchedulable(id: string, schedulable: boolean): Promise<NodeRecord> {
-    const node = (await this.state.setSchedulable(id, schedulable))
-      ? (await this.state.listNodes()).find((n) => n.id === id)
+    const node = (await this.nodes.setSchedulable(id, schedulable))
+      ? (await this.nodes.list()).find((n) => n.id === id)
       : undefined;
     if (!node) {
       throw this.unknown(id);

@@ -1,5 +1,5 @@
 import { AmqpClient } from '@berth/messaging';
-import { RedisState } from '@berth/state';
+import { NodeBooks } from '@berth/state';
 import { Controller, Get } from '@nestjs/common';
 
 export interface QueueView {
@@ -14,7 +14,7 @@ export interface QueueView {
 export class QueuesController {
   constructor(
     private readonly amqp: AmqpClient,
-    private readonly state: RedisState,
+    private readonly nodes: NodeBooks,
   ) {}
 
   @Get()
@@ -24,7 +24,7 @@ export class QueuesController {
       { name: t.jobs, role: 'jobs' },
       { name: t.outcomes, role: 'outcomes' },
       { name: t.deadLetters, role: 'dead-letters' },
-      ...(await this.state.listNodes()).map((node) => ({ name: t.nodeQueue(node.id), role: 'node' as const })),
+      ...(await this.nodes.list()).map((node) => ({ name: t.nodeQueue(node.id), role: 'node' as const })),
     ];
     const items = await Promise.all(
       queues.map(async (queue) => {

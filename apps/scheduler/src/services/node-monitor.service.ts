@@ -1,6 +1,6 @@
 import { encode, JobSpec, PlaceJob, removeCommand } from '@berth/contracts';
 import { AmqpClient } from '@berth/messaging';
-import { RedisState } from '@berth/state';
+import { BerthState } from '@berth/state';
 import { Logger } from '@nestjs/common';
 
 /**
@@ -14,7 +14,7 @@ export class NodeMonitorService {
   private readonly logger = new Logger('NodeMonitor');
 
   constructor(
-    private readonly state: RedisState,
+    private readonly state: Pick<BerthState, 'jobs' | 'nodes'>,
     private readonly amqp: AmqpClient,
     private readonly failureAfterMs: number,
   ) {}
@@ -22,26 +22,26 @@ export class NodeMonitorService {
   /** One check of every host; run it through a PeriodicTask so checks never overlap. */
   async check(now = Date.now()): Promise<void> {
     // A job taken off a host whose place-job message was lost (a crash in between) is published again.
-    for (const jobId of await this.state.staleRescheduled(now - 30_000)) {
-      const job = await this.state.getJob(jobId);
+    for (const jobId of await this.state.jobs.staleRescheduled(now - 30_000)) {
+      const job = await this.state.jobs.get(jobId);
       if (job) {
-        await this.state.touchRescheduled(jobId, now);
+        await this.state.jobs.touchRescheduled(jobId, now);
         await this.publishPlacement(jobId, job.spec, now);
       }
     }
-    for (const node of await this.state.listNodes(now)) {
+    for (const node of await this.state.nodes.list(now)) {
       const failed = node.status === 'down' && now - Date.parse(node.heartbeatAt) > this.failureAfterMs;
       if (!failed && node.drain !== 'draining') {
         continue;
       }
       let movable = 0;
-      for (const jobId of await this.state.jobsPlacedOn(node.id)) {
-        const job = await this.state.getJob(jobId);
+      for (const jobId of await this.state.nodes.jobsPlacedOn(node.id)) {
+        const job = await this.state.jobs.get(jobId);
         if (failed && job?.status === 'removing' && job.node === node.id) {
           // Its remove command waits in a dead host's queue: finish the removal here; the host's agent removes
           // the container if it ever comes back.
-          await this.state.releaseCapacity(jobId, node.id);
-          await this.state.transitionJob(jobId, 'removed', {}, { expectNode: node.id });
+          await this.state.nodes.release(jobId, node.id);
+          await this.state.jobs.transition(jobId, 'removed', {}, { expectNode: node.id });
           continue;
         }
         if (job?.spec.reschedule !== 'on-node-failure' || job.node !== node.id) {
@@ -49,7 +49,7 @@ export class NodeMonitorService {
         }
         movable++;
         const why = failed ? `rescheduled: host ${node.id} is down` : `rescheduled: host ${node.id} is drained`;
-        if (!(await this.state.rescheduleJob(jobId, node.id, why))) {
+        if (!(await this.state.jobs.reschedule(jobId, node.id, why))) {
           continue;
         }
         await this.publishPlacement(jobId, job.spec, now);
@@ -61,7 +61,7 @@ export class NodeMonitorService {
         this.logger.log(`job ${jobId}: ${why}`);
       }
       if (node.drain === 'draining' && movable === 0 && !failed) {
-        await this.state.setDrain(node.id, 'drained');
+        await this.state.nodes.setDrain(node.id, 'drained');
         this.logger.log(`host ${node.id} drained`);
       }
     }

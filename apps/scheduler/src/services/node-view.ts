@@ -1,6 +1,6 @@
 import { NodeWorkload, Resources } from '@berth/contracts';
-import { NodeSnapshot } from '@berth/scheduling';
-import { RedisState } from '@berth/state';
+import { NodeSnapshot, snapshotOf } from '@berth/scheduling';
+import { NodeBooks } from '@berth/state';
 
 /**
  * This scheduler's own picture of the hosts: read from Redis at most every `maxAgeMs`, and adjusted in memory
@@ -13,7 +13,7 @@ export class NodeView {
   private loading: Promise<void> | null = null;
 
   constructor(
-    private readonly state: RedisState,
+    private readonly books: NodeBooks,
     private readonly maxAgeMs = 500,
   ) {}
 
@@ -54,18 +54,8 @@ export class NodeView {
   }
 
   private async load(): Promise<void> {
-    const details = await this.state.listNodeDetails();
-    this.nodes = details.map((d) => ({
-      id: d.id,
-      ready: d.status === 'ready',
-      schedulable: d.schedulable,
-      capacity: d.capacity,
-      allocated: d.allocated,
-      labels: { node: d.id, ...d.labels },
-      containers: d.containers,
-      workloads: d.workloads,
-      images: d.images,
-    }));
+    const details = await this.books.listDetails();
+    this.nodes = details.map(snapshotOf);
     this.loadedAt = Date.now();
   }
 }

@@ -1,6 +1,6 @@
 import { JobOutcome, removeCommand } from '@berth/contracts';
 import { AmqpClient } from '@berth/messaging';
-import { RedisState } from '@berth/state';
+import { BerthState } from '@berth/state';
 import { Logger } from '@nestjs/common';
 
 /**
@@ -13,7 +13,7 @@ export class OutcomeService {
   private readonly logger = new Logger('Outcomes');
 
   constructor(
-    private readonly state: RedisState,
+    private readonly state: Pick<BerthState, 'jobs' | 'nodes'>,
     private readonly amqp: AmqpClient,
   ) {}
 
@@ -21,7 +21,7 @@ export class OutcomeService {
     const onHost = { expectNode: outcome.nodeId };
     switch (outcome.type) {
       case 'container-running': {
-        const result = await this.state.transitionJob(
+        const result = await this.state.jobs.transition(
           outcome.jobId,
           'running',
           { containerId: outcome.containerId },
@@ -36,7 +36,7 @@ export class OutcomeService {
       }
       case 'image-pulling': {
         // scheduled → pulling, then pulling → pulling only updates the progress (a replay changes nothing else).
-        await this.state.transitionJob(
+        await this.state.jobs.transition(
           outcome.jobId,
           'pulling',
           { progress: JSON.stringify(outcome.progress) },
@@ -52,22 +52,22 @@ export class OutcomeService {
         const reason = outcome.oomKilled
           ? `killed by the OOM killer at its memory limit (exit code ${outcome.exitCode})`
           : `exited with code ${outcome.exitCode}`;
-        const result = await this.state.transitionJob(
+        const result = await this.state.jobs.transition(
           outcome.jobId,
           cleanExit ? 'exited' : 'failed',
           { reason, exitCode: String(outcome.exitCode) },
           onHost,
         );
         if (result.outcome !== 'stale') {
-          await this.state.releaseCapacity(outcome.jobId, outcome.nodeId);
+          await this.state.nodes.release(outcome.jobId, outcome.nodeId);
         }
         return;
       }
       case 'container-failed': {
-        await this.state.releaseCapacity(outcome.jobId, outcome.nodeId);
-        const result = await this.state.transitionJob(outcome.jobId, 'failed', { reason: outcome.reason }, onHost);
+        await this.state.nodes.release(outcome.jobId, outcome.nodeId);
+        const result = await this.state.jobs.transition(outcome.jobId, 'failed', { reason: outcome.reason }, onHost);
         if (result.outcome === 'refused' && result.current === 'removing') {
-          await this.state.transitionJob(outcome.jobId, 'removed', {}, onHost);
+          await this.state.jobs.transition(outcome.jobId, 'removed', {}, onHost);
         }
         if (result.outcome === 'ok') {
           this.logger.log(`job ${outcome.jobId} failed on ${outcome.nodeId}: ${outcome.reason}`);
@@ -75,8 +75,8 @@ export class OutcomeService {
         return;
       }
       case 'container-removed': {
-        await this.state.releaseCapacity(outcome.jobId, outcome.nodeId);
-        await this.state.transitionJob(outcome.jobId, 'removed', {}, onHost);
+        await this.state.nodes.release(outcome.jobId, outcome.nodeId);
+        await this.state.jobs.transition(outcome.jobId, 'removed', {}, onHost);
         return;
       }
     }

@@ -18,7 +18,7 @@ import {
   PlacementRequest,
   PlacementResult,
 } from '@berth/scheduling';
-import { RedisState } from '@berth/state';
+import { BerthState } from '@berth/state';
 import { Logger } from '@nestjs/common';
 import { NodeView } from './node-view';
 
@@ -62,7 +62,7 @@ export class PlacementService {
   private epoch = '';
 
   constructor(
-    private readonly state: RedisState,
+    private readonly state: Pick<BerthState, 'jobs' | 'nodes' | 'recovery'>,
     private readonly amqp: AmqpClient,
     private readonly view: NodeView,
     private readonly options: PlacementOptions,
@@ -77,7 +77,7 @@ export class PlacementService {
       request = placementRequest(message.jobId, message.spec, this.options.defaultStrategy);
     } catch (err) {
       // The gateway checks expressions, so this is a message from elsewhere: refuse the job, say why.
-      await this.state.transitionJob(message.jobId, 'unschedulable', { reason: (err as Error).message });
+      await this.state.jobs.transition(message.jobId, 'unschedulable', { reason: (err as Error).message });
       return;
     }
     let result: PlacementResult | null = null;
@@ -108,7 +108,7 @@ export class PlacementService {
    * whose record was lost with Redis is rebuilt from its message. False when this delivery is done.
    */
   private async admit(message: PlaceJob): Promise<boolean> {
-    const admission = await this.state.admitJob(message.jobId, this.epoch);
+    const admission = await this.state.recovery.admit(message.jobId, this.epoch);
     if (admission.epoch !== '' && admission.epoch !== this.epoch) {
       if (this.epoch !== '') {
         this.logger.warn("the cluster's epoch changed: Redis lost its state; placement pauses while hosts report");
@@ -121,7 +121,7 @@ export class PlacementService {
         admission.remainingMs === null
           ? 'once a host has registered'
           : `in ${Math.ceil(admission.remainingMs / 1000)} s`;
-      await this.state.transitionJob(message.jobId, 'queued', {
+      await this.state.jobs.transition(message.jobId, 'queued', {
         reason: `waiting: Berth is rebuilding its state after Redis lost it; placement resumes ${until}`,
       });
       await this.retryAfter(message, delay);
@@ -132,7 +132,7 @@ export class PlacementService {
     }
     const now = new Date();
     const submitted = new Date(message.submittedAt);
-    const restored = await this.state.restoreJob({
+    const restored = await this.state.recovery.restore({
       id: message.jobId,
       spec: message.spec,
       status: 'queued',
@@ -156,7 +156,7 @@ export class PlacementService {
   private async tryReserve(message: PlaceJob, request: PlacementRequest, node: NodeSnapshot): Promise<boolean> {
     const spec = message.spec;
     const workload = workloadFor(message.jobId, spec);
-    const reservation = await this.state.reserveCapacity(
+    const reservation = await this.state.nodes.reserve(
       message.jobId,
       node.id,
       { resources: spec.resources, ports: request.ports, slots: containerSlots(node), workload },
@@ -193,7 +193,7 @@ export class PlacementService {
   }
 
   private async redispatch(message: PlaceJob, nodeId: string): Promise<void> {
-    const job = await this.state.getJob(message.jobId);
+    const job = await this.state.jobs.get(message.jobId);
     if (!job) {
       throw new JobRecordVanished(message.jobId);
     }
@@ -212,7 +212,7 @@ export class PlacementService {
     const waitedMs = Date.now() - Date.parse(message.submittedAt);
     const delay = retryDelayFor(message.attempt);
     if (waitedMs + delay <= message.spec.placementTimeoutSeconds * 1000) {
-      const note = await this.state.transitionJob(message.jobId, 'queued', {
+      const note = await this.state.jobs.transition(message.jobId, 'queued', {
         reason: `waiting for room: ${reason}; next try in ${delay / 1000} s`,
       });
       if (note.outcome === 'refused') {
@@ -228,7 +228,7 @@ export class PlacementService {
       await this.retryAfter(message, delay);
       return;
     }
-    const outcome = await this.state.transitionJob(message.jobId, 'unschedulable', { reason });
+    const outcome = await this.state.jobs.transition(message.jobId, 'unschedulable', { reason });
     if (outcome.outcome === 'refused' && outcome.current === 'removing') {
       return this.removeWherever(message.jobId);
     }
@@ -250,13 +250,13 @@ export class PlacementService {
    * host is finished here.
    */
   private async removeWherever(jobId: string): Promise<void> {
-    const job = await this.state.getJob(jobId);
+    const job = await this.state.jobs.get(jobId);
     if (job?.node) {
       const queue = await this.amqp.assertNodeQueue(job.node);
       await this.amqp.publish(queue, removeCommand(jobId));
       return;
     }
-    await this.state.releaseCapacity(jobId);
-    await this.state.transitionJob(jobId, 'removed');
+    await this.state.nodes.release(jobId);
+    await this.state.jobs.transition(jobId, 'removed');
   }
 }

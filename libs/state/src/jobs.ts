@@ -1,0 +1,267 @@
+import { allowedSources, JobHistoryEntry, JobRecord, JobSpec, JobStatus, PullProgress } from '@berth/contracts';
+import { onReservationHost, RedisContext, untilCurrent } from './redis-client';
+
+/** How long a client's Idempotency-Key keeps answering with the job it created. */
+export const IDEMPOTENCY_KEY_LIFETIME_SECONDS = 86_400;
+
+export type TransitionResult =
+  | { outcome: 'ok'; previous: JobStatus }
+  | { outcome: 'same'; previous: JobStatus }
+  | { outcome: 'refused'; current: JobStatus }
+  /** The job is no longer on the host the caller expected (it was rescheduled): the report is stale. */
+  | { outcome: 'stale'; node: string }
+  | { outcome: 'missing' };
+
+export interface TransitionFields {
+  node?: string;
+  containerId?: string;
+  reason?: string;
+  exitCode?: string;
+  /** PullProgress as JSON. */
+  progress?: string;
+}
+
+export type CreateResult =
+  | { created: true; job: JobRecord }
+  /** The name is taken: nothing was written. */
+  | { created: false; holder: string }
+  /** The idempotency key was used before: the job it made, and that request's fingerprint. */
+  | { created: false; replayOf: string; fingerprint: string };
+
+/**
+ * Job records: one hash per job, an index by submission time, the idempotency keys of the requests that made
+ * them, tombstones of jobs taken back, and the list of jobs taken off a host awaiting placement again.
+ */
+export class JobRepository {
+  constructor(private readonly context: RedisContext) {}
+
+  private get keys() {
+    return this.context.keys;
+  }
+
+  /**
+   * Records a new job as queued. A job with a name claims it cluster-wide first; when the name is taken, nothing is
+   * written and the id of the job holding it is returned instead. With an idempotency key (and the request's
+   * fingerprint), a key used before returns the job it created and that request's fingerprint instead.
+   */
+  async create(
+    id: string,
+    spec: JobSpec,
+    now: Date,
+    idempotency?: { key: string; fingerprint: string },
+  ): Promise<CreateResult> {
+    const at = now.toISOString();
+    const history: JobHistoryEntry[] = [{ status: 'queued', at }];
+    const job = this.keys.job(id);
+    const [outcome, detail] = await this.context.scripts.run(
+      'createJob',
+      {
+        job,
+        index: this.keys.jobIndex,
+        name: spec.name === undefined ? job : this.keys.name(spec.name),
+        idempotency: idempotency ? this.keys.idempotency(idempotency.key) : job,
+      },
+      {
+        id,
+        spec: JSON.stringify(spec),
+        name: spec.name ?? '',
+        nowIso: at,
+        nowMs: now.getTime(),
+        history: JSON.stringify(history),
+        fingerprint: idempotency?.fingerprint ?? '',
+        keyLifetimeSeconds: IDEMPOTENCY_KEY_LIFETIME_SECONDS,
+      },
+    );
+    if (outcome === 'replay') {
+      const [replayOf, fingerprint] = detail.split('|');
+      return { created: false, replayOf, fingerprint };
+    }
+    if (outcome !== 'ok') {
+      return { created: false, holder: detail };
+    }
+    const record: JobRecord = {
+      id,
+      status: 'queued',
+      spec,
+      node: null,
+      containerId: null,
+      reason: null,
+      exitCode: null,
+      progress: null,
+      createdAt: at,
+      updatedAt: at,
+      history,
+    };
+    return { created: true, job: record };
+  }
+
+  /**
+   * Marks a job's message as confirmed by the broker, so a replay of its request may answer 202. False when the
+   * record is gone (taken back by a request that timed out, or lost with Redis).
+   */
+  async markAccepted(id: string): Promise<boolean> {
+    return (await this.context.scripts.run('markAccepted', { job: this.keys.job(id) }, {})) === 1;
+  }
+
+  async isAccepted(id: string): Promise<boolean> {
+    return (await this.context.redis.hget(this.keys.job(id), 'accepted')) === '1';
+  }
+
+  /** Forgets an idempotency key (its job was taken back, or lost), so the request can create a job again. */
+  async forgetIdempotencyKey(key: string): Promise<void> {
+    await this.context.redis.del(this.keys.idempotency(key));
+  }
+
+  /**
+   * Undo a job the broker never confirmed: the user got an error, so no trace may stay, not even its name or a
+   * reservation. A tombstone (kept a day) stops the message, should the broker have taken it after all, from
+   * rebuilding the job. False (nothing done) when a replay of the request got the job accepted meanwhile.
+   */
+  async takeBack(id: string, name?: string): Promise<boolean> {
+    const job = this.keys.job(id);
+    const result = await onReservationHost(this.context, id, (host, nodeId) =>
+      this.context.scripts.run(
+        'takeBackJob',
+        {
+          ...host,
+          job,
+          index: this.keys.jobIndex,
+          tombstone: this.keys.tombstone(id),
+          reservation: this.keys.reservation(id),
+          name: name === undefined ? job : this.keys.name(name),
+        },
+        { jobId: id, nodeId, hasName: name === undefined ? '0' : '1' },
+      ),
+    );
+    return result === 1;
+  }
+
+  async get(id: string): Promise<JobRecord | null> {
+    const hash = await this.context.redis.hgetall(this.keys.job(id));
+    return hash.id ? toJobRecord(hash) : null;
+  }
+
+  /** Newest first, optionally only one status. Scans at most `scanLimit` records. */
+  async list(options: { status?: JobStatus; limit: number; scanLimit?: number }): Promise<JobRecord[]> {
+    const page = 200;
+    const scanLimit = options.scanLimit ?? 10_000;
+    const found: JobRecord[] = [];
+    for (let start = 0; start < scanLimit && found.length < options.limit; start += page) {
+      const ids = await this.context.redis.zrevrange(this.keys.jobIndex, start, start + page - 1);
+      if (ids.length === 0) {
+        break;
+      }
+      const pipeline = this.context.redis.pipeline();
+      ids.forEach((id) => pipeline.hgetall(this.keys.job(id)));
+      const results = (await pipeline.exec()) ?? [];
+      for (const [err, hash] of results) {
+        if (err || !hash || !(hash as Record<string, string>).id) {
+          continue;
+        }
+        const job = toJobRecord(hash as Record<string, string>);
+        if (!options.status || job.status === options.status) {
+          found.push(job);
+          if (found.length >= options.limit) {
+            break;
+          }
+        }
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Moves a job forward, or refuses. With `expectNode`, only while the job is on that host: a report from a host
+   * the job was moved away from changes nothing. Moving to `removed` frees the job's name.
+   */
+  async transition(
+    id: string,
+    to: JobStatus,
+    fields: TransitionFields = {},
+    options: { now?: Date; expectNode?: string } = {},
+  ): Promise<TransitionResult> {
+    const job = this.keys.job(id);
+    const [outcome, detail] = await untilCurrent(
+      `the name of job ${id}`,
+      async () => {
+        // The name's claim is a key the script must be given: read it first (only a removal frees it).
+        const name = to === 'removed' ? ((await this.context.redis.hget(job, 'name')) ?? '') : '';
+        return this.context.scripts.run(
+          'transitionJob',
+          { job, name: name === '' ? job : this.keys.name(name) },
+          {
+            status: to,
+            nowIso: (options.now ?? new Date()).toISOString(),
+            allowedFrom: allowedSources(to).join(','),
+            fields: JSON.stringify(fields),
+            expectNode: options.expectNode ?? '',
+            name,
+          },
+        );
+      },
+      ([result]) => result === 'retry',
+    );
+    switch (outcome) {
+      case 'ok':
+        return { outcome: 'ok', previous: detail as JobStatus };
+      case 'same':
+        return { outcome: 'same', previous: detail as JobStatus };
+      case 'refused':
+        return { outcome: 'refused', current: detail as JobStatus };
+      case 'stale':
+        return { outcome: 'stale', node: detail };
+      default:
+        return { outcome: 'missing' };
+    }
+  }
+
+  /** Takes a job off a host that is down or drained so it can be placed again; true when this call did it. */
+  async reschedule(jobId: string, nodeId: string, reason: string, now = new Date()): Promise<boolean> {
+    const result = await this.context.scripts.run(
+      'rescheduleJob',
+      {
+        ...this.keys.host(nodeId),
+        job: this.keys.job(jobId),
+        reservation: this.keys.reservation(jobId),
+        rescheduled: this.keys.rescheduled,
+      },
+      { jobId, nodeId, nowIso: now.toISOString(), reason, nowMs: now.getTime() },
+    );
+    return result === 1;
+  }
+
+  /** Rescheduled jobs still waiting to be placed again since before `olderThanMs`; drops those placed since. */
+  async staleRescheduled(olderThanMs: number): Promise<string[]> {
+    const ids = await this.context.redis.zrangebyscore(this.keys.rescheduled, 0, olderThanMs);
+    const stale: string[] = [];
+    for (const id of ids) {
+      const job = await this.get(id);
+      if (job?.status === 'queued') {
+        stale.push(id);
+      } else {
+        await this.context.redis.zrem(this.keys.rescheduled, id);
+      }
+    }
+    return stale;
+  }
+
+  async touchRescheduled(jobId: string, nowMs = Date.now()): Promise<void> {
+    await this.context.redis.zadd(this.keys.rescheduled, nowMs, jobId);
+  }
+}
+
+function toJobRecord(h: Record<string, string>): JobRecord {
+  return {
+    id: h.id,
+    status: h.status as JobStatus,
+    spec: JSON.parse(h.spec) as JobSpec,
+    node: h.node || null,
+    containerId: h.containerId || null,
+    reason: h.reason || null,
+    exitCode: h.exitCode !== undefined && h.exitCode !== '' ? Number(h.exitCode) : null,
+    progress: h.status === 'pulling' && h.progress ? (JSON.parse(h.progress) as PullProgress) : null,
+    createdAt: h.createdAt,
+    updatedAt: h.updatedAt,
+    history: JSON.parse(h.history ?? '[]') as JobHistoryEntry[],
+  };
+}

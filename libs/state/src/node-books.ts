@@ -1,0 +1,269 @@
+import { JobStatus, NodeDetail, NodeRecord, NodeWorkload, Resources } from '@berth/contracts';
+import { randomUUID } from 'node:crypto';
+import { onReservationHost, RedisContext, untilCurrent } from './redis-client';
+
+/** Why a host refused a reservation: it left, it is down, or one dimension is exhausted. */
+export type RefusalReason = 'gone' | 'down' | 'cordoned' | 'cpu' | 'memory' | 'slots' | `port:${number}`;
+
+export type ReserveResult =
+  | { ok: true; nodeId: string; alreadyHeld: boolean }
+  | { ok: false; why: RefusalReason }
+  | { ok: false; why: 'job'; status: JobStatus | 'missing' };
+
+/** Everything a placement takes on a host. */
+export interface Claim {
+  resources: Resources;
+  ports?: readonly number[];
+  /** The host's container cap (`containerslots`), if any. */
+  slots?: number | null;
+  workload: NodeWorkload;
+}
+
+export interface NodeRegistration {
+  id: string;
+  address: string;
+  capacity: Resources;
+  labels: Record<string, string>;
+  images?: string[];
+  /** The agent has seen this cluster before (containers on its host, or an earlier registration). */
+  evidenceOfEarlierState?: boolean;
+}
+
+/**
+ * The hosts' books: each host's record (capacity, status, labels, what is allocated), what runs on it (its
+ * workloads and ports), and the reservations that account for them. A reservation is taken and given back only by
+ * scripts that change the host's books in the same step, so the two never disagree.
+ */
+export class NodeBooks {
+  constructor(
+    private readonly context: RedisContext,
+    /** A host whose heartbeat is older than this is down. */
+    private readonly nodeTimeoutMs: number,
+    /** How long placement pauses after Redis lost the cluster's state (see RecoveryRepository). */
+    private readonly recoveryWindowMs: number,
+  ) {}
+
+  private get keys() {
+    return this.context.keys;
+  }
+
+  /**
+   * Takes what a job needs on one host, atomically, or says which dimension refused. With `schedule`, the job
+   * also moves from queued to scheduled in the same step, so a crash cannot leave one without the other.
+   */
+  async reserve(
+    jobId: string,
+    nodeId: string,
+    claim: Claim,
+    options: { schedule?: boolean; now?: Date } = {},
+  ): Promise<ReserveResult> {
+    const now = options.now ?? new Date();
+    const [outcome, detail] = await this.context.scripts.run(
+      'reserveCapacity',
+      { ...this.keys.host(nodeId), reservation: this.keys.reservation(jobId), job: this.keys.job(jobId) },
+      {
+        nodeId,
+        cpuMillis: claim.resources.cpuMillis,
+        memoryMiB: claim.resources.memoryMiB,
+        nowMs: now.getTime(),
+        timeoutMs: this.nodeTimeoutMs,
+        nowIso: now.toISOString(),
+        slots: claim.slots ?? -1,
+        ports: (claim.ports ?? []).join(','),
+        workload: JSON.stringify(claim.workload),
+        schedule: options.schedule ? '1' : '0',
+        jobId,
+      },
+    );
+    switch (outcome) {
+      case 'ok':
+        return { ok: true, nodeId: detail, alreadyHeld: false };
+      case 'held':
+        return { ok: true, nodeId: detail, alreadyHeld: true };
+      case 'job':
+        return { ok: false, why: 'job', status: detail as JobStatus | 'missing' };
+      default:
+        return { ok: false, why: detail as RefusalReason };
+    }
+  }
+
+  /**
+   * Gives a job's reservation back, exactly once. With `expectNode`, only a reservation on that host. True when
+   * this call gave capacity back; false when the job held none (already released).
+   */
+  async release(jobId: string, expectNode = ''): Promise<boolean> {
+    const result = await onReservationHost(this.context, jobId, (host, nodeId) =>
+      nodeId === ''
+        ? Promise.resolve(0)
+        : this.context.scripts.run(
+            'releaseCapacity',
+            { ...host, reservation: this.keys.reservation(jobId) },
+            { jobId, nodeId, expectNode },
+          ),
+    );
+    return result === 1;
+  }
+
+  /** Ids of the jobs holding a reservation on a host. */
+  async jobsPlacedOn(nodeId: string): Promise<string[]> {
+    return this.context.redis.hkeys(this.keys.host(nodeId).workloads);
+  }
+
+  /** Sets a host's books to the sum of the reservations it really holds; returns what they are now. */
+  async recompute(nodeId: string): Promise<{ allocated: Resources; containers: number }> {
+    const host = this.keys.host(nodeId);
+    const [cpu, memory, containers] = await untilCurrent(
+      `the workloads of host ${nodeId}`,
+      async () => {
+        // The script may touch only keys it is given: the reservations of the workloads as read here.
+        const jobIds = await this.jobsPlacedOn(nodeId);
+        return this.context.scripts.run(
+          'recomputeBooks',
+          host,
+          { nodeId, jobIds: JSON.stringify(jobIds) },
+          jobIds.map((id) => this.keys.reservation(id)),
+        );
+      },
+      ([result]) => result === -1,
+    );
+    return { allocated: { cpuMillis: cpu, memoryMiB: memory }, containers };
+  }
+
+  /**
+   * Registers (or re-registers) a host as `restoring`: mark it ready once its books are rebuilt. Reports whether the
+   * host was known, and whether this registration started the recovery pause after a loss of Redis's state.
+   */
+  async register(node: NodeRegistration, now = new Date()): Promise<{ existed: boolean; recoveryStarted: boolean }> {
+    const [existed, recovering] = await this.context.scripts.run(
+      'registerNode',
+      {
+        node: this.keys.host(node.id).node,
+        index: this.keys.nodeIndex,
+        epoch: this.keys.epoch,
+        recovery: this.keys.recovery,
+      },
+      {
+        id: node.id,
+        address: node.address,
+        cpuMillis: node.capacity.cpuMillis,
+        memoryMiB: node.capacity.memoryMiB,
+        labels: JSON.stringify(node.labels),
+        nowIso: now.toISOString(),
+        nowMs: now.getTime(),
+        images: JSON.stringify(node.images ?? []),
+        evidence: node.evidenceOfEarlierState ? '1' : '0',
+        recoveryWindowMs: this.recoveryWindowMs,
+        newEpoch: randomUUID(),
+      },
+    );
+    return { existed: existed === 1, recoveryStarted: recovering === 1 };
+  }
+
+  /** The host's books are rebuilt: it takes work again. */
+  markReady(nodeId: string): Promise<boolean> {
+    return this.update(nodeId, { status: 'ready' });
+  }
+
+  /** The images a host holds, for `image==` affinities. */
+  async setImages(nodeId: string, images: string[]): Promise<void> {
+    await this.update(nodeId, { images: JSON.stringify(images) });
+  }
+
+  /** False when the host is unknown: Redis lost the cluster's state, and the agent must register again. */
+  async heartbeat(nodeId: string, now = new Date()): Promise<boolean> {
+    const result = await this.context.scripts.run(
+      'heartbeat',
+      { node: this.keys.host(nodeId).node },
+      { nowIso: now.toISOString(), nowMs: now.getTime() },
+    );
+    return result === 1;
+  }
+
+  /** Cordon (false) or uncordon (true) a host. False when the host is unknown. */
+  setSchedulable(nodeId: string, schedulable: boolean): Promise<boolean> {
+    return this.update(nodeId, { schedulable: String(schedulable) });
+  }
+
+  /** Starts (cordon and mark draining) or records the end of a drain; false when the host is unknown. */
+  setDrain(nodeId: string, drain: 'draining' | 'drained' | 'none'): Promise<boolean> {
+    return this.update(nodeId, drain === 'draining' ? { drain, schedulable: 'false' } : { drain });
+  }
+
+  async markDown(nodeId: string): Promise<void> {
+    await this.update(nodeId, { status: 'down' });
+  }
+
+  /** Sets fields of a registered host, never creating one; false when the host is unknown. */
+  private async update(nodeId: string, fields: Record<string, string>): Promise<boolean> {
+    const found = await this.context.scripts.run(
+      'updateNode',
+      { node: this.keys.host(nodeId).node },
+      { fields: JSON.stringify(fields) },
+    );
+    return found === 1;
+  }
+
+  async list(nowMs = Date.now()): Promise<NodeRecord[]> {
+    return (await this.read(false, nowMs)).map(({ node }) => node);
+  }
+
+  /** Hosts with what runs on them and the images they hold, for placement. */
+  async listDetails(nowMs = Date.now()): Promise<NodeDetail[]> {
+    return (await this.read(true, nowMs)).map(({ node, hash, workloads }) => ({
+      ...node,
+      images: JSON.parse(hash.images ?? '[]') as string[],
+      workloads: Object.values(workloads ?? {}).map((w) => JSON.parse(w) as NodeWorkload),
+    }));
+  }
+
+  private async read(
+    withWorkloads: boolean,
+    nowMs: number,
+  ): Promise<Array<{ node: NodeRecord; hash: Record<string, string>; workloads?: Record<string, string> }>> {
+    const ids = (await this.context.redis.smembers(this.keys.nodeIndex)).sort();
+    if (ids.length === 0) {
+      return [];
+    }
+    const pipeline = this.context.redis.pipeline();
+    for (const id of ids) {
+      const host = this.keys.host(id);
+      pipeline.hgetall(host.node);
+      if (withWorkloads) {
+        pipeline.hgetall(host.workloads);
+      }
+    }
+    const results = (await pipeline.exec()) ?? [];
+    const step = withWorkloads ? 2 : 1;
+    const nodes: Array<{ node: NodeRecord; hash: Record<string, string>; workloads?: Record<string, string> }> = [];
+    for (let i = 0; i < results.length; i += step) {
+      const [err, hash] = results[i];
+      const h = hash as Record<string, string> | null;
+      if (!err && h?.id) {
+        nodes.push({
+          node: toNodeRecord(h, nowMs, this.nodeTimeoutMs),
+          hash: h,
+          workloads: withWorkloads ? (results[i + 1][1] as Record<string, string>) : undefined,
+        });
+      }
+    }
+    return nodes;
+  }
+}
+
+/** A host is ready only while its heartbeat is fresh, whatever its record says. */
+function toNodeRecord(h: Record<string, string>, nowMs: number, timeoutMs: number): NodeRecord {
+  const fresh = nowMs - Number(h.heartbeatMs ?? 0) <= timeoutMs;
+  return {
+    id: h.id,
+    address: h.address,
+    status: !fresh ? 'down' : h.status === 'ready' || h.status === 'restoring' ? h.status : 'down',
+    schedulable: h.schedulable !== 'false',
+    drain: h.drain === 'draining' || h.drain === 'drained' ? h.drain : 'none',
+    capacity: { cpuMillis: Number(h.cpuMillis), memoryMiB: Number(h.memoryMiB) },
+    allocated: { cpuMillis: Number(h.allocCpuMillis ?? 0), memoryMiB: Number(h.allocMemoryMiB ?? 0) },
+    labels: JSON.parse(h.labels ?? '{}') as Record<string, string>,
+    containers: Number(h.containers ?? 0),
+    heartbeatAt: h.heartbeatAt,
+    registeredAt: h.registeredAt,
+  };
+}

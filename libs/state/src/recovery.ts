@@ -1,0 +1,100 @@
+import { JobHistoryEntry, JobSpec, JobStatus, NodeWorkload } from '@berth/contracts';
+import { RedisContext } from './redis-client';
+
+/** A job record rebuilt after Redis lost it: from the container a host runs, or from a message in a queue. */
+export interface RestoredJob {
+  id: string;
+  spec: JobSpec;
+  status: JobStatus;
+  node: string | null;
+  containerId: string | null;
+  createdAt: Date;
+  history: JobHistoryEntry[];
+  reason: string;
+  exitCode: number | null;
+  /** For a job whose container lives: what it holds on its host, taken again. */
+  holds?: { ports: readonly number[]; workload: NodeWorkload };
+}
+
+export type Admission =
+  /** Placement pauses while the cluster rebuilds its state; `remainingMs` null until a host has registered. */
+  | { admitted: false; remainingMs: number | null; epoch: string }
+  | { admitted: true; status: JobStatus | 'missing'; epoch: string };
+
+/**
+ * Recovery from Redis losing the cluster's state: the cluster's epoch, the pause of placement while hosts report
+ * what they run, and the rebuilding of job records from containers and queued messages.
+ */
+export class RecoveryRepository {
+  constructor(
+    private readonly context: RedisContext,
+    /** How long placement pauses after a loss: every live agent heartbeats within it. */
+    readonly windowMs: number,
+  ) {}
+
+  private get keys() {
+    return this.context.keys;
+  }
+
+  /**
+   * The scheduler's gate before placing a job: paused while the cluster rebuilds its state after a loss of Redis,
+   * else the job's status ('missing' when its record is gone). `knownEpoch` is the epoch the caller saw last.
+   */
+  async admit(jobId: string, knownEpoch: string): Promise<Admission> {
+    const [outcome, detail, epoch] = await this.context.scripts.run(
+      'admitJob',
+      { epoch: this.keys.epoch, recovery: this.keys.recovery, job: this.keys.job(jobId) },
+      { knownEpoch, recoveryWindowMs: this.windowMs },
+    );
+    if (outcome === 'paused') {
+      return { admitted: false, remainingMs: detail === '-1' ? null : Number(detail), epoch };
+    }
+    return { admitted: true, status: detail as JobStatus | 'missing', epoch };
+  }
+
+  /** While the cluster rebuilds its state after a loss of Redis: how long placement stays paused (ms), else null. */
+  async remainingMs(): Promise<number | null> {
+    const ttl = await this.context.redis.pttl(this.keys.recovery);
+    return ttl > 0 ? ttl : null;
+  }
+
+  /**
+   * Rebuilds a job's record that Redis lost (see RestoredJob). Never overwrites a record, never revives a job the
+   * gateway took back.
+   */
+  async restore(job: RestoredJob, now = new Date()): Promise<'restored' | 'exists' | 'tombstoned'> {
+    const holds = job.holds && job.node ? job.holds : null;
+    const record = this.keys.job(job.id);
+    const result = await this.context.scripts.run(
+      'restoreJob',
+      {
+        ...this.keys.host(job.node ?? ''),
+        job: record,
+        index: this.keys.jobIndex,
+        tombstone: this.keys.tombstone(job.id),
+        reservation: this.keys.reservation(job.id),
+        name: job.spec.name === undefined ? record : this.keys.name(job.spec.name),
+      },
+      {
+        id: job.id,
+        spec: JSON.stringify(job.spec),
+        name: job.spec.name ?? '',
+        status: job.status,
+        nodeId: job.node ?? '',
+        containerId: job.containerId ?? '',
+        createdAtIso: job.createdAt.toISOString(),
+        createdAtMs: job.createdAt.getTime(),
+        nowIso: now.toISOString(),
+        history: JSON.stringify(job.history),
+        reason: job.reason,
+        exitCode: job.exitCode === null ? '' : String(job.exitCode),
+        holds: holds ? '1' : '0',
+        cpuMillis: job.spec.resources.cpuMillis,
+        memoryMiB: job.spec.resources.memoryMiB,
+        ports: (holds?.ports ?? []).join(','),
+        workload: JSON.stringify(holds?.workload ?? {}),
+      },
+    );
+    return result as 'restored' | 'exists' | 'tombstoned';
+  }
+}

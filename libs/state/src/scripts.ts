@@ -1,0 +1,214 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type Redis from 'ioredis';
+
+/**
+ * Berth's Lua scripts: each checks and changes in one step inside Redis, so concurrent schedulers and agents
+ * never interleave inside them and no process-wide lock is needed. Each lives in `lua/<name>.lua`; this file
+ * declares its keys and arguments by name, in order. The loader binds them as `KEY.<name>` and `ARG.<name>` in
+ * Lua, so a script and its caller cannot disagree about positions, and every key a script touches is one it was
+ * given in KEYS (a test runs every script under an ACL that allows only those).
+ */
+
+/** Shared Lua functions, in `lua/lib/`. */
+type Helper = 'set-status' | 'take' | 'give-back';
+
+export interface ScriptDefinition<K extends string = string, A extends string = string, R = unknown> {
+  readonly name: string;
+  readonly keys: readonly K[];
+  /** A trailing list of keys of any length, bound as the Lua list `KEY.<rest>`. */
+  readonly restKeys?: string;
+  readonly args: readonly A[];
+  readonly uses: readonly Helper[];
+  /** The script's result, as Redis returns it (a type only). */
+  readonly __result?: R;
+}
+
+function define<R>() {
+  return <K extends string, A extends string>(definition: {
+    name: string;
+    keys: readonly K[];
+    restKeys?: string;
+    args: readonly A[];
+    uses?: readonly Helper[];
+  }): ScriptDefinition<K, A, R> => ({ uses: [], ...definition });
+}
+
+const HOST_KEYS = ['node', 'workloads', 'ports'] as const;
+
+export const SCRIPTS = {
+  reserveCapacity: define<[string, string]>()({
+    name: 'reserve-capacity',
+    keys: [...HOST_KEYS, 'reservation', 'job'],
+    args: [
+      'nodeId',
+      'cpuMillis',
+      'memoryMiB',
+      'nowMs',
+      'timeoutMs',
+      'nowIso',
+      'slots',
+      'ports',
+      'workload',
+      'schedule',
+      'jobId',
+    ],
+    uses: ['set-status', 'take'],
+  }),
+  releaseCapacity: define<number>()({
+    name: 'release-capacity',
+    keys: [...HOST_KEYS, 'reservation'],
+    args: ['jobId', 'nodeId', 'expectNode'],
+    uses: ['give-back'],
+  }),
+  transitionJob: define<[string, string]>()({
+    name: 'transition-job',
+    keys: ['job', 'name'],
+    args: ['status', 'nowIso', 'allowedFrom', 'fields', 'expectNode', 'name'],
+    uses: ['set-status'],
+  }),
+  createJob: define<[string, string]>()({
+    name: 'create-job',
+    keys: ['job', 'index', 'name', 'idempotency'],
+    args: ['id', 'spec', 'name', 'nowIso', 'nowMs', 'history', 'fingerprint', 'keyLifetimeSeconds'],
+  }),
+  takeBackJob: define<number>()({
+    name: 'take-back-job',
+    keys: [...HOST_KEYS, 'job', 'index', 'tombstone', 'reservation', 'name'],
+    args: ['jobId', 'nodeId', 'hasName'],
+    uses: ['give-back'],
+  }),
+  markAccepted: define<number>()({ name: 'mark-accepted', keys: ['job'], args: [] }),
+  rescheduleJob: define<number>()({
+    name: 'reschedule-job',
+    keys: [...HOST_KEYS, 'job', 'reservation', 'rescheduled'],
+    args: ['jobId', 'nodeId', 'nowIso', 'reason', 'nowMs'],
+    uses: ['set-status', 'give-back'],
+  }),
+  recomputeBooks: define<[number, number, number]>()({
+    name: 'recompute-books',
+    keys: HOST_KEYS,
+    restKeys: 'reservations',
+    args: ['nodeId', 'jobIds'],
+  }),
+  registerNode: define<[number, number]>()({
+    name: 'register-node',
+    keys: ['node', 'index', 'epoch', 'recovery'],
+    args: [
+      'id',
+      'address',
+      'cpuMillis',
+      'memoryMiB',
+      'labels',
+      'nowIso',
+      'nowMs',
+      'images',
+      'evidence',
+      'recoveryWindowMs',
+      'newEpoch',
+    ],
+  }),
+  heartbeat: define<number>()({ name: 'heartbeat', keys: ['node'], args: ['nowIso', 'nowMs'] }),
+  updateNode: define<number>()({ name: 'update-node', keys: ['node'], args: ['fields'] }),
+  restoreJob: define<string>()({
+    name: 'restore-job',
+    keys: [...HOST_KEYS, 'job', 'index', 'tombstone', 'reservation', 'name'],
+    args: [
+      'id',
+      'spec',
+      'name',
+      'status',
+      'nodeId',
+      'containerId',
+      'createdAtIso',
+      'createdAtMs',
+      'nowIso',
+      'history',
+      'reason',
+      'exitCode',
+      'holds',
+      'cpuMillis',
+      'memoryMiB',
+      'ports',
+      'workload',
+    ],
+    uses: ['take'],
+  }),
+  admitJob: define<[string, string, string]>()({
+    name: 'admit-job',
+    keys: ['epoch', 'recovery', 'job'],
+    args: ['knownEpoch', 'recoveryWindowMs'],
+  }),
+  addDeadLetter: define<number>()({
+    name: 'add-dead-letter',
+    keys: ['record', 'index'],
+    restKeys: 'evicted',
+    args: ['id', 'atMs', 'cap', 'fields', 'evictedIds'],
+  }),
+} as const;
+
+export type KeysOf<D> = D extends ScriptDefinition<infer K, string, unknown> ? K : never;
+export type ArgsOf<D> = D extends ScriptDefinition<string, infer A, unknown> ? A : never;
+export type ResultOf<D> = D extends ScriptDefinition<string, string, infer R> ? R : never;
+
+const LUA_DIR = join(__dirname, 'lua');
+
+function luaName(name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `["${name}"]`;
+}
+
+/** The script's Lua as Redis runs it: the bindings of its keys and arguments, its helpers, then its own body. */
+export function sourceOf(definition: ScriptDefinition): string {
+  const keys = definition.keys.map((key, i) => `${luaName(key)} = KEYS[${i + 1}]`).join(', ');
+  const args = definition.args.map((arg, i) => `${luaName(arg)} = ARGV[${i + 1}]`).join(', ');
+  const rest = definition.restKeys
+    ? `KEY.${definition.restKeys} = {}\nfor i = ${definition.keys.length + 1}, #KEYS do table.insert(KEY.${definition.restKeys}, KEYS[i]) end\n`
+    : '';
+  const helpers = definition.uses.map((helper) => readFileSync(join(LUA_DIR, 'lib', `${helper}.lua`), 'utf8'));
+  const body = readFileSync(join(LUA_DIR, `${definition.name}.lua`), 'utf8');
+  return [`local KEY = {${keys}}\nlocal ARG = {${args}}\n${rest}`, ...helpers, body].join('\n');
+}
+
+type ScriptName = keyof typeof SCRIPTS;
+
+/**
+ * Runs a script call: by default straight through; a test passes one that checks the keys first (an ACL that
+ * allows only the keys passed).
+ */
+export type ScriptGuard = (script: string, keys: readonly string[], run: () => Promise<unknown>) => Promise<unknown>;
+
+/** The scripts on one Redis connection, loaded once (ioredis defineCommand: EVALSHA, EVAL on NOSCRIPT). */
+export class Scripts {
+  private static sources: Map<ScriptName, string> | null = null;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly guard: ScriptGuard = (_script, _keys, run) => run(),
+  ) {
+    Scripts.sources ??= new Map((Object.keys(SCRIPTS) as ScriptName[]).map((name) => [name, sourceOf(SCRIPTS[name])]));
+    for (const [name, lua] of Scripts.sources) {
+      // No fixed key count: each call passes its own (some scripts take a list of keys).
+      redis.defineCommand(commandOf(name), { lua });
+    }
+  }
+
+  /** Calls a script with its keys and arguments by name, and any `rest` keys after them. */
+  run<N extends ScriptName>(
+    name: N,
+    keys: Record<KeysOf<(typeof SCRIPTS)[N]>, string>,
+    args: Record<ArgsOf<(typeof SCRIPTS)[N]>, string | number>,
+    rest: readonly string[] = [],
+  ): Promise<ResultOf<(typeof SCRIPTS)[N]>> {
+    const definition: ScriptDefinition = SCRIPTS[name];
+    const keyList = [...definition.keys.map((key) => (keys as Record<string, string>)[key]), ...rest];
+    const argList = definition.args.map((arg) => (args as Record<string, string | number>)[arg]);
+    const command = (this.redis as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[commandOf(name)];
+    return this.guard(definition.name, keyList, () =>
+      command.call(this.redis, keyList.length, ...keyList, ...argList),
+    ) as Promise<ResultOf<(typeof SCRIPTS)[N]>>;
+  }
+}
+
+function commandOf(name: string): string {
+  return `berth_${name}`;
+}

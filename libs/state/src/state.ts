@@ -1,0 +1,63 @@
+import type Redis from 'ioredis';
+import { DEFAULT_DEAD_LETTER_CAP, DeadLetterStore } from './dead-letters';
+import { JobRepository } from './jobs';
+import { Keys, keysFor } from './keys';
+import { NameRegistry } from './names';
+import { NodeBooks } from './node-books';
+import { RecoveryRepository } from './recovery';
+import { connectRedis, RedisContext } from './redis-client';
+import { ScriptGuard, Scripts } from './scripts';
+
+export interface StateOptions {
+  /** The cluster's prefix of every key. */
+  prefix: string;
+  /** A host not heard from for this long is down; it is also how long placement pauses after a loss of Redis. */
+  nodeTimeoutMs: number;
+  deadLetterCap?: number;
+  /** See ScriptGuard; tests only. */
+  scriptGuard?: ScriptGuard;
+}
+
+/**
+ * Berth's state in Redis, by aggregate: job records, the hosts' books and reservations, names, recovery, and dead
+ * letters, each behind a small typed repository over one connection. A service takes only those it uses.
+ */
+export class BerthState {
+  readonly jobs: JobRepository;
+  readonly nodes: NodeBooks;
+  readonly names: NameRegistry;
+  readonly recovery: RecoveryRepository;
+  readonly deadLetters: DeadLetterStore;
+  /** The cluster's keys, for tests and benchmarks that look underneath. */
+  readonly keys: Keys;
+
+  constructor(
+    readonly redis: Redis,
+    options: StateOptions,
+  ) {
+    this.keys = keysFor(options.prefix);
+    const context: RedisContext = { redis, scripts: new Scripts(redis, options.scriptGuard), keys: this.keys };
+    this.jobs = new JobRepository(context);
+    this.nodes = new NodeBooks(context, options.nodeTimeoutMs, options.nodeTimeoutMs);
+    this.names = new NameRegistry(context);
+    this.recovery = new RecoveryRepository(context, options.nodeTimeoutMs);
+    this.deadLetters = new DeadLetterStore(context, options.deadLetterCap ?? DEFAULT_DEAD_LETTER_CAP);
+  }
+
+  /** Connects (see connectRedis: `failFast` for the gateway, which answers 503 rather than wait). */
+  static connect(url: string, name: string, options: StateOptions & { failFast?: boolean }): BerthState {
+    return new BerthState(connectRedis(url, name, options.failFast), options);
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return (await this.redis.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}

@@ -1,0 +1,158 @@
+import Redis from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { JobSpec } from '@berth/contracts';
+import { toDeadLetterRecord } from '@berth/messaging';
+import { BerthState, SCRIPTS, ScriptGuard } from '@berth/state';
+import { REDIS_URL } from './support/cluster';
+
+/** An ACL key pattern that matches exactly this key. */
+function exactly(key: string): string {
+  return `~${key.replace(/[*?[\]\\]/g, (c) => `\\${c}`)}`;
+}
+
+/**
+ * Every Lua script touches only the keys it is given in KEYS: each call runs as a Redis user whose ACL allows
+ * exactly those keys and no other, so a script that reaches for another key fails with NOPERM. (That is what Redis
+ * Cluster and key-pattern ACLs need.)
+ */
+describe('every script touches only the keys it is given (real Redis, ACL per call)', () => {
+  const prefix = `e2e-keys-${process.pid}`;
+  const user = `berth-audit-${process.pid}`;
+  const password = randomUUID();
+  const admin = new Redis(REDIS_URL);
+  let audited: Redis;
+  let state: BerthState;
+  const ran = new Set<string>();
+
+  const guard: ScriptGuard = async (script, keys, run) => {
+    await admin.call('ACL', 'SETUSER', user, 'resetkeys', ...keys.map(exactly));
+    try {
+      const result = await run();
+      ran.add(script);
+      return result;
+    } finally {
+      await admin.call('ACL', 'SETUSER', user, 'allkeys');
+    }
+  };
+
+  beforeAll(async () => {
+    await admin.call('ACL', 'SETUSER', user, 'reset', 'on', `>${password}`, 'allkeys', '+@all');
+    audited = new Redis(REDIS_URL, { username: user, password });
+    state = new BerthState(audited, { prefix, nodeTimeoutMs: 60_000, deadLetterCap: 2, scriptGuard: guard });
+  });
+
+  afterAll(async () => {
+    await audited.quit();
+    const keys = await admin.keys(`${prefix}:*`);
+    if (keys.length > 0) {
+      await admin.del(...keys);
+    }
+    await admin.call('ACL', 'DELUSER', user);
+    await admin.quit();
+  });
+
+  it('refuses, under the guard, a script that reaches for a key it was not given (the check can fail)', async () => {
+    const given = `${prefix}:given`;
+    await expect(
+      guard('probe', [given], () => audited.eval("return redis.call('GET', KEYS[1] .. ':other')", 1, given)),
+    ).rejects.toThrow(/NOPERM|can't access at least one of the keys/);
+    await expect(
+      guard('probe', [given], () => audited.eval("return redis.call('GET', KEYS[1])", 1, given)),
+    ).resolves.toBeNull();
+  });
+
+  const spec = (name?: string): JobSpec => ({
+    image: 'berth/busybox:latest',
+    env: {},
+    labels: {},
+    resources: { cpuMillis: 100, memoryMiB: 16 },
+    placementTimeoutSeconds: 300,
+    ...(name ? { name } : {}),
+    ports: [8080],
+  });
+  const claim = (jobId: string) => ({
+    resources: { cpuMillis: 100, memoryMiB: 16 },
+    ports: [8080],
+    slots: 10,
+    workload: { jobId, image: 'berth/busybox:latest', labels: {}, ports: [8080] },
+  });
+
+  it('runs every script, through every branch that touches another aggregate, with only its keys', async () => {
+    const books = async () => (await state.nodes.list()).find((n) => n.id === 'h1');
+
+    // A host: registration (epoch, recovery), readiness, heartbeat, cordon.
+    await state.nodes.register({
+      id: 'h1',
+      address: 'unix:///x',
+      capacity: { cpuMillis: 1000, memoryMiB: 100 },
+      labels: {},
+    });
+    expect(await state.nodes.markReady('h1')).toBe(true);
+    expect(await state.nodes.heartbeat('h1')).toBe(true);
+    expect(await state.nodes.setSchedulable('h1', true)).toBe(true);
+
+    // A named job with an idempotency key, admitted, reserved and scheduled in one step, its books recomputed.
+    const created = await state.jobs.create('j1', spec('web'), new Date(), { key: 'k1', fingerprint: 'f1' });
+    expect(created.created).toBe(true);
+    expect(await state.jobs.markAccepted('j1')).toBe(true);
+    expect(await state.recovery.admit('j1', '')).toMatchObject({ admitted: true, status: 'queued' });
+    expect(await state.nodes.reserve('j1', 'h1', claim('j1'), { schedule: true })).toMatchObject({ ok: true });
+    expect(await state.nodes.recompute('h1')).toEqual({ allocated: { cpuMillis: 100, memoryMiB: 16 }, containers: 1 });
+
+    // Removal frees the name; release gives the capacity back.
+    await state.jobs.transition('j1', 'running', { containerId: 'c1' }, { expectNode: 'h1' });
+    await state.jobs.transition('j1', 'removing');
+    expect(await state.jobs.transition('j1', 'removed')).toEqual({ outcome: 'ok', previous: 'removing' });
+    expect(await state.names.holderOf('web')).toBeNull();
+    expect(await state.nodes.release('j1', 'h1')).toBe(true);
+    expect((await books())?.allocated).toEqual({ cpuMillis: 0, memoryMiB: 0 });
+
+    // A job taken back while it holds a reservation and a name.
+    await state.jobs.create('j2', spec('db'), new Date());
+    expect(await state.nodes.reserve('j2', 'h1', claim('j2'), { schedule: true })).toMatchObject({ ok: true });
+    expect(await state.jobs.takeBack('j2', 'db')).toBe(true);
+    expect([await state.jobs.get('j2'), await state.names.holderOf('db')]).toEqual([null, null]);
+    expect((await books())?.containers).toBe(0);
+
+    // A job taken off its host.
+    await state.jobs.create('j3', spec(), new Date());
+    await state.nodes.reserve('j3', 'h1', claim('j3'), { schedule: true });
+    await state.jobs.transition('j3', 'running', {}, { expectNode: 'h1' });
+    expect(await state.jobs.reschedule('j3', 'h1', 'rescheduled: host h1 is drained')).toBe(true);
+    expect((await state.jobs.get('j3'))?.status).toBe('queued');
+
+    // A job rebuilt from its container: record, name and reservation.
+    expect(
+      await state.recovery.restore({
+        id: 'j4',
+        spec: spec('cache'),
+        status: 'running',
+        node: 'h1',
+        containerId: 'c4',
+        createdAt: new Date(),
+        history: [],
+        reason: 'rebuilt',
+        exitCode: null,
+        holds: { ports: [8080], workload: claim('j4').workload },
+      }),
+    ).toBe('restored');
+    expect(await state.names.holderOf('cache')).toBe('j4');
+    expect((await books())?.allocated).toEqual({ cpuMillis: 100, memoryMiB: 16 });
+
+    // Dead letters beyond the cap (2): the oldest record is deleted with its index entry.
+    const letters = [1, 2, 3].map((n) =>
+      toDeadLetterRecord(Buffer.from(`{"n":${n}}`), { headers: {} }, new Date(Date.UTC(2026, 0, 1, 0, 0, n))),
+    );
+    for (const letter of letters) {
+      expect(await state.deadLetters.add(letter)).toBe(true);
+    }
+    expect(await state.deadLetters.get(letters[0].id)).toBeNull();
+    expect(await state.deadLetters.count()).toBe(2);
+
+    expect([...ran].filter((name) => name !== 'probe').sort()).toEqual(
+      Object.values(SCRIPTS)
+        .map((script) => script.name)
+        .sort(),
+    );
+  });
+});
