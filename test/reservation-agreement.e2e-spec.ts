@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { containerSlots, RESERVATION_FILTERS, snapshotOf } from '@berth/scheduling';
 import { placementRequestOf } from '../libs/scheduling/src/testing';
-import { BerthState, RefusalReason } from '@berth/state';
+import { BerthState, NodeRegistration, RefusalReason } from '@berth/state';
 import { REDIS_URL } from './support/cluster';
 
 const TIMEOUT_MS = 10_000;
@@ -83,7 +83,7 @@ describe('the reservation script and the scheduling core agree (real Redis, fast
         const nodeId = `n-${randomUUID()}`;
         const now = Date.now();
         const bookedAt = new Date(host.standing === 'silent' ? now - 2 * TIMEOUT_MS : now);
-        const registration = {
+        const registration: NodeRegistration = {
           id: nodeId,
           address: 'unix:///nowhere',
           capacity: host.capacity,
