@@ -10,15 +10,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import {
-  DEFAULT_PLACEMENT_TIMEOUT_SECONDS,
-  encode,
-  JobSpec,
-  PlaceJob,
-  RETRY_DELAYS_MS,
-  topologyFor,
-} from '@berth/contracts';
-import { AmqpClient } from '@berth/messaging';
+import { DEFAULT_PLACEMENT_TIMEOUT_SECONDS, JobSpec, RETRY_DELAYS_MS, topologyFor } from '@berth/contracts';
+import { Messaging } from '@berth/messaging';
 import { BerthState } from '@berth/state';
 import { percentile, printTable, round, writeResult } from './report';
 import { SimulatedFleet } from './simulated-fleet';
@@ -64,7 +57,7 @@ class Bench {
 
   constructor(
     readonly state: BerthState,
-    readonly amqp: AmqpClient,
+    readonly amqp: Messaging,
     readonly fleet: SimulatedFleet,
   ) {}
 
@@ -116,8 +109,13 @@ class Bench {
     const now = new Date();
     await this.state.jobs.create(id, SPEC, now);
     this.submittedAt.set(id, performance.now());
-    const message: PlaceJob = { type: 'place-job', jobId: id, spec: SPEC, submittedAt: now.toISOString(), attempt: 0 };
-    await this.amqp.publish(this.amqp.topology.jobs, encode(message));
+    await this.amqp.publisher.sendJob({
+      type: 'place-job',
+      jobId: id,
+      spec: SPEC,
+      submittedAt: now.toISOString(),
+      attempt: 0,
+    });
     return id;
   }
 
@@ -213,7 +211,7 @@ class Bench {
 async function main(): Promise<void> {
   await cleanUpQueues();
   const state = BerthState.connect(REDIS_URL, 'bench', { prefix: PREFIX, nodeTimeoutMs: 30_000 });
-  const amqp = await AmqpClient.connect(AMQP_URL, topologyFor(PREFIX), log);
+  const amqp = await Messaging.connect(AMQP_URL, topologyFor(PREFIX), log);
   const fleet = new SimulatedFleet(state, amqp, SimulatedFleet.ids(HOSTS), CAPACITY);
   const bench = new Bench(state, amqp, fleet);
   console.log(`bench:scheduler: ${HOSTS} SIMULATED hosts (no Docker), ${JOBS} jobs, real RabbitMQ and Redis`);

@@ -3,8 +3,8 @@
  * real RabbitMQ queue and answers each create with success, without Docker (as Kubernetes' scheduler_perf and
  * Nomad's C1M did). It never stands in for Docker in a test.
  */
-import { CreateContainer, decodeAgentCommand, encode, JobOutcome, Resources } from '@berth/contracts';
-import { AmqpClient } from '@berth/messaging';
+import { CreateContainer, NODE_QUEUE, Resources } from '@berth/contracts';
+import { Messaging } from '@berth/messaging';
 import { BerthState } from '@berth/state';
 
 export interface Placement {
@@ -22,7 +22,7 @@ export class SimulatedFleet {
 
   constructor(
     private readonly state: BerthState,
-    private readonly amqp: AmqpClient,
+    private readonly amqp: Messaging,
     readonly hostIds: string[],
     readonly capacity: Resources,
   ) {}
@@ -60,15 +60,15 @@ export class SimulatedFleet {
   /** Consumes every host's queue: each create is recorded and answered with a running container. */
   async start(): Promise<void> {
     for (const id of this.hostIds) {
-      await this.amqp.consume(
+      const ignore = (): Promise<void> => Promise.resolve();
+      await this.amqp.consumers.consume(
         this.amqp.topology.nodeQueue(id),
-        async (message) => {
-          const command = decodeAgentCommand(message.content);
-          if (command.type === 'create-container') {
-            await this.created(id, command);
-          }
-          return 'ack';
-        },
+        NODE_QUEUE,
+        [
+          { kind: 'create-container', handle: (command) => this.created(id, command) },
+          { kind: 'remove-container', handle: ignore },
+          { kind: 'fetch-logs', handle: ignore },
+        ],
         { prefetch: 64 },
       );
     }
@@ -86,13 +86,12 @@ export class SimulatedFleet {
       });
       this.notify();
     }
-    const outcome: JobOutcome = {
+    await this.amqp.publisher.sendOutcome({
       type: 'container-running',
       jobId: command.jobId,
       nodeId,
       containerId: `simulated-${command.jobId}`,
-    };
-    await this.amqp.publish(this.amqp.topology.outcomes, encode(outcome));
+    });
   }
 
   waitForPlacements(count: number, timeoutMs: number): Promise<boolean> {

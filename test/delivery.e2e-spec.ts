@@ -1,6 +1,6 @@
 import { connect } from 'amqplib';
 import { topologyFor } from '@berth/contracts';
-import { AmqpClient } from '@berth/messaging';
+import { Messaging } from '@berth/messaging';
 import type { JobView } from '../apps/gateway/src/jobs/job.view';
 import { AMQP_URL, TestCluster, testHosts, waitFor } from './support/cluster';
 import { ROOTFS_TAR, TestRegistry } from './support/registry';
@@ -25,10 +25,12 @@ describe('failed handlers wait in delay queues, not in open deliveries', () => {
   const prefix = `e2e-delivery-${process.pid}`;
   const topology = topologyFor(prefix);
   const queue = `${prefix}.work`;
-  let client: AmqpClient;
+  let client: Messaging;
+  // A queue of raw bodies, one kind: the policy under test is the same for every contract.
+  const work = { name: 'work', kinds: ['work'] as const, decode: () => ({ type: 'work' as const }) };
 
   beforeAll(async () => {
-    client = await AmqpClient.connect(AMQP_URL, topology, silent);
+    client = await Messaging.connect(AMQP_URL, topology, silent);
   });
   afterAll(async () => {
     await client.close();
@@ -48,35 +50,41 @@ describe('failed handlers wait in delay queues, not in open deliveries', () => {
 
   it('retries a failing handler from delay queues, then dead-letters it with the last error', async () => {
     const seen: Array<{ body: string; attempts: unknown }> = [];
-    await client.consume(
+    await client.consumers.consume(
       queue,
-      (message) => {
-        const body = message.content.toString();
-        seen.push({ body, attempts: message.properties.headers?.['x-berth-attempts'] });
-        const failuresWanted = body === 'flaky' ? 2 : Infinity;
-        if (seen.filter((s) => s.body === body).length <= failuresWanted) {
-          return Promise.reject(new Error(`boom on ${body}`));
-        }
-        return Promise.resolve('ack');
-      },
+      work,
+      [
+        {
+          kind: 'work',
+          handle: (_message, delivery) => {
+            const body = delivery.content.toString();
+            seen.push({ body, attempts: delivery.properties.headers?.['x-berth-attempts'] });
+            const failuresWanted = body === 'flaky' ? 2 : Infinity;
+            if (seen.filter((s) => s.body === body).length <= failuresWanted) {
+              return Promise.reject(new Error(`boom on ${body}`));
+            }
+            return Promise.resolve();
+          },
+        },
+      ],
       { prefetch: 4 },
     );
-    await client.publish(queue, Buffer.from('flaky'));
+    await client.publisher.publish(queue, Buffer.from('flaky'));
     // After its second failure it waits 4 s in the delay queue, acknowledged: no delivery is held open meanwhile.
     await waitFor('the second failure', () => Promise.resolve(seen.length === 2));
     await waitFor('the message in the 4 s delay queue', async () => {
-      return (await client.queueStats(`${queue}.retry-4000ms`))?.messages === 1;
+      return (await client.declarations.stats(`${queue}.retry-4000ms`))?.messages === 1;
     });
     expect(seen).toHaveLength(2);
-    expect(await client.queueStats(queue)).toEqual({ messages: 0, consumers: 1 });
+    expect(await client.declarations.stats(queue)).toEqual({ messages: 0, consumers: 1 });
     await waitFor('the flaky message handled on its third try', () => Promise.resolve(seen.length === 3), 30_000);
     expect(seen.map((s) => s.attempts)).toEqual([undefined, 1, 2]);
 
     // A message that has failed four times already fails once more and is set aside with the reason.
-    await client.publish(queue, Buffer.from('doomed'), { 'x-berth-attempts': '4' });
+    await client.publisher.publish(queue, Buffer.from('doomed'), { 'x-berth-attempts': '4' });
     await waitFor(
       'the doomed message dead-lettered',
-      async () => (await client.queueStats(topology.deadLetters))?.messages === 1,
+      async () => (await client.declarations.stats(topology.deadLetters))?.messages === 1,
     );
     const connection = await connect(AMQP_URL);
     const channel = await connection.createChannel();

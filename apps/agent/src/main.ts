@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { AgentEnv, loadEnv } from '@berth/config';
-import { decodeAgentCommand, encode, topologyFor } from '@berth/contracts';
-import { AmqpClient, ATTEMPTS_HEADER } from '@berth/messaging';
+import { NODE_QUEUE, topologyFor } from '@berth/contracts';
+import { hostCommandHandlers } from './consumers';
+import { Messaging } from '@berth/messaging';
 import { boot, PeriodicTask, runUntilSignal } from '@berth/runtime';
 import { BerthState } from '@berth/state';
 import { Logger } from '@nestjs/common';
@@ -24,33 +25,25 @@ async function main(): Promise<void> {
     prefix: env.BERTH_PREFIX,
     nodeTimeoutMs: env.BERTH_NODE_TIMEOUT_SECONDS * 1000,
   });
-  const amqp = await AmqpClient.connect(env.BERTH_AMQP_URL, topology, logger);
+  const amqp = await Messaging.connect(env.BERTH_AMQP_URL, topology, logger);
 
   const agent = new AgentService(
     { nodeId: host.nodeId, cluster: env.BERTH_PREFIX, policy: { networkMode: env.BERTH_NETWORK_MODE } },
     docker,
     state,
-    amqp,
+    amqp.publisher,
   );
-  await amqp.consume(
+  await amqp.consumers.consume(
     topology.nodeQueue(host.nodeId),
-    async (message) => {
-      const command = decodeAgentCommand(message.content);
-      if (command.type === 'fetch-logs') {
-        await amqp.reply(message, encode(await agent.logs(command)));
-      } else {
-        const attempts = Number(message.properties.headers?.[ATTEMPTS_HEADER] ?? 0) || 0;
-        await agent.handleOrHandOver(command, env.BERTH_AGENT_SETTLE_SECONDS * 1000, attempts);
-      }
-      return 'ack';
-    },
+    NODE_QUEUE,
+    hostCommandHandlers(agent, amqp.requests, env.BERTH_AGENT_SETTLE_SECONDS * 1000),
     { prefetch: env.BERTH_AGENT_CONCURRENCY },
   );
   logger.log(`consuming ${topology.nodeQueue(host.nodeId)} with ${env.BERTH_AGENT_CONCURRENCY} Docker calls in flight`);
-  const events = new DockerEventsService(docker, amqp, host.nodeId, env.BERTH_PREFIX);
+  const events = new DockerEventsService(docker, amqp.publisher, host.nodeId, env.BERTH_PREFIX);
   await events.start();
   // After a restart, mend what happened while the agent was away, then keep checking.
-  const reconciler = new ReconcileService(host.nodeId, env.BERTH_PREFIX, docker, state, amqp, agent);
+  const reconciler = new ReconcileService(host.nodeId, env.BERTH_PREFIX, docker, state, amqp.publisher, agent);
   const reconcile = new PeriodicTask('reconciliation', () => reconciler.pass(), logger);
   // The host registers as restoring and takes work once a first reconciliation has made its books true.
   const registration = new RegistrationService(

@@ -1,12 +1,13 @@
 import { GatewayEnv, loadEnv } from '@berth/config';
 import { topologyFor } from '@berth/contracts';
-import { AmqpClient } from '@berth/messaging';
+import { Declarations, Messaging, Publisher, RequestReply } from '@berth/messaging';
 import { BerthState, DeadLetterStore, JobRepository, NodeBooks } from '@berth/state';
 import { Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ProblemExceptionFilter } from './common/exception.filter';
 import { requestValidation } from './common/schema-validation';
 import { DeadLettersController } from './dead-letters/dead-letters.controller';
+import { GatewayConsumers } from './consumers/gateway-consumers';
 import { DeadLettersService } from './dead-letters/dead-letters.service';
 import { HealthController } from './health/health.controller';
 import { JobsController } from './jobs/jobs.controller';
@@ -19,6 +20,7 @@ import { QueuesController } from './queues/queues.controller';
   providers: [
     JobsService,
     DeadLettersService,
+    GatewayConsumers,
     { provide: GatewayEnv, useFactory: () => loadEnv(GatewayEnv) },
     {
       provide: BerthState,
@@ -37,14 +39,17 @@ import { QueuesController } from './queues/queues.controller';
     { provide: NodeBooks, inject: [BerthState], useFactory: (state: BerthState) => state.nodes },
     { provide: DeadLetterStore, inject: [BerthState], useFactory: (state: BerthState) => state.deadLetters },
     {
-      provide: AmqpClient,
+      provide: Messaging,
       inject: [GatewayEnv],
       // Do not wait for the broker: the gateway comes up, and /readyz says what is missing.
       useFactory: (env: GatewayEnv) =>
-        AmqpClient.connect(env.BERTH_AMQP_URL, topologyFor(env.BERTH_PREFIX), new Logger('RabbitMQ'), {
+        Messaging.connect(env.BERTH_AMQP_URL, topologyFor(env.BERTH_PREFIX), new Logger('RabbitMQ'), {
           waitForConnection: false,
         }),
     },
+    { provide: Publisher, inject: [Messaging], useFactory: (messaging: Messaging) => messaging.publisher },
+    { provide: Declarations, inject: [Messaging], useFactory: (messaging: Messaging) => messaging.declarations },
+    { provide: RequestReply, inject: [Messaging], useFactory: (messaging: Messaging) => messaging.requests },
     {
       provide: APP_PIPE,
       useValue: requestValidation(),
@@ -54,7 +59,7 @@ import { QueuesController } from './queues/queues.controller';
 })
 export class AppModule implements OnApplicationShutdown {
   constructor(
-    @Inject(AmqpClient) private readonly amqp: AmqpClient,
+    @Inject(Messaging) private readonly amqp: Messaging,
     @Inject(BerthState) private readonly state: BerthState,
   ) {}
 

@@ -1,13 +1,13 @@
 import 'reflect-metadata';
-import { decodeJobOutcome, decodePlaceJob, topologyFor } from '@berth/contracts';
+import { JOBS_QUEUE, OUTCOMES_QUEUE, topologyFor } from '@berth/contracts';
 import { loadEnv, SchedulerEnv } from '@berth/config';
-import { AmqpClient } from '@berth/messaging';
+import { Messaging } from '@berth/messaging';
 import { boot, PeriodicTask, runUntilSignal } from '@berth/runtime';
 import { BerthState } from '@berth/state';
 import { Logger } from '@nestjs/common';
+import { jobHandlers, outcomeHandlers } from './consumers';
 import { NodeMonitorService } from './services/node-monitor.service';
 import { NodeView } from './services/node-view';
-import { OutcomeService } from './services/outcome.service';
 import { PlacementService } from './services/placement.service';
 
 async function main(): Promise<void> {
@@ -18,36 +18,26 @@ async function main(): Promise<void> {
     prefix: env.BERTH_PREFIX,
     nodeTimeoutMs: env.BERTH_NODE_TIMEOUT_SECONDS * 1000,
   });
-  const amqp = await AmqpClient.connect(env.BERTH_AMQP_URL, topology, logger);
+  const amqp = await Messaging.connect(env.BERTH_AMQP_URL, topology, logger);
 
-  const placement = new PlacementService(state, amqp, new NodeView(state.nodes), {
+  const placement = new PlacementService(state, amqp.publisher, new NodeView(state.nodes), {
     defaultStrategy: env.BERTH_DEFAULT_STRATEGY,
   });
-  const outcomes = new OutcomeService(state, amqp);
-
   // Many jobs in flight at once: the prefetch is the concurrency, and nothing below serializes them.
-  await amqp.consume(
-    topology.jobs,
-    async (message) => {
-      await placement.handle(decodePlaceJob(message.content));
-      return 'ack';
-    },
-    { prefetch: env.BERTH_SCHEDULER_CONCURRENCY },
-  );
-  await amqp.consume(
+  const inFlight = { prefetch: env.BERTH_SCHEDULER_CONCURRENCY };
+  await amqp.consumers.consume(topology.jobs, JOBS_QUEUE, jobHandlers(placement), inFlight);
+  await amqp.consumers.consume(
     topology.outcomes,
-    async (message) => {
-      await outcomes.handle(decodeJobOutcome(message.content));
-      return 'ack';
-    },
-    { prefetch: env.BERTH_SCHEDULER_CONCURRENCY },
+    OUTCOMES_QUEUE,
+    outcomeHandlers({ state, publisher: amqp.publisher }),
+    inFlight,
   );
   logger.log(
     `consuming ${topology.jobs} with ${env.BERTH_SCHEDULER_CONCURRENCY} jobs in flight, default strategy ${env.BERTH_DEFAULT_STRATEGY}`,
   );
   const nodeMonitor = new NodeMonitorService(
     state,
-    amqp,
+    amqp.publisher,
     (env.BERTH_NODE_TIMEOUT_SECONDS + env.BERTH_RESCHEDULE_GRACE_SECONDS) * 1000,
   );
   const monitor = new PeriodicTask('node check', () => nodeMonitor.check(), logger);

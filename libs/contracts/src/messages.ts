@@ -133,11 +133,6 @@ export function encode(message: WireMessage): Buffer {
   return Buffer.from(JSON.stringify(message));
 }
 
-/** The wire form of a remove-container command, sent by the gateway and the scheduler alike. */
-export function removeCommand(jobId: string): Buffer {
-  return encode({ type: 'remove-container', jobId });
-}
-
 /**
  * What a queue carries: every kind of message on it, and how to read one. A consumer is given one handler per
  * kind and refuses to start when one is missing.

@@ -5,14 +5,13 @@ import {
   CreateContainer,
   dependenciesOf,
   DELIVERY_LIMIT,
-  encode,
   FetchLogs,
   JobOutcome,
   LogsReply,
   PlaceJob,
   PullProgress,
 } from '@berth/contracts';
-import { AmqpClient, ATTEMPTS_HEADER } from '@berth/messaging';
+import { ATTEMPTS_HEADER, Publisher } from '@berth/messaging';
 import { BerthState } from '@berth/state';
 import { Logger } from '@nestjs/common';
 import { ContainerAlreadyEnded, DockerRefused, DockerRepository } from './docker.repository';
@@ -39,7 +38,7 @@ export class AgentService {
     private readonly identity: AgentIdentity,
     private readonly docker: DockerRepository,
     private readonly state: Pick<BerthState, 'jobs' | 'names' | 'recovery'>,
-    private readonly amqp: AmqpClient,
+    private readonly publisher: Publisher,
   ) {}
 
   /** The container's recent output, for GET /v1/jobs/{id}/logs. */
@@ -112,7 +111,7 @@ export class AgentService {
         });
         return;
       }
-      await this.amqp.publish(this.amqp.topology.nodeQueue(this.identity.nodeId), encode(command), {
+      await this.publisher.sendToHost(this.identity.nodeId, command, {
         [ATTEMPTS_HEADER]: String(attempts),
       });
     };
@@ -211,7 +210,7 @@ export class AgentService {
       this.logger.log(`job ${jobId}: record rebuilt from its container (${restored.status})`);
       if (restored.status === 'scheduled') {
         const create: CreateContainer = { type: 'create-container', jobId, spec: restored.spec };
-        await this.amqp.publish(this.amqp.topology.nodeQueue(this.identity.nodeId), encode(create));
+        await this.publisher.sendToHost(this.identity.nodeId, create);
       }
     }
     return outcome;
@@ -226,7 +225,7 @@ export class AgentService {
       submittedAt: new Date().toISOString(),
       attempt: 0,
     };
-    await this.amqp.publish(this.amqp.topology.jobs, encode(place));
+    await this.publisher.sendJob(place);
     this.logger.warn(`job ${command.jobId}: its record was lost; sent back to be placed again`);
   }
 
@@ -273,6 +272,6 @@ export class AgentService {
   }
 
   report(outcome: JobOutcome): Promise<void> {
-    return this.amqp.publish(this.amqp.topology.outcomes, encode(outcome));
+    return this.publisher.sendOutcome(outcome);
   }
 }

@@ -1,5 +1,5 @@
-import { encode, JobOutcome, LABEL_CLUSTER, LABEL_JOB } from '@berth/contracts';
-import { AmqpClient } from '@berth/messaging';
+import { JobOutcome, LABEL_CLUSTER, LABEL_JOB } from '@berth/contracts';
+import { Publisher } from '@berth/messaging';
 import { Logger } from '@nestjs/common';
 import { DockerRepository } from './docker.repository';
 
@@ -26,7 +26,7 @@ export class DockerEventsService {
 
   constructor(
     private readonly docker: DockerRepository,
-    private readonly amqp: AmqpClient,
+    private readonly publisher: Publisher,
     private readonly nodeId: string,
     private readonly cluster: string,
   ) {}
@@ -94,7 +94,7 @@ export class DockerEventsService {
     try {
       const oomKilled = await this.docker.wasOomKilled(containerId);
       const outcome: JobOutcome = { type: 'container-exited', jobId, nodeId: this.nodeId, exitCode, oomKilled };
-      await this.amqp.publish(this.amqp.topology.outcomes, encode(outcome));
+      await this.publisher.sendOutcome(outcome);
       this.logger.log(`job ${jobId}: container ended with code ${exitCode}${oomKilled ? ' (OOM-killed)' : ''}`);
     } catch (err) {
       // The reconciliation pass reports it later from the container's state; nothing is lost for good.

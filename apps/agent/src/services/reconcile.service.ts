@@ -1,5 +1,5 @@
-import { CreateContainer, encode } from '@berth/contracts';
-import { AmqpClient } from '@berth/messaging';
+import { CreateContainer } from '@berth/contracts';
+import { Publisher } from '@berth/messaging';
 import { BerthState } from '@berth/state';
 import { Logger } from '@nestjs/common';
 import { AgentService } from './agent.service';
@@ -34,7 +34,7 @@ export class ReconcileService {
     private readonly cluster: string,
     private readonly docker: DockerRepository,
     private readonly state: Pick<BerthState, 'jobs' | 'nodes'>,
-    private readonly amqp: AmqpClient,
+    private readonly publisher: Publisher,
     private readonly agent: AgentService,
   ) {}
 
@@ -115,7 +115,7 @@ export class ReconcileService {
             break;
           }
           const command: CreateContainer = { type: 'create-container', jobId, spec: job.spec };
-          await this.amqp.publish(this.amqp.topology.nodeQueue(this.nodeId), encode(command));
+          await this.publisher.sendToHost(this.nodeId, command);
           report.rerun++;
           break;
         }

@@ -1,20 +1,18 @@
 import { DeadLetterRecord, DeadLetterSummary } from '@berth/contracts';
 import {
-  AmqpClient,
   DEAD_LETTER_ID,
-  HandlerResult,
+  Declarations,
+  Delivery,
   originalBody,
+  Publisher,
   RETRY_OF_HEADER,
   toDeadLetterRecord,
 } from '@berth/messaging';
 import { DeadLetterStore } from '@berth/state';
-import { ConflictException, Injectable, Logger, NotFoundException, OnModuleInit } from '@nestjs/common';
-import type { ConsumeMessage } from 'amqplib';
+import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { problem } from '../common/problem';
 import { ListDeadLettersQuery } from './dto/list-dead-letters.query';
 
-/** Dead letters taken off the queue at once. */
-const PREFETCH = 16;
 /** A retry holds its dead letter this long at most (the publish gives up after 10 s). */
 const RETRY_LOCK_MS = 30_000;
 
@@ -34,29 +32,23 @@ export interface RetryResult {
  * it came from) or drop them.
  */
 @Injectable()
-export class DeadLettersService implements OnModuleInit {
+export class DeadLettersService {
   private readonly logger = new Logger('DeadLetters');
 
   constructor(
     private readonly store: DeadLetterStore,
-    private readonly amqp: AmqpClient,
+    private readonly publisher: Publisher,
+    private readonly declarations: Declarations,
   ) {}
 
-  async onModuleInit(): Promise<void> {
-    await this.amqp.consume(this.amqp.topology.deadLetters, (message) => this.receive(message), {
-      prefetch: PREFETCH,
-    });
-  }
-
-  /** Throws while Redis is away: the delivery then goes back to the queue and comes again later. */
-  async receive(message: ConsumeMessage): Promise<HandlerResult> {
-    const record = toDeadLetterRecord(message.content, message.properties, new Date());
+  /** Keeps one delivery of the dead-letter queue. Throws while Redis is away: it is then tried again later. */
+  async receive(delivery: Delivery): Promise<void> {
+    const record = toDeadLetterRecord(delivery.content, delivery.properties, new Date());
     if (await this.store.add(record)) {
       this.logger.warn(
         `dead letter ${record.id} from ${record.queue ?? 'an unknown queue'} (${record.bodyBytes} bytes): ${record.reason}`,
       );
     }
-    return 'ack';
   }
 
   async list(query: ListDeadLettersQuery): Promise<{ items: DeadLetterSummary[]; count: number; total: number }> {
@@ -102,10 +94,10 @@ export class DeadLettersService implements OnModuleInit {
     }
     try {
       // A message sent to a queue that does not exist is confirmed and dropped: check first.
-      if ((await this.amqp.queueStats(queue)) === null) {
+      if ((await this.declarations.stats(queue)) === null) {
         throw conflict(`queue ${queue}, where dead letter ${id} came from, no longer exists`, 'origin queue gone');
       }
-      await this.amqp.publish(queue, originalBody(record), { [RETRY_OF_HEADER]: id });
+      await this.publisher.publish(queue, originalBody(record), { [RETRY_OF_HEADER]: id });
       await this.store.delete(id);
     } finally {
       await this.store.releaseRetry(id).catch(() => undefined);
@@ -122,7 +114,7 @@ export class DeadLettersService implements OnModuleInit {
   }
 
   private isClusterQueue(queue: string): boolean {
-    const t = this.amqp.topology;
+    const t = this.declarations.topology;
     return queue === t.jobs || queue === t.outcomes || queue.startsWith(t.nodeQueue(''));
   }
 }

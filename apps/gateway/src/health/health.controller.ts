@@ -1,4 +1,4 @@
-import { AmqpClient } from '@berth/messaging';
+import { Messaging } from '@berth/messaging';
 import { BerthState } from '@berth/state';
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { problem } from '../common/problem';
@@ -6,7 +6,7 @@ import { problem } from '../common/problem';
 @Controller()
 export class HealthController {
   constructor(
-    private readonly amqp: AmqpClient,
+    private readonly amqp: Messaging,
     private readonly state: BerthState,
   ) {}
 

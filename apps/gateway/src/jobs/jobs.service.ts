@@ -1,16 +1,5 @@
-import {
-  decodeLogsReply,
-  encode,
-  FetchLogs,
-  InvalidJobField,
-  JobRecord,
-  JobRequest,
-  JobSpec,
-  jobSpecFrom,
-  PlaceJob,
-  removeCommand,
-} from '@berth/contracts';
-import { AmqpClient, BrokerUnavailable } from '@berth/messaging';
+import { decodeLogsReply, InvalidJobField, JobRecord, JobRequest, JobSpec, jobSpecFrom } from '@berth/contracts';
+import { BrokerUnavailable, Publisher, RequestReply } from '@berth/messaging';
 import { JobRepository } from '@berth/state';
 import {
   BadRequestException,
@@ -50,7 +39,8 @@ export function toJobSpec(request: JobRequest): JobSpec {
 export class JobsService {
   constructor(
     private readonly jobs: JobRepository,
-    private readonly amqp: AmqpClient,
+    private readonly publisher: Publisher,
+    private readonly requests: RequestReply,
   ) {}
 
   /**
@@ -143,9 +133,8 @@ export class JobsService {
 
   /** Hands a job to the schedulers, resolving once the broker confirmed it; 503 when the broker does not. */
   private async publishPlaceJob(jobId: string, spec: JobSpec, submittedAt: string): Promise<void> {
-    const message: PlaceJob = { type: 'place-job', jobId, spec, submittedAt, attempt: 0 };
     try {
-      await this.amqp.publish(this.amqp.topology.jobs, encode(message));
+      await this.publisher.sendJob({ type: 'place-job', jobId, spec, submittedAt, attempt: 0 });
     } catch (err) {
       if (err instanceof BrokerUnavailable) {
         throw new ServiceUnavailableException(problem(503, `the job was not accepted: ${err.message}; retry later`));
@@ -175,10 +164,9 @@ export class JobsService {
         ]),
       );
     }
-    const request: FetchLogs = { type: 'fetch-logs', jobId: id, tail };
     let raw: Buffer;
     try {
-      raw = await this.amqp.request(await this.amqp.assertNodeQueue(job.node), encode(request));
+      raw = await this.requests.askHost(job.node, { type: 'fetch-logs', jobId: id, tail });
     } catch (err) {
       if (err instanceof BrokerUnavailable) {
         throw new GatewayTimeoutException(problem(504, `host ${job.node} did not answer: ${err.message}`));
@@ -215,8 +203,7 @@ export class JobsService {
     const current = await this.get(id);
     if (current.status === 'removing' && current.node) {
       // Placed somewhere: that host's agent stops and removes the container, then the capacity comes back.
-      const queue = await this.amqp.assertNodeQueue(current.node);
-      await this.amqp.publish(queue, removeCommand(id));
+      await this.publisher.sendToHost(current.node, { type: 'remove-container', jobId: id });
     } else if (result.outcome === 'refused' && result.current === 'unschedulable') {
       await this.jobs.transition(id, 'removed');
       return this.get(id);

@@ -1,4 +1,4 @@
-import { AmqpClient } from '@berth/messaging';
+import { Declarations } from '@berth/messaging';
 import { NodeBooks } from '@berth/state';
 import { Controller, Get } from '@nestjs/common';
 
@@ -13,13 +13,13 @@ export interface QueueView {
 @Controller('v1/queues')
 export class QueuesController {
   constructor(
-    private readonly amqp: AmqpClient,
+    private readonly declarations: Declarations,
     private readonly nodes: NodeBooks,
   ) {}
 
   @Get()
   async list(): Promise<{ items: QueueView[] }> {
-    const t = this.amqp.topology;
+    const t = this.declarations.topology;
     const queues: Array<Pick<QueueView, 'name' | 'role'>> = [
       { name: t.jobs, role: 'jobs' },
       { name: t.outcomes, role: 'outcomes' },
@@ -28,7 +28,7 @@ export class QueuesController {
     ];
     const items = await Promise.all(
       queues.map(async (queue) => {
-        const stats = await this.amqp.queueStats(queue.name);
+        const stats = await this.declarations.stats(queue.name);
         return { ...queue, messages: stats?.messages ?? null, consumers: stats?.consumers ?? null };
       }),
     );

@@ -1,5 +1,5 @@
-import { encode, JobSpec, PlaceJob, removeCommand } from '@berth/contracts';
-import { AmqpClient } from '@berth/messaging';
+import { JobSpec } from '@berth/contracts';
+import { Publisher } from '@berth/messaging';
 import { BerthState } from '@berth/state';
 import { Logger } from '@nestjs/common';
 
@@ -15,7 +15,7 @@ export class NodeMonitorService {
 
   constructor(
     private readonly state: Pick<BerthState, 'jobs' | 'nodes'>,
-    private readonly amqp: AmqpClient,
+    private readonly publisher: Publisher,
     private readonly failureAfterMs: number,
   ) {}
 
@@ -55,8 +55,7 @@ export class NodeMonitorService {
         await this.publishPlacement(jobId, job.spec, now);
         if (!failed) {
           // The host is alive: its old container goes once the job has left it.
-          const queue = await this.amqp.assertNodeQueue(node.id);
-          await this.amqp.publish(queue, removeCommand(jobId));
+          await this.publisher.sendToHost(node.id, { type: 'remove-container', jobId });
         }
         this.logger.log(`job ${jobId}: ${why}`);
       }
@@ -68,7 +67,12 @@ export class NodeMonitorService {
   }
 
   private async publishPlacement(jobId: string, spec: JobSpec, now: number): Promise<void> {
-    const message: PlaceJob = { type: 'place-job', jobId, spec, submittedAt: new Date(now).toISOString(), attempt: 0 };
-    await this.amqp.publish(this.amqp.topology.jobs, encode(message));
+    await this.publisher.sendJob({
+      type: 'place-job',
+      jobId,
+      spec,
+      submittedAt: new Date(now).toISOString(),
+      attempt: 0,
+    });
   }
 }

@@ -1,14 +1,5 @@
-import {
-  CreateContainer,
-  encode,
-  JobSpec,
-  PlaceJob,
-  removeCommand,
-  retryDelayFor,
-  StrategyName,
-  workloadFor,
-} from '@berth/contracts';
-import { AmqpClient } from '@berth/messaging';
+import { JobSpec, PlaceJob, retryDelayFor, StrategyName, workloadFor } from '@berth/contracts';
+import { Publisher } from '@berth/messaging';
 import {
   containerSlots,
   explain,
@@ -63,7 +54,7 @@ export class PlacementService {
 
   constructor(
     private readonly state: Pick<BerthState, 'jobs' | 'nodes' | 'recovery'>,
-    private readonly amqp: AmqpClient,
+    private readonly publisher: Publisher,
     private readonly view: NodeView,
     private readonly options: PlacementOptions,
   ) {}
@@ -72,14 +63,8 @@ export class PlacementService {
     if (!(await this.admit(message))) {
       return;
     }
-    let request: PlacementRequest;
-    try {
-      request = placementRequest(message.jobId, message.spec, this.options.defaultStrategy);
-    } catch (err) {
-      // The gateway checks expressions, so this is a message from elsewhere: refuse the job, say why.
-      await this.state.jobs.transition(message.jobId, 'unschedulable', { reason: (err as Error).message });
-      return;
-    }
+    // The wire decoder checked the expressions (JOB_SPEC), so parsing them here cannot fail.
+    const request = placementRequest(message.jobId, message.spec, this.options.defaultStrategy);
     let result: PlacementResult | null = null;
     for (let round = 0; round < ROUNDS; round++) {
       if (round > 0) {
@@ -187,9 +172,7 @@ export class PlacementService {
   }
 
   private async dispatch(jobId: string, spec: JobSpec, nodeId: string): Promise<void> {
-    const queue = await this.amqp.assertNodeQueue(nodeId);
-    const command: CreateContainer = { type: 'create-container', jobId, spec };
-    await this.amqp.publish(queue, encode(command));
+    await this.publisher.sendToHost(nodeId, { type: 'create-container', jobId, spec });
   }
 
   private async redispatch(message: PlaceJob, nodeId: string): Promise<void> {
@@ -240,8 +223,7 @@ export class PlacementService {
 
   /** Hands the job to the waiting tier of `delay`: it comes back to the jobs queue then, no delivery held open. */
   private async retryAfter(message: PlaceJob, delay: number): Promise<void> {
-    const retry: PlaceJob = { ...message, attempt: message.attempt + 1 };
-    await this.amqp.publish(this.amqp.topology.jobsRetry(delay), encode(retry));
+    await this.publisher.sendJobAfter(delay, { ...message, attempt: message.attempt + 1 });
   }
 
   /**
@@ -252,8 +234,7 @@ export class PlacementService {
   private async removeWherever(jobId: string): Promise<void> {
     const job = await this.state.jobs.get(jobId);
     if (job?.node) {
-      const queue = await this.amqp.assertNodeQueue(job.node);
-      await this.amqp.publish(queue, removeCommand(jobId));
+      await this.publisher.sendToHost(job.node, { type: 'remove-container', jobId });
       return;
     }
     await this.state.nodes.release(jobId);

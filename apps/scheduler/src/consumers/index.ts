@@ -1,0 +1,26 @@
+import { JobOutcome, PlaceJob } from '@berth/contracts';
+import { HandlerOf } from '@berth/messaging';
+import { PlacementService } from '../services/placement.service';
+import { ContainerExitedHandler } from './container-exited.handler';
+import { ContainerFailedHandler } from './container-failed.handler';
+import { ContainerRemovedHandler } from './container-removed.handler';
+import { ContainerRunningHandler } from './container-running.handler';
+import { ImagePullingHandler } from './image-pulling.handler';
+import { OutcomeDependencies } from './outcome';
+import { PlaceJobHandler } from './place-job.handler';
+
+/** The scheduler's handlers of the jobs queue: one per kind of message it carries. */
+export function jobHandlers(placement: PlacementService): HandlerOf<PlaceJob>[] {
+  return [new PlaceJobHandler(placement)];
+}
+
+/** The scheduler's handlers of the outcomes queue: one per kind of report an agent sends. */
+export function outcomeHandlers(deps: OutcomeDependencies): HandlerOf<JobOutcome>[] {
+  return [
+    new ContainerRunningHandler(deps),
+    new ImagePullingHandler(deps),
+    new ContainerExitedHandler(deps),
+    new ContainerFailedHandler(deps),
+    new ContainerRemovedHandler(deps),
+  ];
+}

@@ -1,0 +1,116 @@
+import { DELIVERY_LIMIT, RETRY_DELAYS_MS, Topology } from '@berth/contracts';
+import { Channel, ChannelModel, Options } from 'amqplib';
+import { BrokerConnection, BrokerUnavailable, ConnectionPart } from './connection';
+
+/** Quorum queues keep messages through a broker restart and dead-letter a message redelivered too often. */
+export function queueArguments(topology: Topology): Options.AssertQueue {
+  return {
+    durable: true,
+    arguments: {
+      'x-queue-type': 'quorum',
+      'x-delivery-limit': DELIVERY_LIMIT,
+      'x-dead-letter-exchange': topology.deadLetterExchange,
+    },
+  };
+}
+
+/** The dead-letter queue keeps what it holds: no delivery limit, no dead-letter exchange of its own. */
+export function deadLetterQueueArguments(): Options.AssertQueue {
+  return { durable: true, arguments: { 'x-queue-type': 'quorum' } };
+}
+
+/** A queue nobody consumes: a message sits out its delay there, then goes back to `queue`. */
+function delayQueueArguments(queue: string, delayMs: number): Options.AssertQueue {
+  return {
+    durable: true,
+    arguments: { 'x-message-ttl': delayMs, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': queue },
+  };
+}
+
+/**
+ * Berth's topology on the broker, declared in one place: the exchange and queues every service needs, asserted on
+ * every (re)connect, and the queues declared on first use (each host's, each delay queue), once per connection.
+ */
+export class Declarations implements ConnectionPart {
+  private channel: Channel | null = null;
+  private readonly asserted = new Set<string>();
+
+  constructor(
+    private readonly broker: BrokerConnection,
+    readonly topology: Topology,
+  ) {}
+
+  async attach(model: ChannelModel): Promise<void> {
+    this.asserted.clear();
+    const channel = await model.createChannel();
+    channel.on('error', (err: Error) => this.broker.logger.warn(`rabbitmq declarations channel: ${err.message}`));
+    channel.on('close', () => {
+      if (this.channel === channel) {
+        this.channel = null;
+        this.broker.restart(model, 'declarations channel closed');
+      }
+    });
+    const t = this.topology;
+    await channel.assertExchange(t.deadLetterExchange, 'fanout', { durable: true });
+    await channel.assertQueue(t.deadLetters, deadLetterQueueArguments());
+    await channel.bindQueue(t.deadLetters, t.deadLetterExchange, '');
+    await channel.assertQueue(t.jobs, queueArguments(t));
+    await channel.assertQueue(t.outcomes, queueArguments(t));
+    for (const delay of RETRY_DELAYS_MS) {
+      // The waiting tiers of jobs that found no room: each hands its messages back to `jobs` after its delay.
+      await channel.assertQueue(t.jobsRetry(delay), delayQueueArguments(t.jobs, delay));
+    }
+    this.channel = channel;
+  }
+
+  detach(): void {
+    this.channel = null;
+  }
+
+  /** The arguments a consumed queue is declared with. */
+  argumentsOf(queue: string): Options.AssertQueue {
+    return queue === this.topology.deadLetters ? deadLetterQueueArguments() : queueArguments(this.topology);
+  }
+
+  /** A host's queue, declared first, so a message sent to it is never unroutable. */
+  nodeQueue(nodeId: string): Promise<string> {
+    const queue = this.topology.nodeQueue(nodeId);
+    return this.declare(queue, queueArguments(this.topology));
+  }
+
+  /** The delay queue of one consumer queue and one delay; it hands messages back to that queue when they expire. */
+  handlerRetryQueue(queue: string, delayMs: number): Promise<string> {
+    return this.declare(this.topology.handlerRetry(queue, delayMs), delayQueueArguments(queue, delayMs));
+  }
+
+  /** Message and consumer counts of a queue, or null when it does not exist. */
+  async stats(queue: string): Promise<{ messages: number; consumers: number } | null> {
+    const model = this.broker.model;
+    if (!model) {
+      throw new BrokerUnavailable('rabbitmq is not connected');
+    }
+    // A failed check closes its channel, so it gets one of its own.
+    const channel = await model.createChannel();
+    channel.on('error', () => undefined);
+    try {
+      const reply = await channel.checkQueue(queue);
+      return { messages: reply.messageCount, consumers: reply.consumerCount };
+    } catch {
+      return null;
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  }
+
+  private async declare(queue: string, options: Options.AssertQueue): Promise<string> {
+    if (!this.asserted.has(queue)) {
+      const channel = this.channel;
+      if (!channel) {
+        throw new BrokerUnavailable('rabbitmq is not connected');
+      }
+      await channel.assertQueue(queue, options);
+      this.asserted.add(queue);
+    }
+    return queue;
+  }
+}
