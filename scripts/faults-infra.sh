@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The fault-injection suite restarts RabbitMQ and Redis, so it runs its own: a second RabbitMQ node and a second
-# Redis, on their own ports, with their own data under .berth/faults/. A developer's stack (5672, 6379) and the
-# other test suites are never touched. Uses only what scripts/infra.sh installs; run `infra.sh up` first.
+# Redis, on their own ports. RabbitMQ keeps its data under /var/lib/berth/faults-<checkout>/ (see RABBIT_DIR);
+# Redis keeps nothing on disk. A developer's stack (5672, 6379) and the other test suites are never touched. Uses
+# only what scripts/infra.sh installs; run `infra.sh up` first.
 #
 #   scripts/faults-infra.sh up              start what is stopped, reuse what runs
 #   scripts/faults-infra.sh restart-rabbit  stop the suite's RabbitMQ node and start it again (data kept)
@@ -19,7 +20,11 @@ RABBIT_NODE="${BERTH_FAULTS_RABBIT_NODE:-berth-faults@localhost}"
 RABBIT_PORT="${BERTH_FAULTS_RABBIT_PORT:-5673}"
 RABBIT_DIST_PORT="${BERTH_FAULTS_RABBIT_DIST_PORT:-25673}"
 REDIS_PORT="${BERTH_FAULTS_REDIS_PORT:-6380}"
-RABBIT_DIR="$FAULTS_DIR/rabbitmq"
+# The node runs as the rabbitmq user, which cannot read a checkout under /root or in a mktemp folder (both 0700).
+# Its data lives under /var/lib/berth instead, in a folder named after this checkout's path, so two clones on one
+# machine never share (or delete) each other's node data.
+CHECKOUT_ID="$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)"
+RABBIT_DIR="${BERTH_FAULTS_RABBIT_DIR:-/var/lib/berth/faults-$CHECKOUT_ID/rabbitmq}"
 
 log() { printf '[faults-infra] %s\n' "$*" >&2; }
 die() {
@@ -62,6 +67,7 @@ rabbit_env() {
 
 prepare_rabbit_dir() {
   mkdir -p "$RABBIT_DIR/mnesia" "$RABBIT_DIR/log"
+  chmod 755 /var/lib/berth 2>/dev/null || true
   cat >"$RABBIT_DIR/rabbitmq.conf" <<EOF
 listeners.tcp.default = 127.0.0.1:$RABBIT_PORT
 EOF
