@@ -18,6 +18,7 @@ import {
 export interface ContainerCreateBody {
   Image: string;
   Cmd?: string[];
+  WorkingDir?: string;
   Env: string[];
   Labels: Record<string, string>;
   ExposedPorts?: Record<string, Record<string, never>>;
@@ -36,6 +37,8 @@ export interface ContainerCreateBody {
 export interface ContainerConfigView {
   Image: string;
   Cmd?: string[] | null;
+  /** The image's own when the create body set none; empty when neither did. */
+  WorkingDir?: string;
   Env?: string[] | null;
   Labels?: Record<string, string> | null;
 }
@@ -102,6 +105,15 @@ const MAPPING: { [K in JobSpecField]-?: FieldMapping<K> } = {
       }
     },
     fromDocker: (config) => config.Cmd ?? undefined,
+  },
+  workingDir: {
+    toDocker: (body, job) => {
+      if (job.spec.workingDir) {
+        body.WorkingDir = job.spec.workingDir;
+      }
+    },
+    // Docker reports the image's own when the job set none (or '' when the image has none): the command ran there.
+    fromDocker: (config) => config.WorkingDir || undefined,
   },
   env: {
     toDocker: (body, job) => (body.Env = Object.entries(job.spec.env).map(([key, value]) => `${key}=${value}`)),

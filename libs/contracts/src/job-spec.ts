@@ -81,6 +81,10 @@ export const JOB_SPEC = {
     textList({ maxItems: 256, maxItemLength: 4096 }),
     "The command and its arguments; the image's own when absent.",
   ),
+  workingDir: optional(
+    text({ maxLength: 4096, pattern: /^\/.*$/, message: 'must be an absolute path such as /app' }),
+    "The directory the command runs in; the image's own when absent.",
+  ),
   env: defaulted(
     textMap({
       // `constraint:` and `affinity:` entries are Swarm's placement expressions; they never reach the container.
