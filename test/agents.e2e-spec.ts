@@ -1,6 +1,6 @@
 import { NodeRecord } from '@berth/contracts';
 import type { JobView } from '../apps/gateway/src/jobs/job.view';
-import { booksMatchDocker, TestCluster, testHosts, waitFor } from './support/cluster';
+import { booksMatchDocker, eventually, TestCluster, testHosts, waitFor } from './support/cluster';
 
 const job = { image: 'berth/busybox:latest', cmd: ['sleep', '600'], resources: { cpuMillis: 100, memoryMiB: 16 } };
 
@@ -19,6 +19,7 @@ describe('agent crashes and reconciliation', () => {
     // Kill h1's agent as soon as it has started working on its share.
     await waitFor('h1 to be creating', async () => (await cluster.containersOn(cluster.hosts[0])).length > 0, 30_000);
     await cluster.kill('agent-h1', 'SIGKILL');
+    // The fault itself: the agent stays away for a second while the scheduler goes on sending it work.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     cluster.restart('agent-h1');
     await waitFor(
@@ -29,11 +30,12 @@ describe('agent crashes and reconciliation', () => {
       },
       90_000,
     );
-    // Let a reconciliation pass run after the last create, then compare with Docker.
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    const perJob = await booksMatchDocker(cluster);
-    expect([...perJob.keys()].sort()).toEqual([...ids].sort());
-    expect([...perJob.values()].every((n) => n === 1)).toBe(true);
+    // Reconciliation removes a leftover create within a pass or two: until then the books may differ from Docker.
+    await eventually('the books equal docker ps, with one running container per job', async () => {
+      const perJob = await booksMatchDocker(cluster);
+      expect([...perJob.keys()].sort()).toEqual([...ids].sort());
+      expect([...perJob.entries()].filter(([, n]) => n !== 1)).toEqual([]);
+    });
     for (const id of ids) {
       await cluster.remove(id);
     }
@@ -52,7 +54,11 @@ describe('agent crashes and reconciliation', () => {
     await cluster.kill('agent-h2', 'SIGKILL');
     const h2 = cluster.hosts.find((h) => h.id === 'h2')!;
     await h2.docker.getContainer(gone.containerId!).remove({ force: true });
-    await new Promise((resolve) => setTimeout(resolve, 4000)); // `ends` exits while nobody watches
+    // `ends` exits while nobody watches.
+    await waitFor(
+      'ends to exit while its agent is away',
+      async () => (await h2.docker.getContainer(ends.containerId!).inspect()).State.Status === 'exited',
+    );
     cluster.restart('agent-h2');
 
     await waitFor('both jobs mended', async () => {
@@ -62,9 +68,10 @@ describe('agent crashes and reconciliation', () => {
     const [a, b] = await Promise.all([gone, ends].map((j) => cluster.getJson<JobView>(`/v1/jobs/${j.id}`)));
     expect(a.reason).toBe('the container disappeared from its host');
     expect([b.exitCode, b.reason]).toEqual([4, 'exited with code 4']);
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    await booksMatchDocker(cluster);
-    const nodes = await cluster.getJson<{ items: NodeRecord[] }>('/v1/nodes');
-    expect(nodes.items.find((n) => n.id === 'h2')?.allocated).toEqual({ cpuMillis: 0, memoryMiB: 0 });
+    await eventually("h2's books equal docker ps, and hold nothing", async () => {
+      await booksMatchDocker(cluster);
+      const nodes = await cluster.getJson<{ items: NodeRecord[] }>('/v1/nodes');
+      expect(nodes.items.find((n) => n.id === 'h2')?.allocated).toEqual({ cpuMillis: 0, memoryMiB: 0 });
+    });
   });
 });

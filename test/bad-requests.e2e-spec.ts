@@ -9,7 +9,8 @@ interface Problem {
 
 /** Every malformed or dangerous request gets a precise 4xx naming the field, and leaves no trace. */
 describe('bad requests', () => {
-  const cluster = new TestCluster({ hosts: testHosts(1) });
+  // No scheduler: whatever the gateway publishes stays in the jobs queue, where the last test can count it.
+  const cluster = new TestCluster({ hosts: testHosts(1), schedulers: 0 });
 
   beforeAll(() => cluster.start());
   afterAll(() => cluster.stop());
@@ -129,9 +130,16 @@ describe('bad requests', () => {
     expect(((await response.json()) as Problem).errors?.map((e) => e.field)).toEqual(['status']);
   });
 
-  it('published nothing for any rejected request', async () => {
-    const queues = await cluster.getJson<{ items: Array<{ role: string; messages: number }> }>('/v1/queues');
-    expect(queues.items.find((q) => q.role === 'jobs')?.messages).toBe(0);
+  it('published nothing for any rejected request, and one message for the one valid request after them', async () => {
+    const jobsQueueDepth = async (): Promise<number | undefined> => {
+      const queues = await cluster.getJson<{ items: Array<{ role: string; messages: number }> }>('/v1/queues');
+      return queues.items.find((q) => q.role === 'jobs')?.messages;
+    };
+    expect(await jobsQueueDepth()).toBe(0);
     expect((await cluster.getJson<{ count: number }>('/v1/jobs')).count).toBe(0);
+    // The control: the same counters do move when a request is accepted (so the zeros above mean something).
+    expect((await post(JSON.stringify(valid))).status).toBe(202);
+    expect(await jobsQueueDepth()).toBe(1);
+    expect((await cluster.getJson<{ count: number }>('/v1/jobs')).count).toBe(1);
   });
 });

@@ -6,17 +6,19 @@ import { AMQP_URL, TestCluster, testHosts, waitFor } from './support/cluster';
 import { ROOTFS_TAR, TestRegistry } from './support/registry';
 
 /**
- * RabbitMQ's own count of a queue's deliveries not yet acknowledged, from its management API (loopback); undefined
- * until the broker has published figures for a new queue.
+ * RabbitMQ's own figures for a queue, from its management API (loopback): deliveries not yet acknowledged, and
+ * how many acknowledgements it has counted. Both undefined until the broker has published figures for the queue
+ * (they lag by up to 5 s).
  */
-async function unacknowledged(queue: string): Promise<number | undefined> {
+async function queueFigures(queue: string): Promise<{ unacknowledged?: number; acked?: number }> {
   const response = await fetch(`http://127.0.0.1:15672/api/queues/%2F/${encodeURIComponent(queue)}`, {
     headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` },
   });
   if (!response.ok) {
     throw new Error(`management API: ${response.status}`);
   }
-  return ((await response.json()) as { messages_unacknowledged?: number }).messages_unacknowledged;
+  const body = (await response.json()) as { messages_unacknowledged?: number; message_stats?: { ack?: number } };
+  return { unacknowledged: body.messages_unacknowledged, acked: body.message_stats?.ack };
 }
 
 const silent = { log: () => undefined, warn: () => undefined, error: () => undefined };
@@ -120,15 +122,20 @@ describe('a long pull', () => {
         'the pull under way',
         async () => (await cluster.getJson<JobView>(`/v1/jobs/${id}`)).status === 'pulling',
       );
-      // The management API's figures lag by up to 5 s: look after that, while the pull still runs.
-      await new Promise((resolve) => setTimeout(resolve, 7000));
-      let figure: number | undefined;
-      await waitFor('figures for the host queue', async () => {
-        figure = await unacknowledged(`${cluster.prefix}.node.h1`);
-        return figure !== undefined;
-      });
+      // Wait for figures that count the agent's acknowledgement of the create: if it held the delivery until the
+      // pull ended, they would come only once the job was no longer pulling.
+      let figures: { unacknowledged?: number; acked?: number } = {};
+      await waitFor(
+        'the broker to count the acknowledgement',
+        async () => {
+          figures = await queueFigures(`${cluster.prefix}.node.h1`);
+          // The queue's counts and its message stats are published separately: wait for both.
+          return (figures.acked ?? 0) >= 1 && figures.unacknowledged !== undefined;
+        },
+        40_000,
+      );
       expect((await cluster.getJson<JobView>(`/v1/jobs/${id}`)).status).toBe('pulling');
-      expect(figure).toBe(0);
+      expect(figures.unacknowledged).toBe(0);
       const job = await cluster.settled<JobView>(id);
       expect(job.status).toBe('running');
       await cluster.remove(id);

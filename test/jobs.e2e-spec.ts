@@ -167,13 +167,16 @@ describe('a job through gateway, RabbitMQ, scheduler, agent and Docker', () => {
     const id = await submitted({ cmd: ['sh', '-c', 'echo hello from the job; echo trouble >&2; sleep 600'] });
     await settledTo(id, 'running');
     let logs = '';
+    let contentType: string | null = null;
     // stdout and stderr reach Docker through separate pipes, so wait for both lines and don't rely on their order.
+    // (An expect inside waitFor would only be retried, not reported: check what was read once it is complete.)
     await waitFor('both lines written', async () => {
       const response = await fetch(`${cluster.api}/v1/jobs/${id}/logs`);
-      expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+      contentType = response.headers.get('content-type');
       logs = await response.text();
       return logs.includes('trouble') && logs.includes('hello from the job');
     });
+    expect(contentType).toMatch(/^text\/plain/);
     expect(logs.split('\n').sort()).toEqual(['', 'hello from the job', 'trouble']);
     const last = await (await fetch(`${cluster.api}/v1/jobs/${id}/logs?tail=1`)).text();
     expect(last.split('\n')).toHaveLength(2);
@@ -200,6 +203,8 @@ describe('a job through gateway, RabbitMQ, scheduler, agent and Docker', () => {
     const second = (await (await cluster.submit({ image: 'berth/busybox:latest', cmd: ['sleep', '600'] })).json()) as {
       id: string;
     };
+    // A failed job as well, so the status filter has something to leave out and something to keep.
+    const broken = await settledTo(await submitted({ cmd: ['sh', '-c', 'exit 4'] }), 'failed');
     await cluster.settled<JobView>(first.id);
     await cluster.settled<JobView>(second.id);
     const all = await cluster.getJson<{ items: JobView[] }>('/v1/jobs');
@@ -208,6 +213,8 @@ describe('a job through gateway, RabbitMQ, scheduler, agent and Docker', () => {
     const running = await cluster.getJson<{ items: JobView[] }>('/v1/jobs?status=running');
     expect(running.items.map((j) => j.id).sort()).toEqual([first.id, second.id].sort());
     const failed = await cluster.getJson<{ items: JobView[] }>('/v1/jobs?status=failed&limit=10');
+    expect(failed.items.map((j) => j.id)).toContain(broken.id);
     expect(failed.items.every((j) => j.status === 'failed')).toBe(true);
+    expect(ids).toContain(broken.id);
   });
 });

@@ -1,32 +1,41 @@
 import Redis from 'ioredis';
 import { LABEL_JOB } from '@berth/contracts';
 import type { JobView } from '../apps/gateway/src/jobs/job.view';
-import { booksMatchDocker, REDIS_URL, TestCluster, testHosts, waitFor } from './support/cluster';
+import { booksMatchDocker, TestCluster, testHosts, waitFor } from './support/cluster';
+import { OwnRedis } from './support/redis-server';
 
 const sleeper = { image: 'berth/busybox:latest', cmd: ['sleep', '600'], resources: { cpuMillis: 100, memoryMiB: 64 } };
 
-/** What Redis loses when it restarts without persistence: every key of the cluster. */
-async function loseRedisState(prefix: string): Promise<number> {
-  const redis = new Redis(REDIS_URL);
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length > 0) {
-    await redis.del(...keys);
+async function keysOf(url: string, prefix: string): Promise<number> {
+  const redis = new Redis(url);
+  try {
+    return (await redis.keys(`${prefix}:*`)).length;
+  } finally {
+    await redis.quit();
   }
-  await redis.quit();
-  return keys.length;
 }
 
-describe("recovery after Redis loses the cluster's state", () => {
-  // Room for 4 sleepers per host, 8 in all.
-  const cluster = new TestCluster({
-    hosts: testHosts(2),
-    // The node timeout is also how long placement pauses after the loss.
-    commonEnv: { BERTH_NODE_TIMEOUT_SECONDS: '6' },
-    agentEnv: { BERTH_NODE_MEMORY_MIB: '256', BERTH_HEARTBEAT_SECONDS: '1', BERTH_RECONCILE_SECONDS: '2' },
-  });
+describe("recovery after Redis restarts and loses the cluster's state", () => {
+  // A Redis of the test's own, without persistence, that it really restarts: the shared one is never touched.
+  const redis = new OwnRedis();
+  let cluster: TestCluster;
 
-  beforeAll(() => cluster.start());
-  afterAll(() => cluster.stop());
+  beforeAll(async () => {
+    await redis.start();
+    // Room for 4 sleepers per host, 8 in all.
+    cluster = new TestCluster({
+      hosts: testHosts(2),
+      redisUrl: redis.url,
+      // The node timeout is also how long placement pauses after the loss.
+      commonEnv: { BERTH_NODE_TIMEOUT_SECONDS: '6' },
+      agentEnv: { BERTH_NODE_MEMORY_MIB: '256', BERTH_HEARTBEAT_SECONDS: '1', BERTH_RECONCILE_SECONDS: '2' },
+    });
+    await cluster.start();
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+    await redis.stop();
+  });
 
   it('rebuilds job records from the hosts and the queues, pauses placement, and neither over-commits nor doubles', async () => {
     const quick = await cluster.accepted({ ...sleeper, cmd: ['true'] });
@@ -48,7 +57,9 @@ describe("recovery after Redis loses the cluster's state", () => {
       return jobs.every((j) => j.status === 'queued' && (j.reason ?? '').includes('waiting for room'));
     });
 
-    expect(await loseRedisState(cluster.prefix)).toBeGreaterThan(0);
+    expect(await keysOf(redis.url, cluster.prefix)).toBeGreaterThan(0);
+    // SHUTDOWN NOSAVE and a fresh redis-server on the same port: every key is gone, every connection dropped.
+    await redis.restart();
 
     // An agent notices at its next heartbeat, sees its containers, and pauses placement while hosts report.
     await waitFor('placement paused for recovery', async () => {

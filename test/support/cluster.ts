@@ -24,7 +24,7 @@ function repositoryRoot(): string {
 }
 
 const ROOT = repositoryRoot();
-const LOG_DIR = join(ROOT, '.berth', 'logs', 'e2e');
+export const LOG_DIR = join(ROOT, '.berth', 'logs', 'e2e');
 export const AMQP_URL = process.env.BERTH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 export const REDIS_URL = process.env.BERTH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -282,6 +282,24 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
     }
     if (Date.now() > deadline) {
       throw new Error(`timed out waiting for: ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/**
+ * Retries `check` until it resolves (an `expect` inside it throws until it holds), and returns what it returned. On
+ * timeout it throws the last failure, so the report says what did not hold, not only that time ran out.
+ */
+export async function eventually<T>(what: string, check: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) {
+        throw new Error(`${what}, still not so after ${timeoutMs} ms: ${(error as Error).message}`);
+      }
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
