@@ -3,7 +3,8 @@ import { count, FAULTS, JOBS, newCluster, Random, Row, settle, submitAll, writeR
 /**
  * Each scenario: a fresh cluster (gateway, scheduler, 3 agents) on the suite's own RabbitMQ and Redis, 300 jobs
  * submitted 25 at a time, one fault injected when a seeded-random number of them has been accepted (so it lands
- * while jobs are being submitted and placed), then the counts once every accepted job is running or failed.
+ * while jobs are being submitted and placed), then the counts once every accepted job is running or failed. Every
+ * job fits, and every fault is undone, so a failed job counts against the scenario unless its fault explains it.
  * BERTH_FAULTS_SEED replays a run; BERTH_FAULTS_ONLY (a substring of a scenario's name) runs some of them.
  */
 const baseSeed = Number(process.env.BERTH_FAULTS_SEED ?? Math.floor(Math.random() * 1_000_000));
@@ -39,7 +40,7 @@ describe.each(
       const done = await (injection.done ??
         Promise.reject(new Error(`the fault was never injected (trigger ${trigger})`)));
       const settled = await settle(cluster, submissions.accepted);
-      const counts = await count(cluster, submissions.accepted);
+      const counts = await count(cluster, submissions.accepted, fault);
       rows.push({
         scenario: fault.name,
         seed,
@@ -50,9 +51,11 @@ describe.each(
         seconds: (Date.now() - started) / 1000,
       });
       const summary = {
+        settled,
         accepted: counts.accepted,
         runningPlusFailed: counts.running + counts.failed,
         failedWithoutReason: counts.failedWithoutReason,
+        failedUnexplained: counts.failedUnexplained,
         lost: counts.lost,
         duplicated: counts.duplicated,
         orphaned: counts.orphaned,
@@ -60,9 +63,11 @@ describe.each(
         details: counts.details,
       };
       expect(summary).toEqual({
+        settled: true,
         accepted: submissions.accepted.length,
         runningPlusFailed: submissions.accepted.length,
         failedWithoutReason: 0,
+        failedUnexplained: 0,
         lost: 0,
         duplicated: 0,
         orphaned: 0,

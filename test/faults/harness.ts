@@ -27,8 +27,10 @@ export const HOST_CPU = JOB_CPU * SLOTS_PER_HOST;
 export const HOST_MEMORY = JOB_MEMORY * SLOTS_PER_HOST;
 /** How long every accepted job gets, after the last submission, to be running or failed with a reason. */
 const SETTLE_TIMEOUT_MS = 90_000;
-/** Once settled, one more reconciliation round on every agent before Docker is read. */
+/** How often each agent reconciles its books with Docker (removing leftover containers). */
 const RECONCILE_SECONDS = 2;
+/** Once settled, how long the agents get to remove leftovers: several reconciliation rounds. */
+const LEFTOVERS_TIMEOUT_MS = 10 * RECONCILE_SECONDS * 1000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -208,6 +210,11 @@ export interface Counts {
   overCommitted: number;
   /** Failed jobs without a reason (also counted as lost: they are not "failed with a reason"). */
   failedWithoutReason: number;
+  /**
+   * Failed jobs (with a reason) that the fault does not explain. Every job of the scenario fits, so none should
+   * fail: a fault that failed every job in flight would count here, not pass.
+   */
+  failedUnexplained: number;
   /** What explains each non-zero count: a few examples per kind. */
   details: string[];
   /** What else was seen, for the report only: hosts not ready, records never answered with a 202. */
@@ -224,7 +231,7 @@ export interface Counts {
  * - over-committed: hosts whose running containers (by their labels) need more CPU or memory than the host
  *   offers, or outnumber its slots, or whose books say so.
  */
-export async function count(cluster: TestCluster, accepted: string[]): Promise<Counts> {
+export async function count(cluster: TestCluster, accepted: string[], fault: Fault): Promise<Counts> {
   const containers = await allContainers(cluster);
   const records = await jobRecords(cluster, accepted);
   const byJob = new Map<string, Container[]>();
@@ -252,6 +259,7 @@ export async function count(cluster: TestCluster, accepted: string[]): Promise<C
     orphaned: 0,
     overCommitted: 0,
     failedWithoutReason: 0,
+    failedUnexplained: 0,
     details,
     notes: [],
   };
@@ -263,6 +271,14 @@ export async function count(cluster: TestCluster, accepted: string[]): Promise<C
       counts.running++;
     } else if (job && FAILED.includes(job.status) && hasReason(job)) {
       counts.failed++;
+      if (!fault.explainsFailure?.(job)) {
+        counts.failedUnexplained++;
+        example(
+          `failed (${job.status}) without the fault to explain it`,
+          `${id} on ${job.node ?? '-'}: ${job.reason}`,
+          3,
+        );
+      }
     } else {
       counts.lost++;
       if (job && FAILED.includes(job.status)) {
@@ -349,8 +365,9 @@ export async function count(cluster: TestCluster, accepted: string[]): Promise<C
 }
 
 /**
- * Waits until every accepted job is running (with its container) or failed with a reason, then one more
- * reconciliation round so the agents can remove what is left over. Returns false on timeout (counted anyway).
+ * Waits until every accepted job is running (with its container) or failed with a reason, then until the agents'
+ * reconciliation has removed what is left over (no container beside its job's one running container), for at most
+ * `LEFTOVERS_TIMEOUT_MS`: what remains then is counted. Returns false if the jobs did not settle in time.
  */
 export async function settle(cluster: TestCluster, accepted: string[]): Promise<boolean> {
   const deadline = Date.now() + SETTLE_TIMEOUT_MS;
@@ -367,7 +384,7 @@ export async function settle(cluster: TestCluster, accepted: string[]): Promise<
         const running = new Set(containers.filter((c) => c.running).map((c) => c.jobId));
         const final = await jobRecords(cluster, accepted);
         if ([...final.values()].every((j) => j && (j.status !== 'running' || running.has(j.id)))) {
-          await sleep((RECONCILE_SECONDS + 1) * 1000);
+          await untilNoLeftovers(cluster, final);
           return true;
         }
       }
@@ -379,12 +396,38 @@ export async function settle(cluster: TestCluster, accepted: string[]): Promise<
   return false;
 }
 
+/** A container is left over when its job is not running, runs elsewhere, or already has another container. */
+async function untilNoLeftovers(cluster: TestCluster, records: Map<string, JobView | null>): Promise<void> {
+  const deadline = Date.now() + LEFTOVERS_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const containers = await allContainers(cluster);
+    const perJob = new Map<string, number>();
+    const leftovers = containers.filter((c) => {
+      perJob.set(c.jobId, (perJob.get(c.jobId) ?? 0) + 1);
+      const job = records.get(c.jobId);
+      if (!job) {
+        return true;
+      }
+      return job.status === 'running' ? job.node !== c.host : c.running;
+    });
+    if (leftovers.length === 0 && [...perJob.values()].every((n) => n === 1)) {
+      return;
+    }
+    await sleep(500);
+  }
+}
+
 // ---- faults
 
 export interface Fault {
   name: string;
   /** Injects the fault and undoes it (restarts what it stopped); returns what it did, for the report. */
   inject(cluster: TestCluster, random: Random): Promise<string>;
+  /**
+   * Whether the fault explains this failed job (a fault that takes a host away for good would explain the jobs
+   * it failed there). None of the scenarios below does: each fault is undone, so every job must end running.
+   */
+  explainsFailure?(job: JobView): boolean;
 }
 
 async function killAndRestart(cluster: TestCluster, name: string, random: Random): Promise<string> {
@@ -507,6 +550,7 @@ export function table(rows: Row[]): string {
     'accepted',
     'running',
     'failed',
+    'unexplained',
     'lost',
     'duplicated',
     'orphaned',
@@ -519,6 +563,7 @@ export function table(rows: Row[]): string {
     String(r.counts.accepted),
     String(r.counts.running),
     String(r.counts.failed),
+    String(r.counts.failedUnexplained),
     String(r.counts.lost),
     String(r.counts.duplicated),
     String(r.counts.orphaned),
