@@ -196,6 +196,23 @@ describe('a job through gateway, RabbitMQ, scheduler, agent and Docker', () => {
     await waitFor('removed', async () => (await cluster.getJson<JobView>(`/v1/jobs/${id}`)).status === 'removed');
   });
 
+  it('runs the command in the working directory the job names', async () => {
+    const id = await submitted({ cmd: ['sh', '-c', 'pwd; sleep 600'], workingDir: '/tmp' });
+    const job = await settledTo(id, 'running');
+    expect(job.workingDir).toBe('/tmp');
+    const host = cluster.hosts.find((h) => h.id === job.node)!;
+    expect((await host.docker.getContainer(job.containerId!).inspect()).Config.WorkingDir).toBe('/tmp');
+    let logs = '';
+    await waitFor('pwd written', async () => {
+      logs = await (await fetch(`${cluster.api}/v1/jobs/${id}/logs`)).text();
+      return logs !== '';
+    });
+    expect(logs).toBe('/tmp\n');
+    expect((await cluster.submit({ image: 'berth/busybox:latest', workingDir: 'tmp' })).status).toBe(400);
+    await cluster.remove(id);
+    await waitFor('removed', async () => (await cluster.getJson<JobView>(`/v1/jobs/${id}`)).status === 'removed');
+  });
+
   it('lists jobs newest first and filters by status', async () => {
     const first = (await (await cluster.submit({ image: 'berth/busybox:latest', cmd: ['sleep', '600'] })).json()) as {
       id: string;

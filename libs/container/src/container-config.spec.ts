@@ -108,6 +108,24 @@ describe('containerConfigFor', () => {
   });
 });
 
+describe('workingDir', () => {
+  it("becomes Docker's WorkingDir, and is read back from a container that lost its spec label", () => {
+    const { body } = containerConfigFor(job({ workingDir: '/srv/app' }), { networkMode: 'none' });
+    expect(body.WorkingDir).toBe('/srv/app');
+    const labels: Record<string, string> = { ...body.Labels };
+    delete labels[LABEL_SPEC];
+    expect(specFromContainer({ ...body, Labels: labels }).workingDir).toBe('/srv/app');
+  });
+
+  it("is left to the image when the job names none (Docker's empty WorkingDir reads back as none)", () => {
+    const { body } = containerConfigFor(job(), { networkMode: 'none' });
+    expect(body.WorkingDir).toBeUndefined();
+    const labels: Record<string, string> = { ...body.Labels };
+    delete labels[LABEL_SPEC];
+    expect(specFromContainer({ ...body, WorkingDir: '', Labels: labels })).not.toHaveProperty('workingDir');
+  });
+});
+
 describe('specFromContainer', () => {
   const { body } = containerConfigFor(job(), { networkMode: 'none' });
 
