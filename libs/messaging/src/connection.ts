@@ -1,4 +1,4 @@
-import { ChannelModel, connect, RecoveringChannelModel } from 'amqplib';
+import { Channel, ChannelModel, connect, RecoveringChannelModel } from 'amqplib';
 
 export interface Logger {
   log(message: string): void;
@@ -83,6 +83,19 @@ export class BrokerConnection {
     this.logger.warn(`rabbitmq: ${why}; reconnecting`);
     this.lose();
     model.close().catch(() => undefined);
+  }
+
+  /**
+   * Logs a part's channel errors, and restarts the connection when the channel closes while the part still uses
+   * it (`release` answers whether it did, and lets go of it).
+   */
+  supervise(model: ChannelModel, channel: Channel, part: string, release: () => boolean): void {
+    channel.on('error', (err: Error) => this.logger.warn(`rabbitmq ${part} channel: ${err.message}`));
+    channel.on('close', () => {
+      if (release()) {
+        this.restart(model, `${part} channel closed`);
+      }
+    });
   }
 
   /** Stops recovering and closes; `drain` runs first (consumers finish what is in flight). */

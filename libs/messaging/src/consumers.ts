@@ -101,8 +101,8 @@ export class Consumers implements ConnectionPart {
 
   private async start(model: ChannelModel, consumer: Consumer): Promise<void> {
     const channel = await model.createChannel();
-    channel.on('error', (err: Error) => this.broker.logger.warn(`rabbitmq consumer ${consumer.queue}: ${err.message}`));
-    channel.on('close', () => this.broker.restart(model, `consumer channel of ${consumer.queue} closed`));
+    // A consumer channel is never replaced on its own: once it closes, the whole connection recovers.
+    this.broker.supervise(model, channel, `consumer ${consumer.queue}`, () => true);
     await channel.assertQueue(consumer.queue, this.declarations.argumentsOf(consumer.queue));
     await channel.prefetch(consumer.options.prefetch);
     const { consumerTag } = await channel.consume(

@@ -43,12 +43,10 @@ export class Declarations implements ConnectionPart {
   async attach(model: ChannelModel): Promise<void> {
     this.asserted.clear();
     const channel = await model.createChannel();
-    channel.on('error', (err: Error) => this.broker.logger.warn(`rabbitmq declarations channel: ${err.message}`));
-    channel.on('close', () => {
-      if (this.channel === channel) {
-        this.channel = null;
-        this.broker.restart(model, 'declarations channel closed');
-      }
+    this.broker.supervise(model, channel, 'declarations', () => {
+      const inUse = this.channel === channel;
+      this.channel = inUse ? null : this.channel;
+      return inUse;
     });
     const t = this.topology;
     await channel.assertExchange(t.deadLetterExchange, 'fanout', { durable: true });

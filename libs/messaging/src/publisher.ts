@@ -27,12 +27,10 @@ export class Publisher implements ConnectionPart {
 
   async attach(model: ChannelModel): Promise<void> {
     const channel = await model.createConfirmChannel();
-    channel.on('error', (err: Error) => this.broker.logger.warn(`rabbitmq publisher channel: ${err.message}`));
-    channel.on('close', () => {
-      if (this.channel === channel) {
-        this.channel = null;
-        this.broker.restart(model, 'publisher channel closed');
-      }
+    this.broker.supervise(model, channel, 'publisher', () => {
+      const inUse = this.channel === channel;
+      this.channel = inUse ? null : this.channel;
+      return inUse;
     });
     this.channel = channel;
   }
