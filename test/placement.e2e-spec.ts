@@ -80,6 +80,26 @@ describe('placement: constraints, affinities, strategies, waiting and names', ()
     await cleanUp(anchor, follower, borrower, avoider);
   });
 
+  it('matches in linear time: backtracking patterns against a 4,096-character label stall nothing', async () => {
+    // The attack pair: a label value at its limit, then patterns a backtracking engine takes hours over against it
+    // (the value has no b, and does not end in a's).
+    const bait = await run({ labels: { team: `${'a'.repeat(4095)}c` } });
+    expect(bait.status).toBe('running');
+    const attacks = await Promise.all(
+      ['team==*a*a*a*b', 'team==/((a)+)+$/', 'team==/a*a*a*a*a*a*a*a*b/'].map((affinity) =>
+        run({ affinities: [affinity] }),
+      ),
+    );
+    for (const job of attacks) {
+      expect(job.status).toBe('unschedulable');
+      expect(job.reason).toContain(`affinity ${job.affinities![0]}`);
+    }
+    // And the scheduler is still free for everyone else.
+    const after = await run({});
+    expect(after.status).toBe('running');
+    await cleanUp(bait, after, ...attacks);
+  });
+
   it('binpack fills one host while spread alternates', async () => {
     const packed = [];
     for (let i = 0; i < 3; i++) {

@@ -1,9 +1,15 @@
+import { RE2JS } from 're2js';
+
 /**
  * Swarm's placement expressions, as classic Swarm documented them:
  *   key==value   key!=value            (`==` is tried first)
  *   key==~value  key!=~value           `~` makes the expression soft: preferred, not required
  *   value: a glob anchored at both ends (`us-*`), or a regular expression between slashes (`/node\d/`)
  * `==` holds when any candidate string matches; `!=` holds when none does.
+ *
+ * Expressions come from users and are matched in the scheduler against every host, so matching must take time
+ * linear in the input, whatever the pattern: regular expressions run on RE2 (re2js, no backtracking; it refuses
+ * back-references and look-arounds), globs on a matcher of their own that never backtracks.
  */
 export type Operator = '==' | '!=';
 
@@ -15,7 +21,12 @@ export interface Expression {
   /** The expression as written, for explanations. */
   text: string;
   /** null when the value is a regular expression that does not compile: it then matches nothing, as in Swarm. */
-  pattern: RegExp | null;
+  pattern: Matcher | null;
+}
+
+/** A compiled value: whether one candidate string matches it. */
+export interface Matcher {
+  test(candidate: string): boolean;
 }
 
 export class ExpressionError extends Error {
@@ -47,59 +58,66 @@ export function parseExpression(text: string): Expression {
   return { key: key.toLowerCase(), operator, value, soft, text: trimmed, pattern: compile(value) };
 }
 
-/** Whether a value is a regular expression that will not compile (Swarm would silently match nothing). */
+/** Why a value is a regular expression RE2 will not compile (Swarm would silently match nothing), or null. */
 export function invalidRegex(value: string): string | null {
   if (!isRegex(value)) {
     return null;
   }
   try {
-    new RegExp(value.slice(1, -1));
+    RE2JS.compile(value.slice(1, -1));
     return null;
   } catch (err) {
     return (err as Error).message;
   }
 }
 
-/**
- * Why a pattern could make matching slow (catastrophic backtracking), or null. Expressions come from users and run
- * in the scheduler against every host, so the gateway refuses these: regular expressions that repeat a group
- * holding a repetition or an alternation (`(a+)+`, `(a|aa)+`), back-references, or over 256 characters, and globs with more than 8 `*`.
- */
-export function unsafePattern(value: string): string | null {
-  if (isRegex(value)) {
-    const body = value.slice(1, -1);
-    if (body.length > 256) {
-      return 'regular expressions are limited to 256 characters';
-    }
-    if (/\([^)]*[+*}|][^)]*\)\s*[+*{]/.test(body)) {
-      return 'a repeated group or an alternation inside a repetition, such as (a+)+ or (a|aa)+, can make matching take forever';
-    }
-    if (/\\[1-9]/.test(body)) {
-      return 'back-references are not supported';
-    }
-    return null;
-  }
-  return (value.match(/\*/g) ?? []).length > 8 ? 'globs are limited to 8 * wildcards' : null;
-}
-
 function isRegex(value: string): boolean {
   return value.length >= 2 && value.startsWith('/') && value.endsWith('/');
 }
 
-function compile(value: string): RegExp | null {
+function compile(value: string): Matcher | null {
   if (isRegex(value)) {
     try {
       // Not anchored, as in Swarm: /us/ matches "us-east".
-      return new RegExp(value.slice(1, -1));
+      return RE2JS.compile(value.slice(1, -1));
     } catch {
       return null;
     }
   }
-  const glob = value
-    .split('*')
-    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${glob}$`);
+  return globMatcher(value);
+}
+
+/**
+ * A glob anchored at both ends, `*` for any run of characters. The parts between the stars are literals: the first
+ * must start the candidate, the last end it, and each one between is taken at its leftmost place after the one
+ * before (leftmost is always safe for a `*` gap), so no choice is ever undone.
+ */
+export function globMatcher(glob: string): Matcher {
+  const parts = glob.split('*');
+  if (parts.length === 1) {
+    return { test: (candidate) => candidate === glob };
+  }
+  const first = parts[0];
+  const last = parts[parts.length - 1];
+  const middle = parts.slice(1, -1).filter((part) => part !== '');
+  const least = first.length + last.length;
+  return {
+    test(candidate) {
+      if (candidate.length < least || !candidate.startsWith(first) || !candidate.endsWith(last)) {
+        return false;
+      }
+      let at = first.length;
+      const end = candidate.length - last.length;
+      for (const part of middle) {
+        const found = candidate.indexOf(part, at);
+        if (found < 0 || found + part.length > end) {
+          return false;
+        }
+        at = found + part.length;
+      }
+      return true;
+    },
+  };
 }
 
 /** `==`: some candidate matches. `!=`: none does. A missing label is the empty string. */
