@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { AgentEnv, loadEnv } from '@berth/config';
+import { AgentEnv, loadEnv, parseList } from '@berth/config';
 import { NODE_QUEUE, topologyFor } from '@berth/contracts';
 import { hostCommandHandlers } from './consumers';
 import { Messaging } from '@berth/messaging';
@@ -28,7 +28,17 @@ async function main(): Promise<void> {
   const amqp = await Messaging.connect(env.BERTH_AMQP_URL, topology, logger);
 
   const agent = new AgentService(
-    { nodeId: host.nodeId, cluster: env.BERTH_PREFIX, policy: { networkMode: env.BERTH_NETWORK_MODE } },
+    {
+      nodeId: host.nodeId,
+      cluster: env.BERTH_PREFIX,
+      policy: {
+        networkMode: env.BERTH_NETWORK_MODE,
+        maxPids: env.BERTH_MAX_PIDS,
+        logMaxSize: env.BERTH_LOG_MAX_SIZE,
+        logMaxFiles: env.BERTH_LOG_MAX_FILES,
+        allowedRegistries: parseList(env.BERTH_ALLOWED_REGISTRIES),
+      },
+    },
     docker,
     state,
     amqp.publisher,

@@ -21,6 +21,13 @@ export class CommonEnv {
   @Min(2)
   @Max(3600)
   BERTH_NODE_TIMEOUT_SECONDS: number = 15;
+
+  /**
+   * Registries images may come from: comma-separated globs of host[:port] (`docker.io` for Docker Hub names such
+   * as `berth/busybox`). The gateway answers 400 for any other; an agent refuses to create such a container.
+   */
+  @Matches(/^[a-zA-Z0-9.*:-]+(,[a-zA-Z0-9.*:-]+)*$/, { message: 'must be comma-separated globs of host[:port]' })
+  BERTH_ALLOWED_REGISTRIES: string = '*';
 }
 
 export class GatewayEnv extends CommonEnv {
@@ -125,6 +132,29 @@ export class AgentEnv extends CommonEnv {
   @IsString()
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   BERTH_NETWORK_MODE: string = 'none';
+
+  /** The most processes any container may run at once, whatever its job asks (`pidsLimit`, 512 by default). */
+  @IsInt()
+  @Min(16)
+  @Max(4_194_304)
+  BERTH_MAX_PIDS: number = 4096;
+
+  /** Docker's json-file log rotation for every container: the size of one file, and how many are kept. */
+  @Matches(/^[1-9][0-9]{0,5}[kmg]$/, { message: 'must be a size such as 10m' })
+  BERTH_LOG_MAX_SIZE: string = '10m';
+
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  BERTH_LOG_MAX_FILES: number = 3;
+}
+
+/** A comma-separated list, each entry trimmed, empty entries dropped. */
+export function parseList(text: string): string[] {
+  return text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
 }
 
 export function parseLabels(text: string | undefined): Record<string, string> {

@@ -8,6 +8,7 @@ import {
   LABEL_SUBMITTED,
 } from '@berth/contracts';
 import { ContainerJob, containerConfigFor, specFromContainer } from './container-config';
+import { ContainerPolicy, ContainerRefused, registryOf } from './policy';
 
 const spec: JobSpec = {
   image: 'berth/busybox:latest',
@@ -19,6 +20,14 @@ const spec: JobSpec = {
   placementTimeoutSeconds: 300,
   constraints: ['zone==a'],
   ports: [8080],
+};
+
+const POLICY: ContainerPolicy = {
+  networkMode: 'none',
+  maxPids: 1024,
+  logMaxSize: '10m',
+  logMaxFiles: 3,
+  allowedRegistries: ['*'],
 };
 
 function job(over: Partial<JobSpec> = {}, dependencies: Record<string, string> = {}): ContainerJob {
@@ -33,7 +42,7 @@ function job(over: Partial<JobSpec> = {}, dependencies: Record<string, string> =
 
 describe('containerConfigFor', () => {
   it("names the container after the job and carries the job's image, command, environment and labels", () => {
-    const { name, body } = containerConfigFor(job(), { networkMode: 'none' });
+    const { name, body } = containerConfigFor(job(), POLICY);
     expect(name).toBe('berth-job-1');
     expect(body.Image).toBe('berth/busybox:latest');
     expect(body.Cmd).toEqual(['sleep', '600']);
@@ -50,9 +59,7 @@ describe('containerConfigFor', () => {
   });
 
   it('gives memory as a hard limit without swap and CPU as a relative weight', () => {
-    const { body } = containerConfigFor(job({ resources: { cpuMillis: 1500, memoryMiB: 48 } }), {
-      networkMode: 'none',
-    });
+    const { body } = containerConfigFor(job({ resources: { cpuMillis: 1500, memoryMiB: 48 } }), POLICY);
     expect(body.HostConfig).toMatchObject({
       Memory: 48 * 1024 * 1024,
       MemorySwap: 48 * 1024 * 1024,
@@ -60,17 +67,16 @@ describe('containerConfigFor', () => {
     });
     // Docker's floor for shares is 2.
     expect(
-      containerConfigFor(job({ resources: { cpuMillis: 1, memoryMiB: 6 } }), { networkMode: 'none' }).body.HostConfig
-        .CpuShares,
+      containerConfigFor(job({ resources: { cpuMillis: 1, memoryMiB: 6 } }), POLICY).body.HostConfig.CpuShares,
     ).toBe(2);
   });
 
   it("uses the host's network mode, publishing ports only where there is a network to publish on", () => {
-    const none = containerConfigFor(job(), { networkMode: 'none' }).body;
+    const none = containerConfigFor(job(), POLICY).body;
     expect(none.HostConfig.NetworkMode).toBe('none');
     expect(none.ExposedPorts).toBeUndefined();
     expect(none.HostConfig.PortBindings).toBeUndefined();
-    const bridge = containerConfigFor(job(), { networkMode: 'bridge' }).body;
+    const bridge = containerConfigFor(job(), { ...POLICY, networkMode: 'bridge' }).body;
     expect(bridge.ExposedPorts).toEqual({ '8080/tcp': {} });
     expect(bridge.HostConfig.PortBindings).toEqual({ '8080/tcp': [{ HostPort: '8080' }] });
   });
@@ -85,7 +91,7 @@ describe('containerConfigFor', () => {
           vpn: 'berth-j-vpn',
         },
       ),
-      { networkMode: 'bridge' },
+      { ...POLICY, networkMode: 'bridge' },
     );
     expect(body.HostConfig.VolumesFrom).toEqual(['berth-j-data:ro']);
     expect(body.HostConfig.Links).toEqual(['berth-j-db:database']);
@@ -102,15 +108,78 @@ describe('containerConfigFor', () => {
       resources: { cpuMillis: 250, memoryMiB: 64 },
       placementTimeoutSeconds: 300,
     };
-    const { body } = containerConfigFor({ ...job(), spec: bare }, { networkMode: 'none' });
+    const { body } = containerConfigFor({ ...job(), spec: bare }, POLICY);
     expect(Object.keys(body).sort()).toEqual(['Env', 'HostConfig', 'Image', 'Labels']);
-    expect(Object.keys(body.HostConfig).sort()).toEqual(['CpuShares', 'Memory', 'MemorySwap', 'NetworkMode']);
+    expect(Object.keys(body.HostConfig).sort()).toEqual([
+      'CapDrop',
+      'CpuShares',
+      'LogConfig',
+      'Memory',
+      'MemorySwap',
+      'NetworkMode',
+      'PidsLimit',
+      'Privileged',
+      'SecurityOpt',
+    ]);
+  });
+});
+
+describe('the container policy', () => {
+  it('gives every container no-new-privileges, no capabilities, a pids limit and rotated logs', () => {
+    const { HostConfig } = containerConfigFor(job(), POLICY).body;
+    expect(HostConfig).toMatchObject({
+      Privileged: false,
+      SecurityOpt: ['no-new-privileges'],
+      CapDrop: ['ALL'],
+      PidsLimit: 512,
+      LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
+    });
+    expect(HostConfig.CapAdd).toBeUndefined();
+  });
+
+  it('adds back the capabilities asked for, caps pidsLimit at the host, and runs as the user asked for', () => {
+    const { body } = containerConfigFor(
+      job({ capAdd: ['NET_BIND_SERVICE'], pidsLimit: 100_000, user: '1000:1000', readOnlyRootFilesystem: true }),
+      POLICY,
+    );
+    expect(body.HostConfig).toMatchObject({ CapDrop: ['ALL'], CapAdd: ['NET_BIND_SERVICE'], PidsLimit: 1024 });
+    expect(body.HostConfig.ReadonlyRootfs).toBe(true);
+    expect(body.User).toBe('1000:1000');
+    expect(containerConfigFor(job({ pidsLimit: 64 }), POLICY).body.HostConfig.PidsLimit).toBe(64);
+  });
+
+  it('refuses an image from a registry the host does not allow', () => {
+    const policy = { ...POLICY, allowedRegistries: ['docker.io', '127.0.0.1:*'] };
+    expect(() => containerConfigFor(job({ image: 'evil.example:5000/x' }), policy)).toThrow(ContainerRefused);
+    expect(() => containerConfigFor(job({ image: 'evil.example:5000/x' }), policy)).toThrow(
+      'registry evil.example:5000 is not allowed here (allowed: docker.io, 127.0.0.1:*)',
+    );
+    expect(containerConfigFor(job({ image: '127.0.0.1:5000/berth/x:1' }), policy).body.Image).toBe(
+      '127.0.0.1:5000/berth/x:1',
+    );
+    expect(containerConfigFor(job({ image: 'berth/busybox' }), policy).body.Image).toBe('berth/busybox');
+  });
+
+  it.each([
+    ['busybox', 'docker.io'],
+    ['berth/busybox:latest', 'docker.io'],
+    ['localhost/x', 'localhost'],
+    ['127.0.0.1:5000/a/b', '127.0.0.1:5000'],
+    ['registry.example/x@sha256:' + 'a'.repeat(64), 'registry.example'],
+  ])('reads the registry of %s as %s', (image, registry) => {
+    expect(registryOf(image)).toBe(registry);
+  });
+
+  it('never falls back to a bare container name for a dependency that is not a job', () => {
+    for (const over of [{ volumesFrom: ['data'] }, { links: ['db'] }, { network: 'container:vpn' }]) {
+      expect(() => containerConfigFor(job(over, {}), POLICY)).toThrow(ContainerRefused);
+    }
   });
 });
 
 describe('workingDir', () => {
   it("becomes Docker's WorkingDir, and is read back from a container that lost its spec label", () => {
-    const { body } = containerConfigFor(job({ workingDir: '/srv/app' }), { networkMode: 'none' });
+    const { body } = containerConfigFor(job({ workingDir: '/srv/app' }), POLICY);
     expect(body.WorkingDir).toBe('/srv/app');
     const labels: Record<string, string> = { ...body.Labels };
     delete labels[LABEL_SPEC];
@@ -118,7 +187,7 @@ describe('workingDir', () => {
   });
 
   it("is left to the image when the job names none (Docker's empty WorkingDir reads back as none)", () => {
-    const { body } = containerConfigFor(job(), { networkMode: 'none' });
+    const { body } = containerConfigFor(job(), POLICY);
     expect(body.WorkingDir).toBeUndefined();
     const labels: Record<string, string> = { ...body.Labels };
     delete labels[LABEL_SPEC];
@@ -127,7 +196,7 @@ describe('workingDir', () => {
 });
 
 describe('specFromContainer', () => {
-  const { body } = containerConfigFor(job(), { networkMode: 'none' });
+  const { body } = containerConfigFor(job(), POLICY);
 
   it("reads the job's spec back from the container's label", () => {
     expect(specFromContainer(body)).toEqual(spec);

@@ -1,6 +1,7 @@
 import {
   applyDefaults,
   containerNameFor,
+  DEFAULT_PIDS_LIMIT,
   decodeJobSpec,
   JOB_SPEC,
   JobSpec,
@@ -13,17 +14,26 @@ import {
   LABEL_SUBMITTED,
   RESERVED_LABEL_PREFIX,
 } from '@berth/contracts';
+import { ContainerPolicy, ContainerRefused, registryProblem } from './policy';
 
 /** What Berth sends to Docker to create a job's container: the part of the Engine API's create body it uses. */
 export interface ContainerCreateBody {
   Image: string;
   Cmd?: string[];
   WorkingDir?: string;
+  User?: string;
   Env: string[];
   Labels: Record<string, string>;
   ExposedPorts?: Record<string, Record<string, never>>;
   HostConfig: {
     NetworkMode: string;
+    Privileged: false;
+    SecurityOpt: string[];
+    CapDrop: string[];
+    CapAdd?: string[];
+    PidsLimit?: number;
+    ReadonlyRootfs?: boolean;
+    LogConfig: { Type: 'json-file'; Config: { 'max-size': string; 'max-file': string } };
     VolumesFrom?: string[];
     Links?: string[];
     PortBindings?: Record<string, Array<{ HostPort: string }>>;
@@ -39,14 +49,9 @@ export interface ContainerConfigView {
   Cmd?: string[] | null;
   /** The image's own when the create body set none; empty when neither did. */
   WorkingDir?: string;
+  User?: string;
   Env?: string[] | null;
   Labels?: Record<string, string> | null;
-}
-
-/** How every container on a host is made, whatever the job asks: the agent's settings. */
-export interface ContainerPolicy {
-  /** Network mode of a job that joins no other job's network: `none` on the local stack. */
-  networkMode: string;
 }
 
 /** A job as its host's agent is about to run it. */
@@ -75,9 +80,14 @@ const MiB = 1024 * 1024;
 /** A field that only placement reads: nothing of it reaches the container. */
 const placementOnly = { toDocker: () => undefined, fromDocker: () => undefined };
 
+/** A dependency by its job name, as Docker knows it; never a bare container name that happens to match. */
 function containerOf(job: ContainerJob, reference: string): string {
   const [target, ...rest] = reference.split(':');
-  return [job.dependencies[target] ?? target, ...rest].join(':');
+  const container = job.dependencies[target];
+  if (container === undefined) {
+    throw new ContainerRefused(`job ${target}, which this job depends on, is not a job of its namespace on this host`);
+  }
+  return [container, ...rest].join(':');
 }
 
 function networkModeOf(job: ContainerJob, policy: ContainerPolicy): string {
@@ -105,6 +115,36 @@ const MAPPING: { [K in JobSpecField]-?: FieldMapping<K> } = {
       }
     },
     fromDocker: (config) => config.Cmd ?? undefined,
+  },
+  user: {
+    toDocker: (body, job) => {
+      if (job.spec.user) {
+        body.User = job.spec.user;
+      }
+    },
+    fromDocker: (config) => config.User || undefined,
+  },
+  readOnlyRootFilesystem: {
+    toDocker: (body, job) => {
+      if (job.spec.readOnlyRootFilesystem) {
+        body.HostConfig.ReadonlyRootfs = true;
+      }
+    },
+    fromDocker: () => undefined,
+  },
+  // Every capability is dropped (below); these come back, and the schema lets only the allow-list through.
+  capAdd: {
+    toDocker: (body, job) => {
+      if (job.spec.capAdd?.length) {
+        body.HostConfig.CapAdd = job.spec.capAdd;
+      }
+    },
+    fromDocker: () => undefined,
+  },
+  pidsLimit: {
+    toDocker: (body, job, policy) =>
+      (body.HostConfig.PidsLimit = Math.min(job.spec.pidsLimit ?? DEFAULT_PIDS_LIMIT, policy.maxPids)),
+    fromDocker: () => undefined,
   },
   workingDir: {
     toDocker: (body, job) => {
@@ -190,17 +230,32 @@ const MAPPING: { [K in JobSpecField]-?: FieldMapping<K> } = {
 
 /**
  * Docker's create body for a job's container, and the container's name (the job's, so a redelivered create finds
- * the container it already made). Pure: the agent resolves the dependencies and sends it.
+ * the container it already made). Pure: the agent resolves the dependencies and sends it. Throws ContainerRefused
+ * when the policy does not allow the job (an image from a registry not allowed, a dependency that is no job).
  */
 export function containerConfigFor(
   job: ContainerJob,
   policy: ContainerPolicy,
 ): { name: string; body: ContainerCreateBody } {
+  const refused = registryProblem(job.spec.image, policy.allowedRegistries);
+  if (refused !== null) {
+    throw new ContainerRefused(refused);
+  }
+  // What every container gets, whatever its job says (the README's table beside Kubernetes' "restricted").
   const body: ContainerCreateBody = {
     Image: job.spec.image,
     Env: [],
     Labels: {},
-    HostConfig: { NetworkMode: policy.networkMode },
+    HostConfig: {
+      NetworkMode: policy.networkMode,
+      Privileged: false,
+      SecurityOpt: ['no-new-privileges'],
+      CapDrop: ['ALL'],
+      LogConfig: {
+        Type: 'json-file',
+        Config: { 'max-size': policy.logMaxSize, 'max-file': String(policy.logMaxFiles) },
+      },
+    },
   };
   for (const field of Object.keys(MAPPING) as JobSpecField[]) {
     MAPPING[field].toDocker(body, job, policy);

@@ -1,1 +1,2 @@
 export * from './container-config';
+export * from './policy';

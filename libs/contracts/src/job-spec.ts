@@ -1,10 +1,11 @@
 import { collectSwarmExpressions, expressionProblem, LabelArrayError, SwarmExpressions } from '@berth/expressions';
 import {
   applyDefaults,
+  boolean,
+  checkedList,
   decodeObject,
   defaulted,
   defaultOf,
-  expressionList,
   Input,
   integer,
   integerList,
@@ -41,6 +42,34 @@ export const DEPENDENCY_REFERENCE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}(?::[a-zA-Z
 
 /** Placement expressions a job may carry in each of its lists. */
 const MAX_EXPRESSIONS = 32;
+
+const expressionList = (examples: readonly string[]) =>
+  checkedList({ maxItems: MAX_EXPRESSIONS, items: 'expressions', examples, problem: expressionProblem });
+
+/**
+ * The capabilities a job may add back after every container drops them all: Docker's default set without those
+ * that reach past the container (NET_RAW spoofs packets, MKNOD makes devices, SETFCAP and SETPCAP hand out
+ * capabilities, AUDIT_WRITE writes the host's audit log, SYS_CHROOT helps escapes).
+ */
+export const ALLOWED_CAPABILITIES = [
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'NET_BIND_SERVICE',
+  'SETGID',
+  'SETUID',
+] as const;
+
+function capabilityProblem(name: string): string | null {
+  return (ALLOWED_CAPABILITIES as readonly string[]).includes(name)
+    ? null
+    : `${name} is not a capability a job may add (allowed: ${ALLOWED_CAPABILITIES.join(', ')})`;
+}
+
+/** Processes a container may run at once unless the job says otherwise; the agent caps it (BERTH_MAX_PIDS). */
+export const DEFAULT_PIDS_LIMIT = 512;
 
 const RESOURCES = {
   cpuMillis: defaulted(
@@ -81,6 +110,29 @@ export const JOB_SPEC = {
     textList({ maxItems: 256, maxItemLength: 4096 }),
     "The command and its arguments; the image's own when absent.",
   ),
+  user: optional(
+    text({
+      maxLength: 65,
+      pattern: /^(?:[a-z_][a-z0-9_-]{0,31}|[0-9]{1,10})(?::(?:[a-z_][a-z0-9_-]{0,31}|[0-9]{1,10}))?$/,
+      message: 'must be user, uid, user:group or uid:gid',
+    }),
+    "The user the command runs as (Docker's User); the image's own when absent.",
+  ),
+  readOnlyRootFilesystem: optional(boolean(), "Mount the container's root filesystem read-only."),
+  capAdd: optional(
+    checkedList({
+      maxItems: ALLOWED_CAPABILITIES.length,
+      items: 'capabilities',
+      examples: ALLOWED_CAPABILITIES,
+      problem: capabilityProblem,
+    }),
+    'Capabilities to add back (every container drops all of them first); only those of the allow-list.',
+  ),
+  // Optional rather than defaulted, so specs stored and queued before the field existed still decode.
+  pidsLimit: optional(
+    integer(16, 4_194_304),
+    `How many processes the container may run at once: ${DEFAULT_PIDS_LIMIT} when absent; the host caps it at BERTH_MAX_PIDS.`,
+  ),
   workingDir: optional(
     text({ maxLength: 4096, pattern: /^\/.*$/, message: 'must be an absolute path such as /app' }),
     "The directory the command runs in; the image's own when absent.",
@@ -113,11 +165,11 @@ export const JOB_SPEC = {
     "How to rank hosts: spread, binpack or random; the scheduler's default when absent.",
   ),
   constraints: optional(
-    expressionList(MAX_EXPRESSIONS, expressionProblem),
+    expressionList(['zone==a', 'node!=~h1', 'disk==/ssd|nvme/']),
     'Swarm expressions on host attributes: zone==a, node!=h1, disk==~ssd (soft).',
   ),
   affinities: optional(
-    expressionList(MAX_EXPRESSIONS, expressionProblem),
+    expressionList(['container==web', 'image==redis*', 'team!=~ops']),
     'Swarm expressions on what runs on a host: container==web, image==redis*, team!=ops.',
   ),
   ports: optional(

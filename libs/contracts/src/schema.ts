@@ -32,7 +32,15 @@ export type RuleShape =
   | { kind: 'integerList'; maxItems: number; min: number; max: number; message: string; unique: boolean }
   | { kind: 'textMap'; rules: StringMapRules }
   /** Swarm placement expressions: the check comes with the rule, so this module stays free of their grammar. */
-  | { kind: 'expressionList'; maxItems: number; problem: (text: string) => string | null }
+  | {
+      kind: 'checkedList';
+      maxItems: number;
+      /** What the items are, in the plural (`expressions`), for the answers. */
+      items: string;
+      /** Good items: the first is shown in answers, all of them in the docs. */
+      examples: readonly string[];
+      problem: (text: string) => string | null;
+    }
   | { kind: 'object'; fields: Schema };
 
 export interface Field<Stored = unknown, P extends Presence = Presence, Input = Stored> {
@@ -75,11 +83,13 @@ export const integerList = (options: {
   unique: boolean;
 }): Rule<number[]> => ({ kind: 'integerList', ...options });
 export const textMap = (rules: StringMapRules): Rule<Record<string, string>> => ({ kind: 'textMap', rules });
-export const expressionList = (maxItems: number, problem: (text: string) => string | null): Rule<string[]> => ({
-  kind: 'expressionList',
-  maxItems,
-  problem,
-});
+/** A list of texts, each checked by a function that says what is wrong with it (an expression, a capability). */
+export const checkedList = (options: {
+  maxItems: number;
+  items: string;
+  examples: readonly string[];
+  problem: (text: string) => string | null;
+}): Rule<string[]> => ({ kind: 'checkedList', ...options });
 export const object = <S extends Schema>(fields: S): Rule<Stored<S>, Input<S>> => ({ kind: 'object', fields });
 
 // ---- fields
@@ -155,17 +165,17 @@ export function textMapProblem(value: unknown, rules: StringMapRules): string | 
   return null;
 }
 
-/** Why a list of expressions is not acceptable, or null; `field` names it in the answer. */
-export function expressionListProblem(
+/** Why a checked list is not acceptable, or null; `field` names it in the answer. */
+export function checkedListProblem(
   value: unknown,
-  rule: Extract<RuleShape, { kind: 'expressionList' }>,
+  rule: Extract<RuleShape, { kind: 'checkedList' }>,
   field: string,
 ): string | null {
   if (!Array.isArray(value)) {
-    return `${field} must be an array of expressions such as "zone==a"`;
+    return `${field} must be an array of ${rule.items} such as "${rule.examples[0]}"`;
   }
   if (value.length > rule.maxItems) {
-    return `${field} must have at most ${rule.maxItems} expressions`;
+    return `${field} must have at most ${rule.maxItems} ${rule.items}`;
   }
   for (let i = 0; i < value.length; i++) {
     const problem = typeof value[i] === 'string' ? rule.problem(value[i] as string) : 'must be a string';
@@ -283,8 +293,8 @@ function decodeValue(rule: RuleShape, value: unknown, path: string): unknown {
       }
       return value;
     }
-    case 'expressionList': {
-      const problem = expressionListProblem(value, rule, path);
+    case 'checkedList': {
+      const problem = checkedListProblem(value, rule, path);
       if (problem !== null) {
         throw new MalformedMessage(problem);
       }

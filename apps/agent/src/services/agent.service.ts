@@ -1,4 +1,4 @@
-import { containerConfigFor, ContainerPolicy } from '@berth/container';
+import { containerConfigFor, ContainerPolicy, ContainerRefused } from '@berth/container';
 import {
   AgentCommand,
   containerNameFor,
@@ -150,7 +150,7 @@ export class AgentService {
       return; // a replay of a create whose container already ended or failed: never start it again
     }
     try {
-      await this.pullIfMissing(command);
+      // The policy first: an image from a registry not allowed is never pulled.
       const { name, body } = containerConfigFor(
         {
           id: command.jobId,
@@ -161,6 +161,7 @@ export class AgentService {
         },
         this.identity.policy,
       );
+      await this.pullIfMissing(command);
       const containerId = await this.docker.createAndStart(name, body);
       await this.report({ type: 'container-running', jobId: command.jobId, nodeId: this.identity.nodeId, containerId });
     } catch (err) {
@@ -174,10 +175,12 @@ export class AgentService {
         });
         return;
       }
-      if (!(err instanceof DockerRefused)) {
+      if (!(err instanceof DockerRefused || err instanceof ContainerRefused)) {
         throw err;
       }
-      this.logger.warn(`job ${command.jobId}: docker refused: ${err.message}`);
+      this.logger.warn(
+        `job ${command.jobId}: ${err instanceof DockerRefused ? 'docker' : 'the container policy'} refused: ${err.message}`,
+      );
       // Leave no half-made container behind a failed job.
       await this.docker.remove(command.jobId, 0);
       await this.report({

@@ -86,13 +86,16 @@ function valuesFor(rule: RuleShape): fc.Arbitrary<unknown> {
           { minKeys: 1, maxKeys: 2 },
         ),
       );
-    case 'expressionList':
+    case 'checkedList':
       return mostly(
-        fc.array(fc.constantFrom('zone==a', 'node!=~h1', 'image==redis*'), { maxLength: 3 }),
-        fc.array(fc.oneof(fc.constantFrom('zone=a', 'c==web', 'node==/(/', 'node==/(a+)+$/'), fc.integer()), {
-          minLength: 1,
-          maxLength: 2,
-        }),
+        fc.array(fc.constantFrom(...rule.examples), { maxLength: 3 }),
+        fc.array(
+          fc.oneof(fc.constantFrom('zone=a', 'c==web', 'node==/(/', 'node==/(a)\\1/', 'SYS_ADMIN'), fc.integer()),
+          {
+            minLength: 1,
+            maxLength: 2,
+          },
+        ),
       );
     case 'object':
       return mostly(bodies(rule.fields), fc.constant({ unknown: 1 }));

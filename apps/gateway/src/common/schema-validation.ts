@@ -1,4 +1,4 @@
-import { expressionListProblem, Input, RuleShape, Schema, textMapProblem } from '@berth/contracts';
+import { checkedListProblem, Input, RuleShape, Schema, textMapProblem } from '@berth/contracts';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -115,10 +115,10 @@ function decoratorsFor(rule: RuleShape, nestedName: string): PropertyDecorator[]
           return problem === null ? null : (property) => `${property} ${problem}`;
         }),
       ];
-    case 'expressionList':
+    case 'checkedList':
       return [
-        custom('expressionList', (value) => {
-          const problem = (property: string) => expressionListProblem(value, rule, property);
+        custom('checkedList', (value) => {
+          const problem = (property: string) => checkedListProblem(value, rule, property);
           return problem('') === null ? null : (property) => problem(property) ?? '';
         }),
       ];

@@ -1,3 +1,5 @@
+import { GatewayEnv, parseList } from '@berth/config';
+import { registryProblem } from '@berth/container';
 import { decodeLogsReply, InvalidJobField, JobRecord, JobRequest, JobSpec, jobSpecFrom } from '@berth/contracts';
 import { BrokerUnavailable, Publisher, RequestReply } from '@berth/messaging';
 import { JobRepository } from '@berth/state';
@@ -37,11 +39,16 @@ export function toJobSpec(request: JobRequest): JobSpec {
 
 @Injectable()
 export class JobsService {
+  private readonly allowedRegistries: readonly string[];
+
   constructor(
     private readonly jobs: JobRepository,
     private readonly publisher: Publisher,
     private readonly requests: RequestReply,
-  ) {}
+    env: GatewayEnv,
+  ) {
+    this.allowedRegistries = parseList(env.BERTH_ALLOWED_REGISTRIES);
+  }
 
   /**
    * Records the job, then hands it to the scheduler. Resolves only once RabbitMQ has confirmed the message:
@@ -54,6 +61,11 @@ export class JobsService {
   async submit(request: JobRequest, idempotencyKey?: string): Promise<JobRecord> {
     const id = randomUUID();
     const spec = toJobSpec(request);
+    // The hosts refuse it too (containerConfigFor); saying so here spares the job a trip and names the field.
+    const refused = registryProblem(spec.image, this.allowedRegistries);
+    if (refused !== null) {
+      throw new BadRequestException(problem(400, `image ${refused}`, [{ field: 'image', message: refused }]));
+    }
     const now = new Date();
     const idempotency =
       idempotencyKey === undefined ? undefined : { key: idempotencyKey, fingerprint: fingerprintOf(spec) };
