@@ -35,6 +35,7 @@ function fleet(size: number): NodeSnapshot[] {
 function request(i: number): PlacementRequest {
   const base: PlacementRequest = {
     jobId: `bench-${i}`,
+    namespace: 'default',
     resources: { cpuMillis: 250, memoryMiB: 256 },
     strategy: 'spread',
     constraints: [],
@@ -63,6 +64,7 @@ function placeJobBody(i: number): Buffer {
   const message: PlaceJob = {
     type: 'place-job',
     jobId: `0b6f1c2e-8d4a-4f7b-9c3e-${String(i).padStart(12, '0')}`,
+    namespace: 'default',
     spec: {
       image: 'registry.local:5000/team/web:1.25',
       name: `web-${i}`,

@@ -107,11 +107,12 @@ class Bench {
   async submit(): Promise<string> {
     const id = randomUUID();
     const now = new Date();
-    await this.state.jobs.create(id, SPEC, now);
+    await this.state.jobs.create(id, 'default', SPEC, now);
     this.submittedAt.set(id, performance.now());
     await this.amqp.publisher.sendJob({
       type: 'place-job',
       jobId: id,
+      namespace: 'default',
       spec: SPEC,
       submittedAt: now.toISOString(),
       attempt: 0,

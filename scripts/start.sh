@@ -20,6 +20,16 @@ say "building"
 # A restart picks up a new build: stop what an earlier npm start left running.
 bash "$ROOT/scripts/stop.sh" --quiet
 
+# The admin token: made on the first start, reused after. Only its owner may read it.
+ADMIN_TOKEN_FILE="$STATE_DIR/admin-token"
+if [[ ! -s "$ADMIN_TOKEN_FILE" ]]; then
+  (umask 077 && node -e 'console.log("berth_" + require("crypto").randomBytes(32).toString("base64url"))' >"$ADMIN_TOKEN_FILE")
+  say "made an admin token in $ADMIN_TOKEN_FILE"
+fi
+chmod 600 "$ADMIN_TOKEN_FILE"
+TOKEN="$(cat "$ADMIN_TOKEN_FILE")"
+AUTH=(-H "Authorization: Bearer $TOKEN")
+
 start_service() {
   local name="$1"
   shift
@@ -29,7 +39,7 @@ start_service() {
 }
 
 say "starting gateway, scheduler and $HOSTS agent(s); logs in $LOG_DIR"
-start_service gateway PORT="$PORT"
+start_service gateway PORT="$PORT" BERTH_ADMIN_TOKEN_FILE="$ADMIN_TOKEN_FILE"
 start_service scheduler
 while IFS= read -r line; do
   case "$line" in BERTH_DOCKER_HOSTS=*) IFS=, read -r -a ENDPOINTS <<<"${line#*=}" ;; esac
@@ -48,7 +58,7 @@ curl -fsS "$API/readyz" >/dev/null 2>&1 || fail "the gateway is not ready; see $
 
 ready=0
 for _ in $(seq 1 60); do
-  ready="$(curl -sS "$API/v1/nodes" 2>/dev/null | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s).items.filter(n=>n.status==="ready").length)}catch{console.log(0)}})' || echo 0)"
+  ready="$(curl -sS "${AUTH[@]}" "$API/v1/nodes" 2>/dev/null | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s).items.filter(n=>n.status==="ready").length)}catch{console.log(0)}})' || echo 0)"
   ((ready >= HOSTS)) && break
   sleep 0.5
 done
@@ -60,15 +70,15 @@ say "$ready host(s) ready"
 json_field() { node -p "try { JSON.parse(process.argv[1])[process.argv[2]] } catch { '' }" "$1" "$2"; }
 if [[ -f "$STATE_DIR/demo-job" ]]; then
   old="$(cat "$STATE_DIR/demo-job")"
-  curl -sS -X DELETE "$API/v1/jobs/$old" >/dev/null 2>&1 || true
+  curl -sS "${AUTH[@]}" -X DELETE "$API/v1/jobs/$old" >/dev/null 2>&1 || true
   for _ in $(seq 1 60); do
-    old_status="$(json_field "$(curl -sS "$API/v1/jobs/$old" 2>/dev/null || true)" status)"
+    old_status="$(json_field "$(curl -sS "${AUTH[@]}" "$API/v1/jobs/$old" 2>/dev/null || true)" status)"
     [[ "$old_status" == removed || "$old_status" == undefined || -z "$old_status" ]] && break
     sleep 0.5
   done
 fi
 say "submitting a demo job"
-job="$(curl -sS -X POST "$API/v1/jobs" -H 'content-type: application/json' \
+job="$(curl -sS "${AUTH[@]}" -X POST "$API/v1/jobs" -H 'content-type: application/json' \
   -d '{"image":"berth/busybox:latest","name":"hello","cmd":["sh","-c","echo hello from berth; sleep 600"],"resources":{"cpuMillis":100,"memoryMiB":16}}')" ||
   fail "could not reach the gateway; see $LOG_DIR/gateway.log"
 id="$(json_field "$job" id)"
@@ -77,7 +87,7 @@ echo "$id" >"$STATE_DIR/demo-job"
 status=""
 view=""
 for _ in $(seq 1 60); do
-  view="$(curl -sS "$API/v1/jobs/$id" 2>/dev/null || true)"
+  view="$(curl -sS "${AUTH[@]}" "$API/v1/jobs/$id" 2>/dev/null || true)"
   status="$(json_field "$view" status)"
   [[ "$status" == queued || "$status" == scheduled || -z "$status" ]] || break
   sleep 0.5
@@ -94,13 +104,19 @@ cat <<MSG
 
 Berth is up: $API ($HOSTS Docker host(s), logs in $LOG_DIR)
 
+Every /v1 request needs a token; the admin token is in $ADMIN_TOKEN_FILE:
+
+  export BERTH_TOKEN="\$(cat $ADMIN_TOKEN_FILE)"
   # run a container
-  curl -s -X POST $API/v1/jobs -H 'content-type: application/json' \\
+  curl -s -H "Authorization: Bearer \$BERTH_TOKEN" -X POST $API/v1/jobs -H 'content-type: application/json' \\
     -d '{"image":"berth/busybox:latest","cmd":["sleep","300"],"resources":{"cpuMillis":250,"memoryMiB":64}}'
   # follow it, list hosts, remove it
-  curl -s $API/v1/jobs/<id>
-  curl -s $API/v1/nodes
-  curl -s -X DELETE $API/v1/jobs/<id>
+  curl -s -H "Authorization: Bearer \$BERTH_TOKEN" $API/v1/jobs/<id>
+  curl -s -H "Authorization: Bearer \$BERTH_TOKEN" $API/v1/nodes
+  curl -s -H "Authorization: Bearer \$BERTH_TOKEN" -X DELETE $API/v1/jobs/<id>
+  # a token for a team: its own namespace, only reading and submitting
+  curl -s -H "Authorization: Bearer \$BERTH_TOKEN" -X POST $API/v1/tokens -H 'content-type: application/json' \\
+    -d '{"name":"team-a ci","namespace":"team-a","scopes":["read","submit"]}'
 
 Stop with: npm stop
 MSG

@@ -19,7 +19,7 @@ describe('bad requests', () => {
     body: string,
     contentType = 'application/json',
   ): Promise<{ status: number; type: string; problem: Problem }> {
-    const response = await fetch(`${cluster.api}/v1/jobs`, {
+    const response = await cluster.fetch(`/v1/jobs`, {
       method: 'POST',
       headers: { 'content-type': contentType },
       body,
@@ -118,14 +118,14 @@ describe('bad requests', () => {
 
   it('answers an unknown job with 404, for GET and DELETE', async () => {
     for (const method of ['GET', 'DELETE']) {
-      const response = await fetch(`${cluster.api}/v1/jobs/00000000-0000-4000-8000-000000000000`, { method });
+      const response = await cluster.fetch(`/v1/jobs/00000000-0000-4000-8000-000000000000`, { method });
       expect(response.status).toBe(404);
       expect(((await response.json()) as Problem).errors?.[0].field).toBe('id');
     }
   });
 
   it('answers a bad list filter with 400 naming the parameter', async () => {
-    const response = await fetch(`${cluster.api}/v1/jobs?status=sleeping`);
+    const response = await cluster.fetch(`/v1/jobs?status=sleeping`);
     expect(response.status).toBe(400);
     expect(((await response.json()) as Problem).errors?.map((e) => e.field)).toEqual(['status']);
   });

@@ -90,7 +90,7 @@ describe('dead letters', () => {
   }
 
   async function request(method: string, path: string): Promise<{ status: number; body: unknown }> {
-    const response = await fetch(`${cluster.api}${path}`, { method });
+    const response = await cluster.fetch(`${path}`, { method });
     const text = await response.text();
     return { status: response.status, body: text === '' ? null : JSON.parse(text) };
   }
@@ -367,7 +367,7 @@ describe('dead letters', () => {
     ['queue=', 'queue'],
     ['colour=red', 'colour'],
   ])('GET /v1/dead-letters?%s is a 400 naming %s', async (query, field) => {
-    const response = await fetch(`${cluster.api}/v1/dead-letters?${query}`);
+    const response = await cluster.fetch(`/v1/dead-letters?${query}`);
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toContain('application/problem+json');
     expect(fieldsOf(await response.json())).toEqual([field]);

@@ -12,7 +12,7 @@ describe('Idempotency-Key on POST /v1/jobs', () => {
   afterAll(() => cluster.stop());
 
   function submitWithKey(key: string, payload: unknown = body): Promise<Response> {
-    return fetch(`${cluster.api}/v1/jobs`, {
+    return cluster.fetch(`/v1/jobs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'idempotency-key': key },
       body: JSON.stringify(payload),
@@ -49,7 +49,7 @@ describe('Idempotency-Key on POST /v1/jobs', () => {
     const spec = toJobSpec(body);
     const stranded = '0b5e9d0e-5a1c-4c33-9d2b-6a4f1f0c7e11';
     try {
-      await state.jobs.create(stranded, spec, new Date(Date.now() - 60_000), {
+      await state.jobs.create(stranded, 'default', spec, new Date(Date.now() - 60_000), {
         key: 'order-3',
         fingerprint: fingerprintOf(spec),
       });

@@ -79,7 +79,7 @@ describe('a job through gateway, RabbitMQ, scheduler, agent and Docker', () => {
     }
     expect(await allocatedOn(host!.id)).toEqual({ cpuMillis: 300, memoryMiB: 48 });
 
-    const deleted = await fetch(`${cluster.api}/v1/jobs/${job.id}`, { method: 'DELETE' });
+    const deleted = await cluster.fetch(`/v1/jobs/${job.id}`, { method: 'DELETE' });
     expect(deleted.status).toBe(202);
     await waitFor(
       'job removed',
@@ -91,7 +91,7 @@ describe('a job through gateway, RabbitMQ, scheduler, agent and Docker', () => {
     expect(await allocatedOn(host!.id)).toEqual({ cpuMillis: 0, memoryMiB: 0 });
 
     // Deleting again is harmless and frees nothing twice.
-    const again = await fetch(`${cluster.api}/v1/jobs/${job.id}`, { method: 'DELETE' });
+    const again = await cluster.fetch(`/v1/jobs/${job.id}`, { method: 'DELETE' });
     expect(again.status).toBe(202);
     expect(((await again.json()) as JobView).status).toBe('removed');
     expect(await allocatedOn(host!.id)).toEqual({ cpuMillis: 0, memoryMiB: 0 });
@@ -171,17 +171,17 @@ describe('a job through gateway, RabbitMQ, scheduler, agent and Docker', () => {
     // stdout and stderr reach Docker through separate pipes, so wait for both lines and don't rely on their order.
     // (An expect inside waitFor would only be retried, not reported: check what was read once it is complete.)
     await waitFor('both lines written', async () => {
-      const response = await fetch(`${cluster.api}/v1/jobs/${id}/logs`);
+      const response = await cluster.fetch(`/v1/jobs/${id}/logs`);
       contentType = response.headers.get('content-type');
       logs = await response.text();
       return logs.includes('trouble') && logs.includes('hello from the job');
     });
     expect(contentType).toMatch(/^text\/plain/);
     expect(logs.split('\n').sort()).toEqual(['', 'hello from the job', 'trouble']);
-    const last = await (await fetch(`${cluster.api}/v1/jobs/${id}/logs?tail=1`)).text();
+    const last = await (await cluster.fetch(`/v1/jobs/${id}/logs?tail=1`)).text();
     expect(last.split('\n')).toHaveLength(2);
     expect(logs.endsWith(last)).toBe(true);
-    expect((await fetch(`${cluster.api}/v1/jobs/${id}/logs?tail=0`)).status).toBe(400);
+    expect((await cluster.fetch(`/v1/jobs/${id}/logs?tail=0`)).status).toBe(400);
 
     const nowhere = await cluster.settled<JobView>(
       await cluster.accepted({
@@ -190,8 +190,8 @@ describe('a job through gateway, RabbitMQ, scheduler, agent and Docker', () => {
         placementTimeoutSeconds: 0,
       }),
     );
-    expect((await fetch(`${cluster.api}/v1/jobs/${nowhere.id}/logs`)).status).toBe(409);
-    expect((await fetch(`${cluster.api}/v1/jobs/00000000-0000-4000-8000-000000000000/logs`)).status).toBe(404);
+    expect((await cluster.fetch(`/v1/jobs/${nowhere.id}/logs`)).status).toBe(409);
+    expect((await cluster.fetch(`/v1/jobs/00000000-0000-4000-8000-000000000000/logs`)).status).toBe(404);
     await cluster.remove(id);
     await waitFor('removed', async () => (await cluster.getJson<JobView>(`/v1/jobs/${id}`)).status === 'removed');
   });
@@ -204,7 +204,7 @@ describe('a job through gateway, RabbitMQ, scheduler, agent and Docker', () => {
     expect((await host.docker.getContainer(job.containerId!).inspect()).Config.WorkingDir).toBe('/tmp');
     let logs = '';
     await waitFor('pwd written', async () => {
-      logs = await (await fetch(`${cluster.api}/v1/jobs/${id}/logs`)).text();
+      logs = await (await cluster.fetch(`/v1/jobs/${id}/logs`)).text();
       return logs !== '';
     });
     expect(logs).toBe('/tmp\n');

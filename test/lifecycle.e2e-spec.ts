@@ -32,7 +32,7 @@ describe('drain', () => {
     for (const id of [...moving, staying]) {
       expect((await cluster.settled<JobView>(id)).node).toBe('h1');
     }
-    const drain = await fetch(`${cluster.api}/v1/nodes/h1/drain`, { method: 'POST' });
+    const drain = await cluster.fetch(`/v1/nodes/h1/drain`, { method: 'POST' });
     expect(drain.status).toBe(202);
     await waitFor('h1 drained', async () => (await node(cluster, 'h1')).drain === 'drained');
     await waitFor('moved jobs running elsewhere', async () =>
@@ -52,7 +52,7 @@ describe('drain', () => {
     }
     expect(elsewhere.sort()).toEqual([...moving].sort());
     await booksMatchDocker(cluster);
-    const uncordon = await fetch(`${cluster.api}/v1/nodes/h1/uncordon`, { method: 'POST' });
+    const uncordon = await cluster.fetch(`/v1/nodes/h1/uncordon`, { method: 'POST' });
     expect(((await uncordon.json()) as NodeRecord).drain).toBe('none');
   });
 });

@@ -141,7 +141,7 @@ describe('placement: constraints, affinities, strategies, waiting and names', ()
   });
 
   it('places nothing on a cordoned host until it is uncordoned', async () => {
-    const cordon = await fetch(`${cluster.api}/v1/nodes/h1/cordon`, { method: 'POST' });
+    const cordon = await cluster.fetch(`/v1/nodes/h1/cordon`, { method: 'POST' });
     expect(cordon.status).toBe(200);
     expect(((await cordon.json()) as { schedulable: boolean }).schedulable).toBe(false);
     const jobs = [await run({}), await run({}), await run({})];
@@ -149,11 +149,11 @@ describe('placement: constraints, affinities, strategies, waiting and names', ()
     const pinned = await run({ constraints: ['node==h1'] });
     expect(pinned.status).toBe('unschedulable');
     expect(pinned.reason).toBe('0/2 hosts available: 1 constraint node==h1 not met, 1 host cordoned');
-    const uncordon = await fetch(`${cluster.api}/v1/nodes/h1/uncordon`, { method: 'POST' });
+    const uncordon = await cluster.fetch(`/v1/nodes/h1/uncordon`, { method: 'POST' });
     expect(((await uncordon.json()) as { schedulable: boolean }).schedulable).toBe(true);
     const after = await run({ constraints: ['node==h1'] });
     expect(after.node).toBe('h1');
-    expect((await fetch(`${cluster.api}/v1/nodes/nope/cordon`, { method: 'POST' })).status).toBe(404);
+    expect((await cluster.fetch(`/v1/nodes/nope/cordon`, { method: 'POST' })).status).toBe(404);
     await cleanUp(...jobs, pinned, after);
   });
 

@@ -122,7 +122,7 @@ describe('reserveCapacity and releaseCapacity (real Redis, concurrent clients)',
   });
 
   it('reserves and schedules a job in one step, and only a queued one', async () => {
-    await first.jobs.create('js', spec, new Date());
+    await first.jobs.create('js', 'default', spec, new Date());
     expect(await first.nodes.reserve('js', 'n3', claim('js'), { schedule: true })).toMatchObject({
       ok: true,
       alreadyHeld: false,
@@ -146,15 +146,15 @@ describe('reserveCapacity and releaseCapacity (real Redis, concurrent clients)',
 
   it('frees a job name when the job is removed, and refuses it while in use', async () => {
     const named = { ...spec, name: 'unique-web' };
-    expect((await first.jobs.create('jn1', named, new Date())).created).toBe(true);
-    expect(await first.jobs.create('jn2', named, new Date())).toEqual({ created: false, holder: 'jn1' });
+    expect((await first.jobs.create('jn1', 'default', named, new Date())).created).toBe(true);
+    expect(await first.jobs.create('jn2', 'default', named, new Date())).toEqual({ created: false, holder: 'jn1' });
     await first.jobs.transition('jn1', 'removing');
     await first.jobs.transition('jn1', 'removed');
-    expect((await first.jobs.create('jn2', named, new Date())).created).toBe(true);
+    expect((await first.jobs.create('jn2', 'default', named, new Date())).created).toBe(true);
   });
 
   it('moves a job only forward', async () => {
-    await first.jobs.create('j1', spec, new Date());
+    await first.jobs.create('j1', 'default', spec, new Date());
     expect(await first.jobs.transition('j1', 'scheduled', { node: 'n1' })).toEqual({
       outcome: 'ok',
       previous: 'queued',

@@ -92,7 +92,7 @@ describe('every script touches only the keys it is given (real Redis, ACL per ca
     expect(await state.nodes.setSchedulable('h1', true)).toBe(true);
 
     // A named job with an idempotency key, admitted, reserved and scheduled in one step, its books recomputed.
-    const created = await state.jobs.create('j1', spec('web'), new Date(), { key: 'k1', fingerprint: 'f1' });
+    const created = await state.jobs.create('j1', 'default', spec('web'), new Date(), { key: 'k1', fingerprint: 'f1' });
     expect(created.created).toBe(true);
     expect(await state.jobs.markAccepted('j1')).toBe(true);
     expect(await state.recovery.admit('j1', '')).toMatchObject({ admitted: true, status: 'queued' });
@@ -103,19 +103,19 @@ describe('every script touches only the keys it is given (real Redis, ACL per ca
     await state.jobs.transition('j1', 'running', { containerId: 'c1' }, { expectNode: 'h1' });
     await state.jobs.transition('j1', 'removing');
     expect(await state.jobs.transition('j1', 'removed')).toEqual({ outcome: 'ok', previous: 'removing' });
-    expect(await state.names.holderOf('web')).toBeNull();
+    expect(await state.names.holderOf('default', 'web')).toBeNull();
     expect(await state.nodes.release('j1', 'h1')).toBe(true);
     expect((await books())?.allocated).toEqual({ cpuMillis: 0, memoryMiB: 0 });
 
     // A job taken back while it holds a reservation and a name.
-    await state.jobs.create('j2', spec('db'), new Date());
+    await state.jobs.create('j2', 'default', spec('db'), new Date());
     expect(await state.nodes.reserve('j2', 'h1', claim('j2'), { schedule: true })).toMatchObject({ ok: true });
-    expect(await state.jobs.takeBack('j2', 'db')).toBe(true);
-    expect([await state.jobs.get('j2'), await state.names.holderOf('db')]).toEqual([null, null]);
+    expect(await state.jobs.takeBack('j2', 'default', 'db')).toBe(true);
+    expect([await state.jobs.get('j2'), await state.names.holderOf('default', 'db')]).toEqual([null, null]);
     expect((await books())?.containers).toBe(0);
 
     // A job taken off its host.
-    await state.jobs.create('j3', spec(), new Date());
+    await state.jobs.create('j3', 'default', spec(), new Date());
     await state.nodes.reserve('j3', 'h1', claim('j3'), { schedule: true });
     await state.jobs.transition('j3', 'running', {}, { expectNode: 'h1' });
     expect(await state.jobs.reschedule('j3', 'h1', 'rescheduled: host h1 is drained')).toBe(true);
@@ -125,6 +125,7 @@ describe('every script touches only the keys it is given (real Redis, ACL per ca
     expect(
       await state.recovery.restore({
         id: 'j4',
+        namespace: 'default',
         spec: spec('cache'),
         status: 'running',
         node: 'h1',
@@ -136,7 +137,7 @@ describe('every script touches only the keys it is given (real Redis, ACL per ca
         holds: { ports: [8080], workload: claim('j4').workload },
       }),
     ).toBe('restored');
-    expect(await state.names.holderOf('cache')).toBe('j4');
+    expect(await state.names.holderOf('default', 'cache')).toBe('j4');
     expect((await books())?.allocated).toEqual({ cpuMillis: 100, memoryMiB: 16 });
 
     // Dead letters beyond the cap (2): the oldest record is deleted with its index entry.

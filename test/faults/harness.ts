@@ -119,7 +119,7 @@ export async function submitAll(
         }
         let response: Response;
         try {
-          response = await fetch(`${cluster.api}/v1/jobs`, {
+          response = await cluster.fetch(`/v1/jobs`, {
             method: 'POST',
             headers: { 'content-type': 'application/json', 'idempotency-key': key },
             body,
@@ -179,7 +179,7 @@ async function jobRecords(cluster: TestCluster, ids: string[]): Promise<Map<stri
   const queue = [...ids];
   const worker = async (): Promise<void> => {
     for (let id = queue.pop(); id; id = queue.pop()) {
-      const response = await fetch(`${cluster.api}/v1/jobs/${id}`);
+      const response = await cluster.fetch(`/v1/jobs/${id}`);
       if (response.status === 404) {
         await response.text();
         records.set(id, null);

@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Docker from 'dockerode';
 import Redis from 'ioredis';
@@ -73,10 +74,36 @@ export class TestCluster {
 
   readonly amqpUrl: string;
   readonly redisUrl: string;
+  /** The cluster's admin token (its gateway reads it from a file, as npm start's does). */
+  readonly adminToken = `berth_${randomBytes(32).toString('base64url')}`;
+  private readonly adminTokenFile = join(LOG_DIR, `${this.prefix}-admin-token`);
 
   constructor(readonly options: ClusterOptions) {
     this.amqpUrl = options.amqpUrl ?? AMQP_URL;
     this.redisUrl = options.redisUrl ?? REDIS_URL;
+  }
+
+  /** A request to the API, with the admin token unless `token` says otherwise (null: no token at all). */
+  fetch(path: string, init: RequestInit & { token?: string | null } = {}): Promise<Response> {
+    const { token = this.adminToken, ...rest } = init;
+    const headers = new Headers(rest.headers);
+    if (token !== null) {
+      headers.set('authorization', `Bearer ${token}`);
+    }
+    return fetch(`${this.api}${path}`, { ...rest, headers });
+  }
+
+  /** A token of the given namespace and scopes, made with the admin token. */
+  async tokenFor(namespace: string, scopes: string[], name = `${namespace}-${scopes.join('-')}`): Promise<string> {
+    const response = await this.fetch('/v1/tokens', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name, namespace, scopes }),
+    });
+    if (response.status !== 201) {
+      throw new Error(`POST /v1/tokens: ${response.status} ${await response.text()}`);
+    }
+    return ((await response.json()) as { token: string }).token;
   }
 
   get hosts(): TestHost[] {
@@ -85,7 +112,8 @@ export class TestCluster {
 
   async start(): Promise<void> {
     mkdirSync(LOG_DIR, { recursive: true });
-    this.spawn('gateway', 'gateway', { PORT: String(this.port) });
+    writeFileSync(this.adminTokenFile, `${this.adminToken}\n`, { mode: 0o600 });
+    this.spawn('gateway', 'gateway', { PORT: String(this.port), BERTH_ADMIN_TOKEN_FILE: this.adminTokenFile });
     for (let i = 0; i < (this.options.schedulers ?? 1); i++) {
       this.spawn(`scheduler-${i + 1}`, 'scheduler', this.options.schedulerEnv ?? {});
     }
@@ -230,8 +258,8 @@ export class TestCluster {
     return host.docker.listContainers({ all: true, filters: { label: [`${LABEL_CLUSTER}=${this.prefix}`] } });
   }
 
-  async getJson<T>(path: string): Promise<T> {
-    const response = await fetch(`${this.api}${path}`);
+  async getJson<T>(path: string, token?: string | null): Promise<T> {
+    const response = await this.fetch(path, { token });
     if (!response.ok) {
       throw new Error(`GET ${path}: ${response.status} ${await response.text()}`);
     }
@@ -261,15 +289,16 @@ export class TestCluster {
     return ((await response.json()) as { id: string }).id;
   }
 
-  async remove(id: string): Promise<Response> {
-    return fetch(`${this.api}/v1/jobs/${id}`, { method: 'DELETE' });
+  async remove(id: string, token?: string | null): Promise<Response> {
+    return this.fetch(`/v1/jobs/${id}`, { method: 'DELETE', token });
   }
 
-  async submit(body: unknown): Promise<Response> {
-    return fetch(`${this.api}/v1/jobs`, {
+  async submit(body: unknown, token?: string | null): Promise<Response> {
+    return this.fetch('/v1/jobs', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
+      token,
     });
   }
 }

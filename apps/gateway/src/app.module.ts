@@ -1,9 +1,14 @@
 import { GatewayEnv, loadEnv } from '@berth/config';
 import { topologyFor } from '@berth/contracts';
 import { Declarations, Messaging, Publisher, RequestReply } from '@berth/messaging';
-import { BerthState, DeadLetterStore, JobRepository, NodeBooks } from '@berth/state';
+import { BerthState, DeadLetterStore, JobRepository, NodeBooks, TokenRepository } from '@berth/state';
 import { Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { AccessGuard } from './auth/access.guard';
+import { AccessService } from './auth/access.service';
+import { RateLimitGuard } from './auth/rate-limit.guard';
+import { TokensController } from './auth/tokens.controller';
 import { ProblemExceptionFilter } from './common/exception.filter';
 import { requestValidation } from './common/schema-validation';
 import { DeadLettersController } from './dead-letters/dead-letters.controller';
@@ -16,9 +21,28 @@ import { NodesController } from './nodes/nodes.controller';
 import { QueuesController } from './queues/queues.controller';
 
 @Module({
-  controllers: [JobsController, NodesController, QueuesController, DeadLettersController, HealthController],
+  imports: [
+    ThrottlerModule.forRootAsync({
+      useFactory: () => {
+        const env = loadEnv(GatewayEnv);
+        return [{ limit: env.BERTH_RATE_LIMIT, ttl: env.BERTH_RATE_WINDOW_SECONDS * 1000 }];
+      },
+    }),
+  ],
+  controllers: [
+    JobsController,
+    NodesController,
+    QueuesController,
+    DeadLettersController,
+    TokensController,
+    HealthController,
+  ],
   providers: [
     JobsService,
+    AccessService,
+    // In this order: who the caller is, then how often that caller may ask.
+    { provide: APP_GUARD, useClass: AccessGuard },
+    { provide: APP_GUARD, useClass: RateLimitGuard },
     DeadLettersService,
     GatewayConsumers,
     { provide: GatewayEnv, useFactory: () => loadEnv(GatewayEnv) },
@@ -38,6 +62,7 @@ import { QueuesController } from './queues/queues.controller';
     { provide: JobRepository, inject: [BerthState], useFactory: (state: BerthState) => state.jobs },
     { provide: NodeBooks, inject: [BerthState], useFactory: (state: BerthState) => state.nodes },
     { provide: DeadLetterStore, inject: [BerthState], useFactory: (state: BerthState) => state.deadLetters },
+    { provide: TokenRepository, inject: [BerthState], useFactory: (state: BerthState) => state.tokens },
     {
       provide: Messaging,
       inject: [GatewayEnv],

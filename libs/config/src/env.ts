@@ -45,6 +45,25 @@ export class GatewayEnv extends CommonEnv {
   @Min(1)
   @Max(1_000_000)
   BERTH_DEAD_LETTER_CAP: number = 10_000;
+
+  /**
+   * A file holding the admin token (npm start writes `.berth/admin-token`). Read at start; never in Redis, so a
+   * Redis that loses everything does not lock operators out. Without it there is no admin, and no token can be made.
+   */
+  @IsOptional()
+  @IsString()
+  BERTH_ADMIN_TOKEN_FILE?: string;
+
+  /** Requests each token may make per window (per gateway process); beyond it, 429 with Retry-After. */
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  BERTH_RATE_LIMIT: number = 6000;
+
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  BERTH_RATE_WINDOW_SECONDS: number = 60;
 }
 
 export class SchedulerEnv extends CommonEnv {

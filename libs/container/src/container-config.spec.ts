@@ -4,6 +4,7 @@ import {
   LABEL_CPU,
   LABEL_JOB,
   LABEL_MEMORY,
+  LABEL_NAMESPACE,
   LABEL_SPEC,
   LABEL_SUBMITTED,
 } from '@berth/contracts';
@@ -33,6 +34,7 @@ const POLICY: ContainerPolicy = {
 function job(over: Partial<JobSpec> = {}, dependencies: Record<string, string> = {}): ContainerJob {
   return {
     id: 'job-1',
+    namespace: 'team-a',
     spec: { ...spec, ...over },
     cluster: 'berth',
     submittedAt: '2026-11-25T10:00:00.000Z',
@@ -50,6 +52,7 @@ describe('containerConfigFor', () => {
     expect(body.Labels).toEqual({
       team: 'front',
       [LABEL_JOB]: 'job-1',
+      [LABEL_NAMESPACE]: 'team-a',
       [LABEL_CLUSTER]: 'berth',
       [LABEL_CPU]: '250',
       [LABEL_MEMORY]: '64',

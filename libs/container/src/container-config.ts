@@ -10,6 +10,7 @@ import {
   LABEL_CPU,
   LABEL_JOB,
   LABEL_MEMORY,
+  LABEL_NAMESPACE,
   LABEL_SPEC,
   LABEL_SUBMITTED,
   RESERVED_LABEL_PREFIX,
@@ -57,6 +58,7 @@ export interface ContainerConfigView {
 /** A job as its host's agent is about to run it. */
 export interface ContainerJob {
   id: string;
+  namespace: string;
   spec: JobSpec;
   /** The cluster (BERTH_PREFIX) whose container this is. */
   cluster: string;
@@ -263,6 +265,7 @@ export function containerConfigFor(
   // Berth's own labels last: a job cannot forge them (its labels may not use the prefix anyway).
   Object.assign(body.Labels, {
     [LABEL_JOB]: job.id,
+    [LABEL_NAMESPACE]: job.namespace,
     [LABEL_CLUSTER]: job.cluster,
     [LABEL_SPEC]: JSON.stringify(job.spec),
     [LABEL_SUBMITTED]: job.submittedAt,

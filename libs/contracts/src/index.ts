@@ -5,3 +5,4 @@ export * from './node';
 export * from './topology';
 export * from './messages';
 export * from './dead-letter';
+export * from './access';

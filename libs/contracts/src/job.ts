@@ -49,6 +49,8 @@ export interface JobHistoryEntry {
 
 export interface JobRecord {
   id: string;
+  /** The namespace of the token that submitted it: only that namespace (and admins) can see or touch it. */
+  namespace: string;
   status: JobStatus;
   spec: JobSpec;
   node: string | null;
@@ -71,6 +73,8 @@ export function containerNameFor(jobId: string): string {
 /** Labels Berth puts on every container it creates (see RESERVED_LABEL_PREFIX). */
 export const LABEL_JOB = 'berth.job';
 export const LABEL_CLUSTER = 'berth.cluster';
+/** The job's namespace: kept on the container so a record rebuilt from it lands in the right one. */
+export const LABEL_NAMESPACE = 'berth.namespace';
 export const LABEL_CPU = 'berth.cpu-millis';
 export const LABEL_MEMORY = 'berth.memory-mib';
 /** The job's spec as JSON, and when it was submitted: enough to rebuild the job's record if Redis loses it. */

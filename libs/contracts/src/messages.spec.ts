@@ -11,6 +11,7 @@ import { allowedSources, canTransition, JOB_STATUSES } from './job';
 
 const place: PlaceJob = {
   type: 'place-job',
+  namespace: 'default',
   jobId: 'j1',
   submittedAt: '2026-01-01T00:00:00.000Z',
   attempt: 0,
@@ -30,10 +31,17 @@ describe('wire contracts', () => {
     expect(decodePlaceJob(encode(place))).toEqual(place);
   });
 
+  it('reads a place-job queued before namespaces existed into the default namespace', () => {
+    const older: Record<string, unknown> = { ...place };
+    delete older.namespace;
+    expect(decodePlaceJob(encode(older as never))).toEqual({ ...place, namespace: 'default' });
+  });
+
   it('round-trips agent commands and outcomes', () => {
     const create = {
       type: 'create-container' as const,
       jobId: 'j1',
+      namespace: 'team-a',
       spec: { ...place.spec, cmd: ['sleep', '1'], volumesFrom: ['data'] },
     };
     expect(decodeAgentCommand(encode(create))).toEqual(create);

@@ -1,4 +1,5 @@
 import { MalformedMessage, parseJson } from './decode';
+import { DEFAULT_NAMESPACE, NAMESPACE_NAME } from './access';
 import { JOB_SPEC } from './job-spec';
 import { boolean, decodeObject, defaulted, integer, literal, object, required, Schema, Stored, text } from './schema';
 
@@ -12,6 +13,12 @@ const kind = <K extends string>(type: K, doc: string) => required(literal(type),
 const jobId = required(text({ maxLength: 128 }), 'The job the message is about.');
 const nodeId = required(text({ maxLength: 128 }), 'The host that reports.');
 const spec = required(object(JOB_SPEC), 'The job as stored.');
+// Defaulted, so a message queued before namespaces existed still decodes (into the default namespace).
+const namespace = defaulted(
+  text({ maxLength: 63, pattern: NAMESPACE_NAME, message: 'must be a namespace name' }),
+  DEFAULT_NAMESPACE,
+  "The job's namespace: its dependencies resolve only there.",
+);
 const count = (doc: string) => required(integer(0, Number.MAX_SAFE_INTEGER), doc);
 
 /** Gateway → scheduler, on the jobs queue. */
@@ -19,6 +26,7 @@ const JOBS_MESSAGES = {
   'place-job': {
     type: kind('place-job', 'A job to place.'),
     jobId,
+    namespace,
     spec,
     submittedAt: required(text({ maxLength: 64 }), 'When the job was submitted (ISO 8601).'),
     attempt: defaulted(integer(0, 1_000_000), 0, 'Placement attempts so far that found no room.'),
@@ -30,6 +38,7 @@ const NODE_MESSAGES = {
   'create-container': {
     type: kind('create-container', "Create and start the job's container."),
     jobId,
+    namespace,
     spec,
   },
   'remove-container': {

@@ -24,6 +24,8 @@ export interface NodeRecord {
 /** A container Berth placed on a host, as placement needs to know it (affinities, ports, dependencies). */
 export interface NodeWorkload {
   jobId: string;
+  /** Absent in books written before namespaces existed: the default namespace. */
+  namespace?: string;
   name?: string;
   image: string;
   labels: Record<string, string>;
@@ -31,9 +33,10 @@ export interface NodeWorkload {
 }
 
 /** What a job placed on a host tells placement about itself: the same whether it was placed or rebuilt. */
-export function workloadFor(jobId: string, spec: JobSpec): NodeWorkload {
+export function workloadFor(jobId: string, namespace: string, spec: JobSpec): NodeWorkload {
   return {
     jobId,
+    namespace,
     image: spec.image,
     labels: spec.labels,
     ports: [...(spec.ports ?? [])],

@@ -62,6 +62,17 @@ describe('dependency', () => {
       'dependency db not on host',
     );
   });
+
+  it("never counts another namespace's job of that name (or id)", () => {
+    const theirs = { ...web, namespace: 'team-a' };
+    const host = node('n', { workloads: [theirs] });
+    for (const dependency of ['web', theirs.jobId]) {
+      expect(
+        dependencyFilter.reject(requestOf({ namespace: 'team-b', dependencies: [dependency] }), host, strict),
+      ).toBe(`dependency ${dependency} not on host`);
+    }
+    expect(dependencyFilter.reject(requestOf({ namespace: 'team-a', dependencies: ['web'] }), host, strict)).toBeNull();
+  });
 });
 
 describe('affinity', () => {
@@ -69,9 +80,23 @@ describe('affinity', () => {
   const check = (text: string, options = strict): string | null =>
     affinityFilter.reject(requestOf({ affinities: [parseExpression(text)] }), host, options);
 
-  it('matches containers by job name, job id and container name', () => {
-    expect(affinityCandidates('container', host)).toEqual(['j-web', 'berth-j-web', 'web']);
-    expect(affinityCandidates('image', host)).toEqual(['sha256:abc', 'redis:7', 'redis', 'nginx:1.25', 'nginx']);
+  it('matches containers by job name, job id and container name, of its own namespace only', () => {
+    expect(affinityCandidates('container', host, 'default')).toEqual(['j-web', 'berth-j-web', 'web']);
+    expect(affinityCandidates('container', host, 'team-b')).toEqual([]);
+    expect(
+      affinityFilter.reject(
+        requestOf({ namespace: 'team-b', affinities: [parseExpression('container==web')] }),
+        host,
+        strict,
+      ),
+    ).toBe('affinity container==web not met');
+    expect(affinityCandidates('image', host, 'default')).toEqual([
+      'sha256:abc',
+      'redis:7',
+      'redis',
+      'nginx:1.25',
+      'nginx',
+    ]);
     expect(check('container==web')).toBeNull();
     expect(check('container==berth-j-*')).toBeNull();
     expect(check('container==db')).toBe('affinity container==db not met');

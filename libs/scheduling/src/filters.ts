@@ -1,4 +1,4 @@
-import { containerNameFor } from '@berth/contracts';
+import { containerNameFor, DEFAULT_NAMESPACE, NodeWorkload } from '@berth/contracts';
 import { Expression, holds, holdsFor } from '@berth/expressions';
 import { NodeFilter, NodeSnapshot, PassOptions } from './types';
 
@@ -66,7 +66,11 @@ export const dependencyFilter: NodeFilter = {
   applies: (request) => request.dependencies.length > 0,
   reject: (request, node) => {
     for (const dependency of request.dependencies) {
-      if (!node.workloads.some((w) => w.name === dependency || w.jobId === dependency)) {
+      // Only jobs of the job's own namespace count: another team's `data` is not this job's `data`.
+      const beside = node.workloads.some(
+        (w) => namespaceOf(w) === request.namespace && (w.name === dependency || w.jobId === dependency),
+      );
+      if (!beside) {
         return `dependency ${dependency} not on host`;
       }
     }
@@ -80,26 +84,35 @@ export const dependencyFilter: NodeFilter = {
  */
 const affinityIndexes = new WeakMap<NodeSnapshot, Map<string, readonly string[]>>();
 
-/** What an affinity's key is matched against on a host. */
-export function affinityCandidates(key: string, node: NodeSnapshot): readonly string[] {
+/** A workload booked before namespaces existed belongs to the default one. */
+function namespaceOf(workload: NodeWorkload): string {
+  return workload.namespace ?? DEFAULT_NAMESPACE;
+}
+
+/**
+ * What an affinity's key is matched against on a host, for a job of `namespace`: `container` sees only the jobs
+ * of that namespace (names are per namespace, and another team's jobs are none of its business).
+ */
+export function affinityCandidates(key: string, node: NodeSnapshot, namespace: string): readonly string[] {
   let index = affinityIndexes.get(node);
   if (!index) {
     index = new Map();
     affinityIndexes.set(node, index);
   }
-  let candidates = index.get(key);
+  const cacheKey = key === 'container' ? `container\0${namespace}` : key;
+  let candidates = index.get(cacheKey);
   if (!candidates) {
-    candidates = buildCandidates(key, node);
-    index.set(key, candidates);
+    candidates = buildCandidates(key, node, namespace);
+    index.set(cacheKey, candidates);
   }
   return candidates;
 }
 
-function buildCandidates(key: string, node: NodeSnapshot): readonly string[] {
+function buildCandidates(key: string, node: NodeSnapshot, namespace: string): readonly string[] {
   const found: string[] = [];
   switch (key) {
     case 'container':
-      for (const w of node.workloads) {
+      for (const w of node.workloads.filter((workload) => namespaceOf(workload) === namespace)) {
         found.push(w.jobId, containerNameFor(w.jobId));
         if (w.name) {
           found.push(w.name);
@@ -131,7 +144,7 @@ export const affinityFilter: NodeFilter = {
   applies: (request) => request.affinities.length > 0,
   reject: (request, node, options) => {
     for (const affinity of active(request.affinities, options)) {
-      if (!holds(affinity, affinityCandidates(affinity.key, node))) {
+      if (!holds(affinity, affinityCandidates(affinity.key, node, request.namespace))) {
         return `affinity ${affinity.text} not met`;
       }
     }

@@ -4,6 +4,7 @@ describe('placementRequest', () => {
   it('derives dependencies from volumes-from, links and a container network', () => {
     const request = placementRequest(
       'j1',
+      'default',
       {
         image: 'x',
         env: {},
@@ -22,6 +23,7 @@ describe('placementRequest', () => {
   it('applies the default strategy and parses expressions', () => {
     const request = placementRequest(
       'j1',
+      'default',
       {
         image: 'x',
         env: {},

@@ -19,6 +19,7 @@ export function nodeSnapshot(id: string, over: Partial<NodeSnapshot> = {}): Node
 export function placementRequestOf(over: Partial<PlacementRequest> = {}): PlacementRequest {
   return {
     jobId: 'job-1',
+    namespace: 'default',
     resources: { cpuMillis: 250, memoryMiB: 64 },
     strategy: 'spread',
     constraints: [],

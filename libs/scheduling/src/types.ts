@@ -26,6 +26,8 @@ export type { StrategyName };
 /** What placement needs to know of a job. */
 export interface PlacementRequest {
   jobId: string;
+  /** The job's namespace: dependencies and `container` affinities look only at jobs of it. */
+  namespace: string;
   resources: Resources;
   strategy: StrategyName;
   constraints: readonly Expression[];

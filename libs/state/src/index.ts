@@ -7,3 +7,4 @@ export * from './names';
 export * from './recovery';
 export * from './dead-letters';
 export * from './state';
+export * from './tokens';

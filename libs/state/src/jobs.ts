@@ -1,4 +1,13 @@
-import { allowedSources, JobHistoryEntry, JobRecord, JobSpec, JobStatus, PullProgress } from '@berth/contracts';
+import {
+  allowedSources,
+  DEFAULT_NAMESPACE,
+  JobHistoryEntry,
+  JobRecord,
+  JobSpec,
+  JobStatus,
+  PullProgress,
+  qualifiedName,
+} from '@berth/contracts';
 import { onReservationHost, RedisContext, untilCurrent } from './redis-client';
 
 /** How long a client's Idempotency-Key keeps answering with the job it created. */
@@ -46,6 +55,7 @@ export class JobRepository {
    */
   async create(
     id: string,
+    namespace: string,
     spec: JobSpec,
     now: Date,
     idempotency?: { key: string; fingerprint: string },
@@ -53,18 +63,21 @@ export class JobRepository {
     const at = now.toISOString();
     const history: JobHistoryEntry[] = [{ status: 'queued', at }];
     const job = this.keys.job(id);
+    // Names and idempotency keys are the namespace's own: two teams may each have `web`, or reuse a key.
+    const name = spec.name === undefined ? '' : qualifiedName(namespace, spec.name);
     const [outcome, detail] = await this.context.scripts.run(
       'createJob',
       {
         job,
         index: this.keys.jobIndex,
-        name: spec.name === undefined ? job : this.keys.name(spec.name),
-        idempotency: idempotency ? this.keys.idempotency(idempotency.key) : job,
+        name: name === '' ? job : this.keys.name(name),
+        idempotency: idempotency ? this.keys.idempotency(qualifiedName(namespace, idempotency.key)) : job,
       },
       {
         id,
+        namespace,
         spec: JSON.stringify(spec),
-        name: spec.name ?? '',
+        name,
         nowIso: at,
         nowMs: now.getTime(),
         history: JSON.stringify(history),
@@ -81,6 +94,7 @@ export class JobRepository {
     }
     const record: JobRecord = {
       id,
+      namespace,
       status: 'queued',
       spec,
       node: null,
@@ -108,8 +122,8 @@ export class JobRepository {
   }
 
   /** Forgets an idempotency key (its job was taken back, or lost), so the request can create a job again. */
-  async forgetIdempotencyKey(key: string): Promise<void> {
-    await this.context.redis.del(this.keys.idempotency(key));
+  async forgetIdempotencyKey(namespace: string, key: string): Promise<void> {
+    await this.context.redis.del(this.keys.idempotency(qualifiedName(namespace, key)));
   }
 
   /**
@@ -117,7 +131,8 @@ export class JobRepository {
    * reservation. A tombstone (kept a day) stops the message, should the broker have taken it after all, from
    * rebuilding the job. False (nothing done) when a replay of the request got the job accepted meanwhile.
    */
-  async takeBack(id: string, name?: string): Promise<boolean> {
+  async takeBack(id: string, namespace: string, jobName?: string): Promise<boolean> {
+    const name = jobName === undefined ? undefined : qualifiedName(namespace, jobName);
     const job = this.keys.job(id);
     const result = await onReservationHost(this.context, id, (host, nodeId) =>
       this.context.scripts.run(
@@ -141,8 +156,13 @@ export class JobRepository {
     return hash.id ? toJobRecord(hash) : null;
   }
 
-  /** Newest first, optionally only one status. Scans at most `scanLimit` records. */
-  async list(options: { status?: JobStatus; limit: number; scanLimit?: number }): Promise<JobRecord[]> {
+  /** Newest first, optionally only one status or one namespace. Scans at most `scanLimit` records. */
+  async list(options: {
+    status?: JobStatus;
+    namespace?: string;
+    limit: number;
+    scanLimit?: number;
+  }): Promise<JobRecord[]> {
     const page = 200;
     const scanLimit = options.scanLimit ?? 10_000;
     const found: JobRecord[] = [];
@@ -159,7 +179,10 @@ export class JobRepository {
           continue;
         }
         const job = toJobRecord(hash as Record<string, string>);
-        if (!options.status || job.status === options.status) {
+        if (
+          (!options.status || job.status === options.status) &&
+          (!options.namespace || job.namespace === options.namespace)
+        ) {
           found.push(job);
           if (found.length >= options.limit) {
             break;
@@ -253,6 +276,7 @@ export class JobRepository {
 function toJobRecord(h: Record<string, string>): JobRecord {
   return {
     id: h.id,
+    namespace: h.namespace || DEFAULT_NAMESPACE,
     status: h.status as JobStatus,
     spec: JSON.parse(h.spec) as JobSpec,
     node: h.node || null,

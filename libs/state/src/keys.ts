@@ -31,6 +31,10 @@ export interface Keys {
   deadLetter(id: string): string;
   deadLetterIndex: string;
   deadLetterRetry(id: string): string;
+  /** One API token (a hash, never its secret), the index of all of them, and secret hash → token id. */
+  token(id: string): string;
+  tokenIndex: string;
+  tokenBySecret(secretHash: string): string;
 }
 
 export function keysFor(prefix: string): Keys {
@@ -53,5 +57,8 @@ export function keysFor(prefix: string): Keys {
     deadLetter: (id) => `${prefix}:dead-letter:${id}`,
     deadLetterIndex: `${prefix}:dead-letters`,
     deadLetterRetry: (id) => `${prefix}:dead-letter-retry:${id}`,
+    token: (id) => `${prefix}:token:${id}`,
+    tokenIndex: `${prefix}:tokens`,
+    tokenBySecret: (secretHash) => `${prefix}:token-secret:${secretHash}`,
   };
 }

@@ -1,3 +1,4 @@
+import { qualifiedName } from '@berth/contracts';
 import { RedisContext } from './redis-client';
 
 /**
@@ -7,8 +8,8 @@ import { RedisContext } from './redis-client';
 export class NameRegistry {
   constructor(private readonly context: RedisContext) {}
 
-  /** The id of the job holding a name, if any. */
-  holderOf(name: string): Promise<string | null> {
-    return this.context.redis.get(this.context.keys.name(name));
+  /** The id of the job holding a name in a namespace, if any. */
+  holderOf(namespace: string, name: string): Promise<string | null> {
+    return this.context.redis.get(this.context.keys.name(qualifiedName(namespace, name)));
   }
 }

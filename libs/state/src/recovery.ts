@@ -1,9 +1,10 @@
-import { JobHistoryEntry, JobSpec, JobStatus, NodeWorkload } from '@berth/contracts';
+import { JobHistoryEntry, JobSpec, JobStatus, NodeWorkload, qualifiedName } from '@berth/contracts';
 import { RedisContext } from './redis-client';
 
 /** A job record rebuilt after Redis lost it: from the container a host runs, or from a message in a queue. */
 export interface RestoredJob {
   id: string;
+  namespace: string;
   spec: JobSpec;
   status: JobStatus;
   node: string | null;
@@ -73,12 +74,13 @@ export class RecoveryRepository {
         index: this.keys.jobIndex,
         tombstone: this.keys.tombstone(job.id),
         reservation: this.keys.reservation(job.id),
-        name: job.spec.name === undefined ? record : this.keys.name(job.spec.name),
+        name: job.spec.name === undefined ? record : this.keys.name(qualifiedName(job.namespace, job.spec.name)),
       },
       {
         id: job.id,
+        namespace: job.namespace,
         spec: JSON.stringify(job.spec),
-        name: job.spec.name ?? '',
+        name: job.spec.name === undefined ? '' : qualifiedName(job.namespace, job.spec.name),
         status: job.status,
         nodeId: job.node ?? '',
         containerId: job.containerId ?? '',

@@ -70,7 +70,7 @@ export const SCRIPTS = {
   createJob: define<[string, string]>()({
     name: 'create-job',
     keys: ['job', 'index', 'name', 'idempotency'],
-    args: ['id', 'spec', 'name', 'nowIso', 'nowMs', 'history', 'fingerprint', 'keyLifetimeSeconds'],
+    args: ['id', 'namespace', 'spec', 'name', 'nowIso', 'nowMs', 'history', 'fingerprint', 'keyLifetimeSeconds'],
   }),
   takeBackJob: define<number>()({
     name: 'take-back-job',
@@ -115,6 +115,7 @@ export const SCRIPTS = {
     keys: [...HOST_KEYS, 'job', 'index', 'tombstone', 'reservation', 'name'],
     args: [
       'id',
+      'namespace',
       'spec',
       'name',
       'status',

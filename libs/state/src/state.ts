@@ -1,3 +1,4 @@
+import { TokenRepository } from './tokens';
 import type Redis from 'ioredis';
 import { DEFAULT_DEAD_LETTER_CAP, DeadLetterStore } from './dead-letters';
 import { JobRepository } from './jobs';
@@ -28,6 +29,7 @@ export class BerthState {
   readonly names: NameRegistry;
   readonly recovery: RecoveryRepository;
   readonly deadLetters: DeadLetterStore;
+  readonly tokens: TokenRepository;
   /** The cluster's keys, for tests and benchmarks that look underneath. */
   readonly keys: Keys;
 
@@ -42,6 +44,7 @@ export class BerthState {
     this.names = new NameRegistry(context);
     this.recovery = new RecoveryRepository(context, options.nodeTimeoutMs);
     this.deadLetters = new DeadLetterStore(context, options.deadLetterCap ?? DEFAULT_DEAD_LETTER_CAP);
+    this.tokens = new TokenRepository(context);
   }
 
   /** Connects (see connectRedis: `failFast` for the gateway, which answers 503 rather than wait). */

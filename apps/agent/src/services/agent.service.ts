@@ -154,6 +154,7 @@ export class AgentService {
       const { name, body } = containerConfigFor(
         {
           id: command.jobId,
+          namespace: command.namespace,
           spec: command.spec,
           cluster: this.identity.cluster,
           submittedAt: job.createdAt,
@@ -212,7 +213,12 @@ export class AgentService {
     if (outcome === 'restored') {
       this.logger.log(`job ${jobId}: record rebuilt from its container (${restored.status})`);
       if (restored.status === 'scheduled') {
-        const create: CreateContainer = { type: 'create-container', jobId, spec: restored.spec };
+        const create: CreateContainer = {
+          type: 'create-container',
+          jobId,
+          namespace: restored.namespace,
+          spec: restored.spec,
+        };
         await this.publisher.sendToHost(this.identity.nodeId, create);
       }
     }
@@ -224,6 +230,7 @@ export class AgentService {
     const place: PlaceJob = {
       type: 'place-job',
       jobId: command.jobId,
+      namespace: command.namespace,
       spec: command.spec,
       submittedAt: new Date().toISOString(),
       attempt: 0,
@@ -233,14 +240,16 @@ export class AgentService {
   }
 
   /**
-   * Container names of the jobs this one depends on: jobs refer to each other by job name (looked up in the
-   * cluster's name index) or job id; Docker knows them by container name.
+   * Container names of the jobs this one depends on: jobs refer to each other by job name (looked up in the job's
+   * namespace) or job id (of a job of that namespace); Docker knows them by container name. What does not resolve
+   * is left out, and containerConfigFor refuses the job.
    */
   private async resolveDependencies(command: CreateContainer): Promise<Record<string, string>> {
     const resolved: Record<string, string> = {};
     for (const reference of dependenciesOf(command.spec)) {
-      const jobId =
-        (await this.state.names.holderOf(reference)) ?? ((await this.state.jobs.get(reference)) ? reference : null);
+      const byName = await this.state.names.holderOf(command.namespace, reference);
+      const byId = byName ? null : await this.state.jobs.get(reference);
+      const jobId = byName ?? (byId?.namespace === command.namespace ? reference : null);
       if (jobId) {
         resolved[reference] = containerNameFor(jobId);
       }

@@ -114,7 +114,12 @@ export class ReconcileService {
           if (Date.now() - Date.parse(job.updatedAt) < RERUN_GRACE_MS) {
             break;
           }
-          const command: CreateContainer = { type: 'create-container', jobId, spec: job.spec };
+          const command: CreateContainer = {
+            type: 'create-container',
+            jobId,
+            namespace: job.namespace,
+            spec: job.spec,
+          };
           await this.publisher.sendToHost(this.nodeId, command);
           report.rerun++;
           break;

@@ -1,4 +1,12 @@
-import { LABEL_CLUSTER, LABEL_CPU, LABEL_JOB, LABEL_MEMORY, LABEL_SPEC, LABEL_SUBMITTED } from '@berth/contracts';
+import {
+  LABEL_CLUSTER,
+  LABEL_CPU,
+  LABEL_JOB,
+  LABEL_MEMORY,
+  LABEL_NAMESPACE,
+  LABEL_SPEC,
+  LABEL_SUBMITTED,
+} from '@berth/contracts';
 import { ContainerFacts } from './docker.repository';
 import { restoredJobFrom } from './restore';
 
@@ -30,6 +38,7 @@ function container(overrides: Partial<ContainerFacts> = {}): ContainerFacts {
         team: 'web',
         [LABEL_JOB]: 'job-1',
         [LABEL_CLUSTER]: 'berth',
+        [LABEL_NAMESPACE]: 'team-a',
         [LABEL_CPU]: '250',
         [LABEL_MEMORY]: '64',
         [LABEL_SPEC]: JSON.stringify(spec),
@@ -47,10 +56,18 @@ describe('restoredJobFrom', () => {
     const job = restoredJobFrom('h1', container(), now);
     expect(job).toMatchObject({ id: 'job-1', status: 'running', node: 'h1', containerId: 'c0ffee', exitCode: null });
     expect(job.spec).toEqual(spec);
+    expect(job.namespace).toBe('team-a');
     expect(job.createdAt.toISOString()).toBe('2026-11-25T10:00:00.000Z');
     expect(job.holds).toEqual({
       ports: [8080],
-      workload: { jobId: 'job-1', image: spec.image, labels: { team: 'web' }, ports: [8080], name: 'db' },
+      workload: {
+        jobId: 'job-1',
+        namespace: 'team-a',
+        image: spec.image,
+        labels: { team: 'web' },
+        ports: [8080],
+        name: 'db',
+      },
     });
     expect(job.history.map((h) => h.status)).toEqual(['queued', 'scheduled', 'running']);
     expect(job.reason).toContain('rebuilt from host h1');

@@ -1,5 +1,12 @@
 import { specFromContainer } from '@berth/container';
-import { JobHistoryEntry, JobStatus, LABEL_SUBMITTED, workloadFor } from '@berth/contracts';
+import {
+  DEFAULT_NAMESPACE,
+  JobHistoryEntry,
+  JobStatus,
+  LABEL_NAMESPACE,
+  LABEL_SUBMITTED,
+  workloadFor,
+} from '@berth/contracts';
 import { RestoredJob } from '@berth/state';
 import { ContainerFacts } from './docker.repository';
 
@@ -35,8 +42,10 @@ export function restoredJobFrom(nodeId: string, container: ContainerFacts, now =
     history.push({ status, at: now.toISOString() });
   }
   const live = status === 'running' || status === 'scheduled';
+  const namespace = container.config.Labels?.[LABEL_NAMESPACE] ?? DEFAULT_NAMESPACE;
   return {
     id: container.jobId,
+    namespace,
     spec,
     status,
     node: nodeId,
@@ -47,7 +56,7 @@ export function restoredJobFrom(nodeId: string, container: ContainerFacts, now =
     exitCode,
     ...(live
       ? {
-          holds: { ports: spec.ports ?? [], workload: workloadFor(container.jobId, spec) },
+          holds: { ports: spec.ports ?? [], workload: workloadFor(container.jobId, namespace, spec) },
         }
       : {}),
   };

@@ -46,6 +46,10 @@ export function sendProblem(response: Response, body: Problem): void {
   if (body.status === 503) {
     response.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
   }
+  if (body.status === 401) {
+    // RFC 6750: say which scheme would be accepted.
+    response.setHeader('WWW-Authenticate', 'Bearer realm="berth"');
+  }
   response.status(body.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
 }
 

@@ -2,9 +2,11 @@ import { DeadLetterRecord, DeadLetterSummary } from '@berth/contracts';
 import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { DeadLettersService, RetryResult } from './dead-letters.service';
 import { ListDeadLettersQuery } from './dto/list-dead-letters.query';
+import { RequireScope } from '../auth/access.decorators';
 
 /** For operators: messages no service could process, why, and what to do with them. */
 @Controller('v1/dead-letters')
+@RequireScope('operate')
 export class DeadLettersController {
   constructor(private readonly deadLetters: DeadLettersService) {}
 

@@ -2,8 +2,10 @@ import { Messaging } from '@berth/messaging';
 import { BerthState } from '@berth/state';
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { problem } from '../common/problem';
+import { Public } from '../auth/access.decorators';
 
 @Controller()
+@Public()
 export class HealthController {
   constructor(
     private readonly amqp: Messaging,

@@ -4,7 +4,7 @@ import { JOB_SPEC_FIELDS, JobRecord, JobSpec } from '@berth/contracts';
 type SpecView = { [K in keyof JobSpec]-?: JobSpec[K] | null };
 
 /** A job as the API shows it: its record, and its spec field by field (JOB_SPEC decides which fields there are). */
-export type JobView = Pick<JobRecord, 'id' | 'status'> &
+export type JobView = Pick<JobRecord, 'id' | 'namespace' | 'status'> &
   SpecView &
   Pick<JobRecord, 'node' | 'containerId' | 'reason' | 'exitCode' | 'progress' | 'createdAt' | 'updatedAt' | 'history'>;
 
@@ -12,6 +12,7 @@ export function toJobView(job: JobRecord): JobView {
   const spec = Object.fromEntries(JOB_SPEC_FIELDS.map((field) => [field, job.spec[field] ?? null])) as SpecView;
   return {
     id: job.id,
+    namespace: job.namespace,
     status: job.status,
     ...spec,
     node: job.node,

@@ -12,6 +12,8 @@ import {
   Query,
   Res,
 } from '@nestjs/common';
+import { Principal } from '@berth/contracts';
+import { Caller, RequireScope } from '../auth/access.decorators';
 import { problem } from '../common/problem';
 import type { Response } from 'express';
 import { CreateJobDto } from './dto/create-job.dto';
@@ -28,8 +30,10 @@ export class JobsController {
   constructor(private readonly jobs: JobsService) {}
 
   @Post()
+  @RequireScope('submit')
   @HttpCode(202)
   async submit(
+    @Caller() caller: Principal,
     @Body() dto: CreateJobDto,
     @Res({ passthrough: true }) res: Response,
     @Headers('idempotency-key') idempotencyKey?: string,
@@ -38,31 +42,35 @@ export class JobsController {
       const message = 'Idempotency-Key must be 1 to 255 visible ASCII characters';
       throw new BadRequestException(problem(400, message, [{ field: 'Idempotency-Key', message }]));
     }
-    const job = await this.jobs.submit(dto, idempotencyKey);
+    const job = await this.jobs.submit(caller, dto, idempotencyKey);
     res.setHeader('Location', `/v1/jobs/${job.id}`);
     return { id: job.id, status: job.status };
   }
 
   @Get()
-  async list(@Query() query: ListJobsQuery): Promise<{ items: JobView[]; count: number }> {
-    const items = (await this.jobs.list(query)).map(toJobView);
+  @RequireScope('read')
+  async list(@Caller() caller: Principal, @Query() query: ListJobsQuery): Promise<{ items: JobView[]; count: number }> {
+    const items = (await this.jobs.list(caller, query)).map(toJobView);
     return { items, count: items.length };
   }
 
   @Get(':id')
-  async get(@Param('id') id: string): Promise<JobView> {
-    return toJobView(await this.jobs.get(id));
+  @RequireScope('read')
+  async get(@Caller() caller: Principal, @Param('id') id: string): Promise<JobView> {
+    return toJobView(await this.jobs.get(caller, id));
   }
 
   @Get(':id/logs')
+  @RequireScope('read')
   @Header('Content-Type', 'text/plain; charset=utf-8')
-  logs(@Param('id') id: string, @Query() query: LogsQuery): Promise<string> {
-    return this.jobs.logs(id, query.tail ?? 200);
+  logs(@Caller() caller: Principal, @Param('id') id: string, @Query() query: LogsQuery): Promise<string> {
+    return this.jobs.logs(caller, id, query.tail ?? 200);
   }
 
   @Delete(':id')
+  @RequireScope('submit')
   @HttpCode(202)
-  async remove(@Param('id') id: string): Promise<JobView> {
-    return toJobView(await this.jobs.remove(id));
+  async remove(@Caller() caller: Principal, @Param('id') id: string): Promise<JobView> {
+    return toJobView(await this.jobs.remove(caller, id));
   }
 }

@@ -1,11 +1,21 @@
 import { GatewayEnv, parseList } from '@berth/config';
 import { registryProblem } from '@berth/container';
-import { decodeLogsReply, InvalidJobField, JobRecord, JobRequest, JobSpec, jobSpecFrom } from '@berth/contracts';
+import {
+  canSee,
+  decodeLogsReply,
+  InvalidJobField,
+  JobRecord,
+  JobRequest,
+  JobSpec,
+  jobSpecFrom,
+  Principal,
+} from '@berth/contracts';
 import { BrokerUnavailable, Publisher, RequestReply } from '@berth/messaging';
 import { JobRepository } from '@berth/state';
 import {
   BadRequestException,
   ConflictException,
+  ForbiddenException,
   GatewayTimeoutException,
   Injectable,
   NotFoundException,
@@ -58,8 +68,9 @@ export class JobsService {
    * With an Idempotency-Key, a client that lost the answer (a timeout, a gateway restart) retries with the same key
    * and gets the job its first request created, never a second one.
    */
-  async submit(request: JobRequest, idempotencyKey?: string): Promise<JobRecord> {
+  async submit(principal: Principal, request: JobRequest, idempotencyKey?: string): Promise<JobRecord> {
     const id = randomUUID();
+    const namespace = principal.namespace;
     const spec = toJobSpec(request);
     // The hosts refuse it too (containerConfigFor); saying so here spares the job a trip and names the field.
     const refused = registryProblem(spec.image, this.allowedRegistries);
@@ -69,9 +80,9 @@ export class JobsService {
     const now = new Date();
     const idempotency =
       idempotencyKey === undefined ? undefined : { key: idempotencyKey, fingerprint: fingerprintOf(spec) };
-    const created = await this.jobs.create(id, spec, now, idempotency);
+    const created = await this.jobs.create(id, namespace, spec, now, idempotency);
     if (!created.created && 'replayOf' in created) {
-      return this.replay(created.replayOf, created.fingerprint, idempotency!);
+      return this.replay(namespace, created.replayOf, created.fingerprint, idempotency!);
     }
     if (!created.created) {
       throw new ConflictException(
@@ -81,14 +92,14 @@ export class JobsService {
       );
     }
     try {
-      await this.publishPlaceJob(id, spec, now.toISOString());
+      await this.publishPlaceJob(id, namespace, spec, now.toISOString());
     } catch (err) {
-      const takenBack = await this.jobs.takeBack(id, spec.name).catch(() => false);
+      const takenBack = await this.jobs.takeBack(id, namespace, spec.name).catch(() => false);
       if (!takenBack && idempotency && (await this.jobs.isAccepted(id).catch(() => false))) {
         return created.job; // a replay of this request got the job's message confirmed meanwhile
       }
       if (idempotency) {
-        await this.jobs.forgetIdempotencyKey(idempotency.key).catch(() => undefined);
+        await this.jobs.forgetIdempotencyKey(namespace, idempotency.key).catch(() => undefined);
       }
       throw err;
     }
@@ -106,6 +117,7 @@ export class JobsService {
    * known message: after a moment its replay sends the message again (placement is idempotent) and answers 202.
    */
   private async replay(
+    namespace: string,
     jobId: string,
     fingerprint: string,
     idempotency: { key: string; fingerprint: string },
@@ -120,7 +132,7 @@ export class JobsService {
     const job = await this.jobs.get(jobId);
     if (!job) {
       // Its record is gone (Redis lost it, or the job was taken back): the request may create it afresh.
-      await this.jobs.forgetIdempotencyKey(idempotency.key);
+      await this.jobs.forgetIdempotencyKey(namespace, idempotency.key);
       throw new ServiceUnavailableException(
         problem(503, `the earlier request with this Idempotency-Key left no job; retry to submit it again`),
       );
@@ -135,7 +147,7 @@ export class JobsService {
         ]),
       );
     }
-    await this.publishPlaceJob(jobId, job.spec, job.createdAt);
+    await this.publishPlaceJob(jobId, namespace, job.spec, job.createdAt);
     if (!(await this.jobs.markAccepted(jobId))) {
       // The first request took the job back meanwhile (its confirm never came): the message just sent is void.
       throw new ServiceUnavailableException(problem(503, 'the job was not accepted; retry to submit it again'));
@@ -144,9 +156,9 @@ export class JobsService {
   }
 
   /** Hands a job to the schedulers, resolving once the broker confirmed it; 503 when the broker does not. */
-  private async publishPlaceJob(jobId: string, spec: JobSpec, submittedAt: string): Promise<void> {
+  private async publishPlaceJob(jobId: string, namespace: string, spec: JobSpec, submittedAt: string): Promise<void> {
     try {
-      await this.publisher.sendJob({ type: 'place-job', jobId, spec, submittedAt, attempt: 0 });
+      await this.publisher.sendJob({ type: 'place-job', jobId, namespace, spec, submittedAt, attempt: 0 });
     } catch (err) {
       if (err instanceof BrokerUnavailable) {
         throw new ServiceUnavailableException(problem(503, `the job was not accepted: ${err.message}; retry later`));
@@ -155,9 +167,10 @@ export class JobsService {
     }
   }
 
-  async get(id: string): Promise<JobRecord> {
+  /** The job, if the principal may see it: a job of another namespace is a 404, so its existence does not leak. */
+  async get(principal: Principal, id: string): Promise<JobRecord> {
     const job = JOB_ID.test(id) ? await this.jobs.get(id) : null;
-    if (!job) {
+    if (!job || !canSee(principal, job.namespace)) {
       throw new NotFoundException(problem(404, `job ${id} does not exist`, [{ field: 'id', message: 'unknown job' }]));
     }
     return job;
@@ -167,8 +180,8 @@ export class JobsService {
    * The container's recent output, fetched from its host's agent over RabbitMQ (the gateway never talks to
    * Docker). 409 when the job has no container, 504 when the host does not answer.
    */
-  async logs(id: string, tail: number): Promise<string> {
-    const job = await this.get(id);
+  async logs(principal: Principal, id: string, tail: number): Promise<string> {
+    const job = await this.get(principal, id);
     if (!job.node || !['running', 'exited', 'failed', 'pulling', 'removing'].includes(job.status)) {
       throw new ConflictException(
         problem(409, `job ${id} has no container to read (status ${job.status})`, [
@@ -192,33 +205,46 @@ export class JobsService {
     return reply.logs;
   }
 
-  list(query: ListJobsQuery): Promise<JobRecord[]> {
-    return this.jobs.list({ status: query.status, limit: query.limit ?? 100 });
+  /** The principal's namespace; an admin may name another, or `*` for all. */
+  list(principal: Principal, query: ListJobsQuery): Promise<JobRecord[]> {
+    const asked = query.namespace ?? principal.namespace;
+    if (asked !== principal.namespace && !principal.scopes.includes('admin')) {
+      throw new ForbiddenException(
+        problem(403, `only an admin token may list another namespace (this token's is ${principal.namespace})`, [
+          { field: 'namespace', message: 'needs the admin scope' },
+        ]),
+      );
+    }
+    return this.jobs.list({
+      status: query.status,
+      namespace: asked === '*' ? undefined : asked,
+      limit: query.limit ?? 100,
+    });
   }
 
   /**
    * Asks for the job's container to be stopped and removed; its capacity comes back when the host confirms.
    * Repeating the call is harmless. Returns the job as it stands after the request.
    */
-  async remove(id: string): Promise<JobRecord> {
-    const job = await this.get(id);
+  async remove(principal: Principal, id: string): Promise<JobRecord> {
+    const job = await this.get(principal, id);
     if (job.status === 'removed') {
       return job;
     }
     if (job.status === 'unschedulable') {
       // Nothing runs and nothing is reserved.
       await this.jobs.transition(id, 'removed');
-      return this.get(id);
+      return this.get(principal, id);
     }
     // Decide from what the transition replaced, not from the read above: the job may have moved meanwhile.
     const result = await this.jobs.transition(id, 'removing');
-    const current = await this.get(id);
+    const current = await this.get(principal, id);
     if (current.status === 'removing' && current.node) {
       // Placed somewhere: that host's agent stops and removes the container, then the capacity comes back.
       await this.publisher.sendToHost(current.node, { type: 'remove-container', jobId: id });
     } else if (result.outcome === 'refused' && result.current === 'unschedulable') {
       await this.jobs.transition(id, 'removed');
-      return this.get(id);
+      return this.get(principal, id);
     }
     // A queued job with no host yet: the scheduler finishes the removal when it reaches it.
     return current;

@@ -2,12 +2,14 @@ import { NodeRecord } from '@berth/contracts';
 import { NodeBooks } from '@berth/state';
 import { Controller, Get, HttpCode, NotFoundException, Param, Post } from '@nestjs/common';
 import { problem } from '../common/problem';
+import { RequireScope } from '../auth/access.decorators';
 
 @Controller('v1/nodes')
 export class NodesController {
   constructor(private readonly nodes: NodeBooks) {}
 
   @Get()
+  @RequireScope('read')
   async list(): Promise<{ items: NodeRecord[]; count: number }> {
     const items = await this.nodes.list();
     return { items, count: items.length };
@@ -15,6 +17,7 @@ export class NodesController {
 
   /** No new placements on the host; what runs there keeps running. */
   @Post(':id/cordon')
+  @RequireScope('operate')
   @HttpCode(200)
   cordon(@Param('id') id: string): Promise<NodeRecord> {
     return this.setSchedulable(id, false);
@@ -22,6 +25,7 @@ export class NodesController {
 
   /** Uncordons, and ends a drain. */
   @Post(':id/uncordon')
+  @RequireScope('operate')
   @HttpCode(200)
   async uncordon(@Param('id') id: string): Promise<NodeRecord> {
     await this.nodes.setDrain(id, 'none');
@@ -33,6 +37,7 @@ export class NodesController {
    * host's `drain` reads `drained` once they have all left.
    */
   @Post(':id/drain')
+  @RequireScope('operate')
   @HttpCode(202)
   async drain(@Param('id') id: string): Promise<NodeRecord> {
     if (!(await this.nodes.setDrain(id, 'draining'))) {

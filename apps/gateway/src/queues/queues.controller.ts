@@ -1,6 +1,7 @@
 import { Declarations } from '@berth/messaging';
 import { NodeBooks } from '@berth/state';
 import { Controller, Get } from '@nestjs/common';
+import { RequireScope } from '../auth/access.decorators';
 
 export interface QueueView {
   name: string;
@@ -18,6 +19,7 @@ export class QueuesController {
   ) {}
 
   @Get()
+  @RequireScope('read')
   async list(): Promise<{ items: QueueView[] }> {
     const t = this.declarations.topology;
     const queues: Array<Pick<QueueView, 'name' | 'role'>> = [

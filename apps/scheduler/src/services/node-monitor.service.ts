@@ -1,4 +1,4 @@
-import { JobSpec } from '@berth/contracts';
+import { JobRecord } from '@berth/contracts';
 import { Publisher } from '@berth/messaging';
 import { BerthState } from '@berth/state';
 import { Logger } from '@nestjs/common';
@@ -26,7 +26,7 @@ export class NodeMonitorService {
       const job = await this.state.jobs.get(jobId);
       if (job) {
         await this.state.jobs.touchRescheduled(jobId, now);
-        await this.publishPlacement(jobId, job.spec, now);
+        await this.publishPlacement(job, now);
       }
     }
     for (const node of await this.state.nodes.list(now)) {
@@ -52,7 +52,7 @@ export class NodeMonitorService {
         if (!(await this.state.jobs.reschedule(jobId, node.id, why))) {
           continue;
         }
-        await this.publishPlacement(jobId, job.spec, now);
+        await this.publishPlacement(job, now);
         if (!failed) {
           // The host is alive: its old container goes once the job has left it.
           await this.publisher.sendToHost(node.id, { type: 'remove-container', jobId });
@@ -66,11 +66,12 @@ export class NodeMonitorService {
     }
   }
 
-  private async publishPlacement(jobId: string, spec: JobSpec, now: number): Promise<void> {
+  private async publishPlacement(job: JobRecord, now: number): Promise<void> {
     await this.publisher.sendJob({
       type: 'place-job',
-      jobId,
-      spec,
+      jobId: job.id,
+      namespace: job.namespace,
+      spec: job.spec,
       submittedAt: new Date(now).toISOString(),
       attempt: 0,
     });

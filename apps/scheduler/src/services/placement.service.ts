@@ -64,7 +64,7 @@ export class PlacementService {
       return;
     }
     // The wire decoder checked the expressions (JOB_SPEC), so parsing them here cannot fail.
-    const request = placementRequest(message.jobId, message.spec, this.options.defaultStrategy);
+    const request = placementRequest(message.jobId, message.namespace, message.spec, this.options.defaultStrategy);
     let result: PlacementResult | null = null;
     for (let round = 0; round < ROUNDS; round++) {
       if (round > 0) {
@@ -119,6 +119,7 @@ export class PlacementService {
     const submitted = new Date(message.submittedAt);
     const restored = await this.state.recovery.restore({
       id: message.jobId,
+      namespace: message.namespace,
       spec: message.spec,
       status: 'queued',
       node: null,
@@ -140,7 +141,7 @@ export class PlacementService {
   /** True when the job needs nothing more from this delivery. */
   private async tryReserve(message: PlaceJob, request: PlacementRequest, node: NodeSnapshot): Promise<boolean> {
     const spec = message.spec;
-    const workload = workloadFor(message.jobId, spec);
+    const workload = workloadFor(message.jobId, message.namespace, spec);
     const reservation = await this.state.nodes.reserve(
       message.jobId,
       node.id,
@@ -155,7 +156,7 @@ export class PlacementService {
       }
       this.view.applyReservation(node.id, spec.resources, workload);
       this.stats.placed++;
-      await this.dispatch(message.jobId, spec, node.id);
+      await this.dispatch(message, spec, node.id);
       return true;
     }
     if (reservation.why === 'job') {
@@ -171,8 +172,13 @@ export class PlacementService {
     return false;
   }
 
-  private async dispatch(jobId: string, spec: JobSpec, nodeId: string): Promise<void> {
-    await this.publisher.sendToHost(nodeId, { type: 'create-container', jobId, spec });
+  private async dispatch(message: PlaceJob, spec: JobSpec, nodeId: string): Promise<void> {
+    await this.publisher.sendToHost(nodeId, {
+      type: 'create-container',
+      jobId: message.jobId,
+      namespace: message.namespace,
+      spec,
+    });
   }
 
   private async redispatch(message: PlaceJob, nodeId: string): Promise<void> {
@@ -186,7 +192,7 @@ export class PlacementService {
     if (job.status !== 'scheduled') {
       return;
     }
-    await this.dispatch(message.jobId, message.spec, nodeId);
+    await this.dispatch(message, message.spec, nodeId);
   }
 
   /** No host has room: wait and retry later, or give up once the job's placement timeout has passed. */

@@ -14,7 +14,7 @@ end
 if ARG.fingerprint ~= '' then
   redis.call('SET', KEY.idempotency, ARG.id .. '|' .. ARG.fingerprint, 'EX', tonumber(ARG.keyLifetimeSeconds))
 end
-redis.call('HSET', KEY.job, 'id', ARG.id, 'status', 'queued', 'spec', ARG.spec, 'createdAt', ARG.nowIso,
+redis.call('HSET', KEY.job, 'id', ARG.id, 'namespace', ARG.namespace, 'status', 'queued', 'spec', ARG.spec, 'createdAt', ARG.nowIso,
   'updatedAt', ARG.nowIso, 'history', ARG.history)
 if ARG.name ~= '' then redis.call('HSET', KEY.job, 'name', ARG.name) end
 redis.call('ZADD', KEY.index, ARG.nowMs, ARG.id)
