@@ -3,12 +3,63 @@ import { Publisher } from '@berth/messaging';
 import { Logger } from '@nestjs/common';
 import { DockerRepository } from './docker.repository';
 
-interface DockerEvent {
+export interface DockerEvent {
   Type?: string;
   Action?: string;
   time?: number;
   timeNano?: number;
   Actor?: { ID?: string; Attributes?: Record<string, string> };
+}
+
+/** A line of Docker's event stream longer than this is no event Berth knows: it is dropped, not buffered. */
+export const MAX_EVENT_LINE = 1024 * 1024;
+
+/**
+ * Splits what the event stream sent so far into whole lines. What follows the last newline waits for the next
+ * chunk, unless it is already longer than `maxLine`: then it is dropped (and counted), so a stream that never
+ * sends a newline cannot grow the agent's memory without bound.
+ */
+export function splitEventLines(
+  pending: string,
+  chunk: string,
+  maxLine = MAX_EVENT_LINE,
+): { lines: string[]; pending: string; dropped: number } {
+  const parts = (pending + chunk).split('\n');
+  let rest = parts.pop() ?? '';
+  let dropped = 0;
+  if (rest.length > maxLine) {
+    rest = '';
+    dropped++;
+  }
+  const lines: string[] = [];
+  for (const part of parts) {
+    const line = part.trim();
+    if (line.length > maxLine) {
+      dropped++;
+    } else if (line !== '') {
+      lines.push(line);
+    }
+  }
+  return { lines, pending: rest, dropped };
+}
+
+/** One event line as Docker sends it, or null when it is not a JSON object (it is logged and skipped). */
+export function parseDockerEvent(line: string): DockerEvent | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return null;
+  }
+  const event = value as DockerEvent;
+  const attributes = event.Actor?.Attributes;
+  if (attributes !== undefined && (typeof attributes !== 'object' || attributes === null)) {
+    return null;
+  }
+  return event;
 }
 
 /**
@@ -51,15 +102,20 @@ export class DockerEventsService {
         filters: { type: ['container'], event: ['die'], label: [`${LABEL_CLUSTER}=${this.cluster}`] },
       });
       this.stream = stream;
-      let buffer = '';
+      let pending = '';
       stream.on('data', (chunk: Buffer) => {
-        buffer += chunk.toString();
-        let newline: number;
-        while ((newline = buffer.indexOf('\n')) >= 0) {
-          const line = buffer.slice(0, newline).trim();
-          buffer = buffer.slice(newline + 1);
-          if (line) {
-            this.onEvent(JSON.parse(line) as DockerEvent);
+        // Nothing Docker sends may throw here: an exception in a stream handler would end the agent.
+        const split = splitEventLines(pending, chunk.toString());
+        pending = split.pending;
+        if (split.dropped > 0) {
+          this.logger.warn(`dropped ${split.dropped} event line(s) over ${MAX_EVENT_LINE} bytes`);
+        }
+        for (const line of split.lines) {
+          const event = parseDockerEvent(line);
+          if (event) {
+            this.onEvent(event);
+          } else {
+            this.logger.warn(`skipped a malformed event line: ${line.slice(0, 200)}`);
           }
         }
       });
@@ -79,15 +135,19 @@ export class DockerEventsService {
   }
 
   private onEvent(event: DockerEvent): void {
-    if (event.time) {
+    if (typeof event.time === 'number') {
       this.lastEventSeconds = Math.max(this.lastEventSeconds, event.time);
     }
     const attributes = event.Actor?.Attributes ?? {};
     const jobId = attributes[LABEL_JOB];
-    if (event.Action !== 'die' || !jobId || !event.Actor?.ID) {
+    const exitCode = Number(attributes.exitCode ?? -1);
+    if (event.Action !== 'die' || typeof jobId !== 'string' || typeof event.Actor?.ID !== 'string') {
       return;
     }
-    void this.reportExit(jobId, event.Actor.ID, Number(attributes.exitCode ?? -1));
+    // An exit code Docker did not give as a number: the reconciliation pass reads the real one from the container.
+    if (Number.isInteger(exitCode)) {
+      void this.reportExit(jobId, event.Actor.ID, exitCode);
+    }
   }
 
   private async reportExit(jobId: string, containerId: string, exitCode: number): Promise<void> {
