@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import Redis from 'ioredis';
@@ -26,6 +27,10 @@ async function freePort(): Promise<number> {
 export class OwnRedis {
   private child: ChildProcess | null = null;
   private port = 0;
+  private readonly dir = mkdtempSync(join(tmpdir(), 'berth-redis-'));
+
+  /** `options.appendOnly`: keep an append-only file, so a restart reloads the data (and answers LOADING meanwhile). */
+  constructor(private readonly options: { appendOnly?: boolean } = {}) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
@@ -39,13 +44,30 @@ export class OwnRedis {
     const log = openSync(join(LOG_DIR, `redis-${this.port}.log`), 'a');
     this.child = spawn(
       'redis-server',
-      ['--bind', '127.0.0.1', '--port', String(this.port), '--save', '', '--appendonly', 'no', '--dir', '/tmp'],
+      [
+        '--bind',
+        '127.0.0.1',
+        '--port',
+        String(this.port),
+        '--save',
+        '',
+        '--appendonly',
+        this.options.appendOnly ? 'yes' : 'no',
+        '--dir',
+        this.dir,
+        // DEBUG POPULATE, from loopback only: a test fills the server quickly.
+        '--enable-debug-command',
+        'local',
+      ],
       { stdio: ['ignore', log, log] },
     );
     await waitFor(`redis-server on ${this.port}`, () => this.ping(), 20_000);
   }
 
-  /** SHUTDOWN NOSAVE (every key gone), wait for the process to exit, start it again on the same port. */
+  /**
+   * SHUTDOWN NOSAVE, wait for the process to exit, start it again on the same port: every key is gone, unless the
+   * server keeps an append-only file, which it then reloads.
+   */
   async restart(): Promise<void> {
     await this.shutdown();
     await this.start();

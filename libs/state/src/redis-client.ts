@@ -56,3 +56,16 @@ export async function untilCurrent<T>(what: string, run: () => Promise<T>, stale
   }
   throw new Error(`${what} kept changing while it was read`);
 }
+
+/**
+ * Whether an error means "Redis cannot answer now, try again": the connection is gone or not ready, or the server
+ * says it is loading its data, read-only (a replica, mid-failover), out of memory, busy with a script, or without
+ * a primary. A request that meets one answers 503 with Retry-After, never 500.
+ */
+export function isRedisUnavailable(err: unknown): boolean {
+  const message = err instanceof Error ? err.message : '';
+  return (
+    /^(LOADING|READONLY|OOM|BUSY|MASTERDOWN|NOREPLICAS|TRYAGAIN|CLUSTERDOWN)\b/.test(message) ||
+    /Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|max retries per request/i.test(message)
+  );
+}

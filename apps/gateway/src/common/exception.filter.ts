@@ -1,4 +1,5 @@
 import { BrokerUnavailable } from '@berth/messaging';
+import { isRedisUnavailable } from '@berth/state';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'express';
@@ -51,9 +52,4 @@ export function sendProblem(response: Response, body: Problem): void {
     response.setHeader('WWW-Authenticate', 'Bearer realm="berth"');
   }
   response.status(body.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
-}
-
-function isRedisUnavailable(err: unknown): boolean {
-  const message = err instanceof Error ? err.message : '';
-  return /Stream isn't writeable|Connection is closed|ECONNREFUSED|max retries per request/i.test(message);
 }
