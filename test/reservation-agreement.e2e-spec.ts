@@ -81,8 +81,7 @@ describe('the reservation script and the scheduling core agree (real Redis, fast
     await fc.assert(
       fc.asyncProperty(arbitraryHost, arbitraryRequest, async (host, request) => {
         const nodeId = `n-${randomUUID()}`;
-        const now = Date.now();
-        const bookedAt = new Date(host.standing === 'silent' ? now - 2 * TIMEOUT_MS : now);
+        const bookedAt = new Date();
         const registration: NodeRegistration = {
           id: nodeId,
           address: 'unix:///nowhere',
@@ -105,7 +104,10 @@ describe('the reservation script and the scheduling core agree (real Redis, fast
           );
         }
         await state.nodes.setSchedulable(nodeId, host.schedulable);
-        if (host.standing === 'restoring') {
+        if (host.standing === 'silent') {
+          // Heartbeats are stamped by Redis's clock: a silent host is one whose last stamp is old.
+          await state.redis.hset(state.keys.host(nodeId).node, 'heartbeatMs', String(Date.now() - 2 * TIMEOUT_MS));
+        } else if (host.standing === 'restoring') {
           await state.nodes.register(registration, bookedAt);
         } else if (host.standing === 'marked-down') {
           await state.nodes.markDown(nodeId);

@@ -65,7 +65,6 @@ export class NodeBooks {
         nodeId,
         cpuMillis: claim.resources.cpuMillis,
         memoryMiB: claim.resources.memoryMiB,
-        nowMs: now.getTime(),
         timeoutMs: this.nodeTimeoutMs,
         nowIso: now.toISOString(),
         slots: claim.slots ?? -1,
@@ -149,7 +148,6 @@ export class NodeBooks {
         memoryMiB: node.capacity.memoryMiB,
         labels: JSON.stringify(node.labels),
         nowIso: now.toISOString(),
-        nowMs: now.getTime(),
         images: JSON.stringify(node.images ?? []),
         evidence: node.evidenceOfEarlierState ? '1' : '0',
         recoveryWindowMs: this.recoveryWindowMs,
@@ -170,13 +168,14 @@ export class NodeBooks {
   }
 
   /** False when the host is unknown: Redis lost the cluster's state, and the agent must register again. */
-  async heartbeat(nodeId: string, now = new Date()): Promise<boolean> {
-    const result = await this.context.scripts.run(
-      'heartbeat',
-      { node: this.keys.host(nodeId).node },
-      { nowIso: now.toISOString(), nowMs: now.getTime() },
-    );
-    return result === 1;
+  async heartbeat(nodeId: string): Promise<boolean> {
+    return (await this.context.scripts.run('heartbeat', { node: this.keys.host(nodeId).node }, {})) === 1;
+  }
+
+  /** Redis's clock (ms): the one heartbeats are stamped with, so the one they are judged by. */
+  async serverMs(): Promise<number> {
+    const [seconds, micros] = await this.context.redis.time();
+    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   }
 
   /** Cordon (false) or uncordon (true) a host. False when the host is unknown. */
@@ -203,13 +202,14 @@ export class NodeBooks {
     return found === 1;
   }
 
-  async list(nowMs = Date.now()): Promise<NodeRecord[]> {
-    return (await this.read(false, nowMs)).map(({ node }) => node);
+  /** Every host; fresh or down by Redis's clock unless `nowMs` is given. */
+  async list(nowMs?: number): Promise<NodeRecord[]> {
+    return (await this.read(false, nowMs ?? (await this.serverMs()))).map(({ node }) => node);
   }
 
   /** Hosts with what runs on them and the images they hold, for placement. */
-  async listDetails(nowMs = Date.now()): Promise<NodeDetail[]> {
-    return (await this.read(true, nowMs)).map(({ node, hash, workloads }) => ({
+  async listDetails(nowMs?: number): Promise<NodeDetail[]> {
+    return (await this.read(true, nowMs ?? (await this.serverMs()))).map(({ node, hash, workloads }) => ({
       ...node,
       images: JSON.parse(hash.images ?? '[]') as string[],
       workloads: Object.values(workloads ?? {}).map((w) => JSON.parse(w) as NodeWorkload),
@@ -263,7 +263,7 @@ function toNodeRecord(h: Record<string, string>, nowMs: number, timeoutMs: numbe
     allocated: { cpuMillis: Number(h.allocCpuMillis ?? 0), memoryMiB: Number(h.allocMemoryMiB ?? 0) },
     labels: JSON.parse(h.labels ?? '{}') as Record<string, string>,
     containers: Number(h.containers ?? 0),
-    heartbeatAt: h.heartbeatAt,
+    heartbeatAt: new Date(Number(h.heartbeatMs ?? 0)).toISOString(),
     registeredAt: h.registeredAt,
   };
 }

@@ -11,7 +11,7 @@ import type Redis from 'ioredis';
  */
 
 /** Shared Lua functions, in `lua/lib/`. */
-type Helper = 'set-status' | 'take' | 'give-back';
+type Helper = 'set-status' | 'take' | 'give-back' | 'server-clock';
 
 export interface ScriptDefinition<K extends string = string, A extends string = string, R = unknown> {
   readonly name: string;
@@ -44,7 +44,6 @@ export const SCRIPTS = {
       'nodeId',
       'cpuMillis',
       'memoryMiB',
-      'nowMs',
       'timeoutMs',
       'nowIso',
       'slots',
@@ -53,7 +52,7 @@ export const SCRIPTS = {
       'schedule',
       'jobId',
     ],
-    uses: ['set-status', 'take'],
+    uses: ['set-status', 'take', 'server-clock'],
   }),
   releaseCapacity: define<number>()({
     name: 'release-capacity',
@@ -101,14 +100,14 @@ export const SCRIPTS = {
       'memoryMiB',
       'labels',
       'nowIso',
-      'nowMs',
       'images',
       'evidence',
       'recoveryWindowMs',
       'newEpoch',
     ],
+    uses: ['server-clock'],
   }),
-  heartbeat: define<number>()({ name: 'heartbeat', keys: ['node'], args: ['nowIso', 'nowMs'] }),
+  heartbeat: define<number>()({ name: 'heartbeat', keys: ['node'], args: [], uses: ['server-clock'] }),
   updateNode: define<number>()({ name: 'update-node', keys: ['node'], args: ['fields'] }),
   restoreJob: define<string>()({
     name: 'restore-job',

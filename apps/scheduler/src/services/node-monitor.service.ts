@@ -20,7 +20,9 @@ export class NodeMonitorService {
   ) {}
 
   /** One check of every host; run it through a PeriodicTask so checks never overlap. */
-  async check(now = Date.now()): Promise<void> {
+  async check(): Promise<void> {
+    // Redis's clock, the one heartbeats are stamped with: never this scheduler's, nor an agent's.
+    const now = await this.state.nodes.serverMs();
     // A job taken off a host whose place-job message was lost (a crash in between) is published again.
     for (const jobId of await this.state.jobs.staleRescheduled(now - 30_000)) {
       const job = await this.state.jobs.get(jobId);

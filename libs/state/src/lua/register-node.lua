@@ -13,7 +13,7 @@ if redis.call('EXISTS', KEY.epoch) == 0 then
   end
 end
 redis.call('HSET', KEY.node, 'id', ARG.id, 'address', ARG.address, 'cpuMillis', ARG.cpuMillis, 'memoryMiB',
-  ARG.memoryMiB, 'labels', ARG.labels, 'status', 'restoring', 'heartbeatAt', ARG.nowIso, 'heartbeatMs', ARG.nowMs,
+  ARG.memoryMiB, 'labels', ARG.labels, 'status', 'restoring', 'heartbeatMs', server_ms(),
   'images', ARG.images)
 redis.call('HSETNX', KEY.node, 'registeredAt', ARG.nowIso)
 redis.call('HSETNX', KEY.node, 'allocCpuMillis', 0)

@@ -14,7 +14,8 @@ end
 local n = redis.call('HMGET', KEY.node, 'status', 'cpuMillis', 'memoryMiB', 'allocCpuMillis', 'allocMemoryMiB',
   'heartbeatMs', 'containers', 'schedulable')
 if not n[1] then return {'refused', 'gone'} end
-if n[1] ~= 'ready' or tonumber(ARG.nowMs) - tonumber(n[6] or 0) > tonumber(ARG.timeoutMs) then
+-- Alive by Redis's clock, the one that stamped the heartbeat.
+if n[1] ~= 'ready' or server_ms() - tonumber(n[6] or 0) > tonumber(ARG.timeoutMs) then
   return {'refused', 'down'}
 end
 if n[8] == 'false' then return {'refused', 'cordoned'} end
