@@ -213,6 +213,36 @@ describe('a job through gateway, RabbitMQ, scheduler, agent and Docker', () => {
     await waitFor('removed', async () => (await cluster.getJson<JobView>(`/v1/jobs/${id}`)).status === 'removed');
   });
 
+  it('pages through jobs with a cursor: newest first, each once, never cut short', async () => {
+    // A namespace of its own, so the list holds exactly these jobs.
+    const token = await cluster.tokenFor('paging', ['read', 'submit']);
+    const nowhere = { image: 'berth/busybox:latest', constraints: ['node==nowhere'], placementTimeoutSeconds: 0 };
+    const submitted: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const response = await cluster.submit(nowhere, token);
+      submitted.push(((await response.json()) as { id: string }).id);
+    }
+    const seen: string[] = [];
+    const sizes: number[] = [];
+    let next: string | null = null;
+    do {
+      const query: string = next === null ? '' : `&cursor=${next}`;
+      const page: { items: JobView[]; next: string | null } = await cluster.getJson(`/v1/jobs?limit=3${query}`, token);
+      seen.push(...page.items.map((j) => j.id));
+      sizes.push(page.items.length);
+      next = page.next;
+      if (sizes.length === 1) {
+        // A job submitted between pages is newer than every page still to come: it never shows up twice.
+        submitted.push(((await (await cluster.submit(nowhere, token)).json()) as { id: string }).id);
+      }
+    } while (next !== null);
+    expect(seen).toEqual(submitted.slice(0, 7).reverse());
+    expect(sizes.slice(0, 3)).toEqual([3, 3, 1]);
+    const bad = await cluster.fetch('/v1/jobs?cursor=bm90LWEtY3Vyc29y', { token });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { errors: Array<{ field: string }> }).errors.map((e) => e.field)).toEqual(['cursor']);
+  });
+
   it('lists jobs newest first and filters by status', async () => {
     const first = (await (await cluster.submit({ image: 'berth/busybox:latest', cmd: ['sleep', '600'] })).json()) as {
       id: string;

@@ -41,6 +41,12 @@ export type CreateResult =
  * Job records: one hash per job, an index by submission time, the idempotency keys of the requests that made
  * them, tombstones of jobs taken back, and the list of jobs taken off a host awaiting placement again.
  */
+/** Where a page of jobs ended: the last job's time in the index and its id (the tie-break within one ms). */
+export interface JobCursor {
+  createdMs: number;
+  id: string;
+}
+
 export class JobRepository {
   constructor(private readonly context: RedisContext) {}
 
@@ -156,41 +162,74 @@ export class JobRepository {
     return hash.id ? toJobRecord(hash) : null;
   }
 
-  /** Newest first, optionally only one status or one namespace. Scans at most `scanLimit` records. */
+  /**
+   * One page of jobs, newest first, optionally only one status or one namespace. `cursor` continues after the last
+   * job of the page before; `next` is null only when nothing is left, so a list is never cut short silently (a page
+   * may come back short when the scan of `scanLimit` records found too few that match: `next` then goes on). New jobs
+   * arriving between pages never repeat one already seen.
+   */
   async list(options: {
     status?: JobStatus;
     namespace?: string;
     limit: number;
+    cursor?: JobCursor;
     scanLimit?: number;
-  }): Promise<JobRecord[]> {
+  }): Promise<{ items: JobRecord[]; next: JobCursor | null }> {
     const page = 200;
     const scanLimit = options.scanLimit ?? 10_000;
-    const found: JobRecord[] = [];
-    for (let start = 0; start < scanLimit && found.length < options.limit; start += page) {
-      const ids = await this.context.redis.zrevrange(this.keys.jobIndex, start, start + page - 1);
-      if (ids.length === 0) {
-        break;
+    const items: JobRecord[] = [];
+    let after = options.cursor ?? null;
+    let scanned = 0;
+    // Entries at the cursor's own ms that it already passed are skipped; past a page of them, look further on.
+    let offset = 0;
+    for (;;) {
+      const max = after === null ? '+inf' : String(after.createdMs);
+      const raw = await this.context.redis.zrevrangebyscore(
+        this.keys.jobIndex,
+        max,
+        '-inf',
+        'WITHSCORES',
+        'LIMIT',
+        offset,
+        page,
+      );
+      if (raw.length === 0) {
+        return { items, next: null };
       }
-      const pipeline = this.context.redis.pipeline();
-      ids.forEach((id) => pipeline.hgetall(this.keys.job(id)));
-      const results = (await pipeline.exec()) ?? [];
-      for (const [err, hash] of results) {
-        if (err || !hash || !(hash as Record<string, string>).id) {
-          continue;
+      const entries: Array<{ id: string; createdMs: number }> = [];
+      for (let k = 0; k < raw.length; k += 2) {
+        const entry = { id: raw[k], createdMs: Number(raw[k + 1]) };
+        // Within one ms the index runs in reverse id order: what follows the cursor has a smaller id.
+        if (after === null || entry.createdMs < after.createdMs || entry.id < after.id) {
+          entries.push(entry);
         }
-        const job = toJobRecord(hash as Record<string, string>);
-        if (
-          (!options.status || job.status === options.status) &&
-          (!options.namespace || job.namespace === options.namespace)
-        ) {
-          found.push(job);
-          if (found.length >= options.limit) {
-            break;
+      }
+      if (entries.length === 0) {
+        offset += raw.length / 2;
+        continue;
+      }
+      offset = 0;
+      const pipeline = this.context.redis.pipeline();
+      entries.forEach((entry) => pipeline.hgetall(this.keys.job(entry.id)));
+      const results = (await pipeline.exec()) ?? [];
+      for (let k = 0; k < entries.length; k++) {
+        after = entries[k];
+        scanned++;
+        const [err, hash] = results[k];
+        if (!err && hash && (hash as Record<string, string>).id) {
+          const job = toJobRecord(hash as Record<string, string>);
+          if (
+            (!options.status || job.status === options.status) &&
+            (!options.namespace || job.namespace === options.namespace)
+          ) {
+            items.push(job);
           }
+        }
+        if (items.length >= options.limit || scanned >= scanLimit) {
+          return { items, next: after };
         }
       }
     }
-    return found;
   }
 
   /**

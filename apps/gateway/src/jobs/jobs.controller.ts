@@ -49,9 +49,13 @@ export class JobsController {
 
   @Get()
   @RequireScope('read')
-  async list(@Caller() caller: Principal, @Query() query: ListJobsQuery): Promise<{ items: JobView[]; count: number }> {
-    const items = (await this.jobs.list(caller, query)).map(toJobView);
-    return { items, count: items.length };
+  async list(
+    @Caller() caller: Principal,
+    @Query() query: ListJobsQuery,
+  ): Promise<{ items: JobView[]; count: number; next: string | null }> {
+    const page = await this.jobs.list(caller, query);
+    const items = page.items.map(toJobView);
+    return { items, count: items.length, next: page.next };
   }
 
   @Get(':id')

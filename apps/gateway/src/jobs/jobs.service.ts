@@ -11,7 +11,7 @@ import {
   Principal,
 } from '@berth/contracts';
 import { BrokerUnavailable, Publisher, RequestReply } from '@berth/messaging';
-import { JobRepository } from '@berth/state';
+import { JobCursor, JobRepository } from '@berth/state';
 import {
   BadRequestException,
   ConflictException,
@@ -31,6 +31,20 @@ const REPLAY_IN_FLIGHT_MS = 15_000;
 /** What identifies a request for Idempotency-Key purposes: the job as it would be stored. */
 export function fingerprintOf(spec: JobSpec): string {
   return createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 32);
+}
+
+/** A page's end, as the client sees it: opaque, URL-safe. */
+function encodeCursor(cursor: JobCursor): string {
+  return Buffer.from(`${cursor.createdMs}:${cursor.id}`).toString('base64url');
+}
+
+function decodeCursor(text: string): JobCursor {
+  const [createdMs, id] = Buffer.from(text, 'base64url').toString('utf8').split(':');
+  if (!/^\d{1,16}$/.test(createdMs ?? '') || !JOB_ID.test(id ?? '')) {
+    const message = 'cursor must be the next value of an earlier page';
+    throw new BadRequestException(problem(400, message, [{ field: 'cursor', message }]));
+  }
+  return { createdMs: Number(createdMs), id };
 }
 
 const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -205,8 +219,8 @@ export class JobsService {
     return reply.logs;
   }
 
-  /** The principal's namespace; an admin may name another, or `*` for all. */
-  list(principal: Principal, query: ListJobsQuery): Promise<JobRecord[]> {
+  /** One page of the principal's namespace; an admin may name another, or `*` for all. */
+  async list(principal: Principal, query: ListJobsQuery): Promise<{ items: JobRecord[]; next: string | null }> {
     const asked = query.namespace ?? principal.namespace;
     if (asked !== principal.namespace && !principal.scopes.includes('admin')) {
       throw new ForbiddenException(
@@ -215,11 +229,13 @@ export class JobsService {
         ]),
       );
     }
-    return this.jobs.list({
+    const page = await this.jobs.list({
       status: query.status,
       namespace: asked === '*' ? undefined : asked,
       limit: query.limit ?? 100,
+      cursor: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
     });
+    return { items: page.items, next: page.next === null ? null : encodeCursor(page.next) };
   }
 
   /**

@@ -15,6 +15,11 @@ export class ListJobsQuery {
   @Max(500)
   limit?: number;
 
+  /** Where the page starts: the `next` of the page before. */
+  @Optional()
+  @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'cursor must be the next value of an earlier page' })
+  cursor?: string;
+
   /** Another namespace than the token's (admin only), or `*` for every namespace. */
   @Optional()
   @Matches(/^(\*|[a-z][a-z0-9-]{0,62})$/, { message: 'namespace must be a namespace name or *' })
