@@ -88,6 +88,7 @@ describe('every script touches only the keys it is given (real Redis, ACL per ca
       labels: {},
     });
     expect(await state.nodes.markReady('h1')).toBe(true);
+    expect(await state.nodes.claim('h1', 'other', 'a clash')).toBe(true);
     expect(await state.nodes.heartbeat('h1')).toBe(true);
     expect(await state.nodes.setSchedulable('h1', true)).toBe(true);
 

@@ -160,6 +160,23 @@ export class TestCluster {
     return [...this.launches.keys()];
   }
 
+  /** Starts one more agent of this cluster, named `name`, with its own environment (e.g. a clashing node id). */
+  startAgent(name: string, env: Record<string, string>): void {
+    this.spawn(name, 'agent', { ...this.options.agentEnv, ...env });
+  }
+
+  /** Waits until one of the cluster's processes ends by itself, and returns its exit code. */
+  exited(name: string): Promise<number | null> {
+    const child = this.processes.get(name);
+    if (!child) {
+      throw new Error(`no process named ${name}`);
+    }
+    if (child.exitCode !== null) {
+      return Promise.resolve(child.exitCode);
+    }
+    return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  }
+
   /** Starts a process again with the environment it had. */
   restart(name: string): void {
     const launch = this.launches.get(name);

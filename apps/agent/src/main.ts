@@ -10,7 +10,7 @@ import { AgentService } from './services/agent.service';
 import { DockerEventsService } from './services/docker-events.service';
 import { ReconcileService } from './services/reconcile.service';
 import { DockerRepository } from './services/docker.repository';
-import { describeHost, RegistrationService } from './services/registration.service';
+import { agentInstance, claimNodeId, describeHost, RegistrationService } from './services/registration.service';
 
 async function main(): Promise<void> {
   const env = loadEnv(AgentEnv);
@@ -25,6 +25,9 @@ async function main(): Promise<void> {
     prefix: env.BERTH_PREFIX,
     nodeTimeoutMs: env.BERTH_NODE_TIMEOUT_SECONDS * 1000,
   });
+  // Before anything of the host's: a second agent with a node id a live one holds must not take its work.
+  const instance = agentInstance(docker.address);
+  await claimNodeId(state.nodes, host.nodeId, instance, logger);
   const amqp = await Messaging.connect(env.BERTH_AMQP_URL, topology, logger);
 
   const agent = new AgentService(
@@ -64,6 +67,7 @@ async function main(): Promise<void> {
     env.BERTH_HEARTBEAT_SECONDS * 1000,
     // A pass already under way may have read the books before Redis lost them: the rebuild gets a pass of its own.
     () => reconcile.runFresh(),
+    instance,
   );
   // Heartbeats run while the books are rebuilt (the host stays restoring), so a long rebuild never looks like a dead
   // host. Redis may be away at boot: the heartbeat tries again until the host is registered and rebuilt.

@@ -13,6 +13,8 @@ export interface NodeRecord {
   schedulable: boolean;
   /** `draining` after POST /drain until every job that may move has moved, then `drained`. */
   drain: 'none' | 'draining' | 'drained';
+  /** Another agent that tried to take this node id while this host's agent was alive, and when; null if none. */
+  conflict: string | null;
   capacity: Resources;
   allocated: Resources;
   labels: Record<string, string>;

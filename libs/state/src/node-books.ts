@@ -21,6 +21,11 @@ export interface Claim {
 
 export interface NodeRegistration {
   id: string;
+  /**
+   * Which agent this is, the same across its restarts (its machine's boot and its Docker endpoint): a second agent
+   * with the same node id and another instance is refused while the first is alive.
+   */
+  instance?: string;
   address: string;
   capacity: Resources;
   labels: Record<string, string>;
@@ -148,6 +153,7 @@ export class NodeBooks {
         memoryMiB: node.capacity.memoryMiB,
         labels: JSON.stringify(node.labels),
         nowIso: now.toISOString(),
+        instance: node.instance ?? '',
         images: JSON.stringify(node.images ?? []),
         evidence: node.evidenceOfEarlierState ? '1' : '0',
         recoveryWindowMs: this.recoveryWindowMs,
@@ -155,6 +161,19 @@ export class NodeBooks {
       },
     );
     return { existed: existed === 1, recoveryStarted: recovering === 1 };
+  }
+
+  /**
+   * Claims a node id for an agent instance before the agent takes any of the host's work. False when a live agent
+   * of another instance holds it: the conflict (`conflict`, what tried) is then recorded on the host.
+   */
+  async claim(nodeId: string, instance: string, conflict: string): Promise<boolean> {
+    const claimed = await this.context.scripts.run(
+      'claimNode',
+      { node: this.keys.host(nodeId).node },
+      { instance, timeoutMs: this.nodeTimeoutMs, conflict },
+    );
+    return claimed === 1;
   }
 
   /** The host's books are rebuilt: it takes work again. */
@@ -265,5 +284,6 @@ function toNodeRecord(h: Record<string, string>, nowMs: number, timeoutMs: numbe
     containers: Number(h.containers ?? 0),
     heartbeatAt: new Date(Number(h.heartbeatMs ?? 0)).toISOString(),
     registeredAt: h.registeredAt,
+    conflict: h.conflict ?? null,
   };
 }

@@ -2,9 +2,61 @@ import { AgentEnv, parseLabels } from '@berth/config';
 import { Resources } from '@berth/contracts';
 import { NodeBooks } from '@berth/state';
 import { Logger } from '@nestjs/common';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { DockerRepository, EngineInfo } from './docker.repository';
 
 const MiB = 1024 * 1024;
+
+/** Another live agent holds this host's node id: this one must not take its work. */
+export class NodeIdConflict extends Error {
+  override readonly name = 'NodeIdConflict';
+}
+
+/**
+ * Which agent this is: the machine's boot (cloned machine images share a hostname and a Docker engine id, never a
+ * boot id) and the Docker endpoint (several engines on one machine are several hosts). An agent restarted on the
+ * same host is the same instance, so it takes its node id back at once.
+ */
+export function agentInstance(dockerAddress: string): string {
+  let boot = hostname();
+  try {
+    boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    // Not Linux: the hostname has to do.
+  }
+  return `${boot}|${dockerAddress}`;
+}
+
+/**
+ * Claims the node id before the agent consumes the host's queue or touches its books, waiting for Redis if it is
+ * away. Throws NodeIdConflict when a live agent of another instance holds it (the conflict shows in GET /v1/nodes).
+ */
+export async function claimNodeId(
+  nodes: NodeBooks,
+  nodeId: string,
+  instance: string,
+  logger: Pick<Logger, 'warn'>,
+  retryMs = 2000,
+): Promise<void> {
+  const conflict = `an agent on ${hostname()} (${instance.split('|')[1]}) tried to register as ${nodeId} at ${new Date().toISOString()}`;
+  for (;;) {
+    try {
+      if (await nodes.claim(nodeId, instance, conflict)) {
+        return;
+      }
+      throw new NodeIdConflict(
+        `node id ${nodeId} is held by another live agent; refusing to start (set BERTH_NODE_ID to a unique id)`,
+      );
+    } catch (err) {
+      if (err instanceof NodeIdConflict) {
+        throw err;
+      }
+      logger.warn(`cannot claim node id ${nodeId} yet (${String(err)}); retrying in ${retryMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, retryMs));
+    }
+  }
+}
 
 export interface HostDescription {
   nodeId: string;
@@ -47,6 +99,7 @@ export class RegistrationService {
     private readonly cluster: string,
     private readonly heartbeatMs: number,
     private readonly rebuild: () => Promise<unknown>,
+    private readonly instance = '',
   ) {}
 
   /** Registers, rebuilds the host's books from Docker, then takes work. Concurrent calls share one run. */
@@ -63,6 +116,7 @@ export class RegistrationService {
     const evidence = this.registeredBefore || (await this.docker.jobContainers(this.cluster)).size > 0;
     const { existed, recoveryStarted } = await this.nodes.register({
       id: this.host.nodeId,
+      instance: this.instance,
       address: this.docker.address,
       capacity: this.host.capacity,
       labels: this.host.labels,

@@ -13,8 +13,9 @@ if redis.call('EXISTS', KEY.epoch) == 0 then
   end
 end
 redis.call('HSET', KEY.node, 'id', ARG.id, 'address', ARG.address, 'cpuMillis', ARG.cpuMillis, 'memoryMiB',
-  ARG.memoryMiB, 'labels', ARG.labels, 'status', 'restoring', 'heartbeatMs', server_ms(),
+  ARG.memoryMiB, 'labels', ARG.labels, 'status', 'restoring', 'heartbeatMs', server_ms(), 'instance', ARG.instance,
   'images', ARG.images)
+redis.call('HDEL', KEY.node, 'conflict')
 redis.call('HSETNX', KEY.node, 'registeredAt', ARG.nowIso)
 redis.call('HSETNX', KEY.node, 'allocCpuMillis', 0)
 redis.call('HSETNX', KEY.node, 'allocMemoryMiB', 0)
