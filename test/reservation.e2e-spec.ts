@@ -69,11 +69,15 @@ describe('reserveCapacity and releaseCapacity (real Redis, concurrent clients)',
 
   it('refuses a host whose heartbeat has lapsed', async () => {
     const stale = new BerthState(first.redis, { prefix, nodeTimeoutMs: 1_000 });
-    await stale.nodes.register(
-      { id: 'n2', address: 'unix:///y', capacity: { cpuMillis: 1000, memoryMiB: 1000 }, labels: {} },
-      new Date(Date.now() - 5_000),
-    );
+    await stale.nodes.register({
+      id: 'n2',
+      address: 'unix:///y',
+      capacity: { cpuMillis: 1000, memoryMiB: 1000 },
+      labels: {},
+    });
     await stale.nodes.markReady('n2');
+    // Heartbeats are stamped by Redis's clock: a lapsed one is a stamp older than the timeout.
+    await first.redis.hset(stale.keys.host('n2').node, 'heartbeatMs', String(Date.now() - 5_000));
     expect(await stale.nodes.reserve('late-job', 'n2', claim('late-job'))).toEqual({
       ok: false,
       why: 'down',

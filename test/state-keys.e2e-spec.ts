@@ -89,7 +89,12 @@ describe('every script touches only the keys it is given (real Redis, ACL per ca
     });
     expect(await state.nodes.markReady('h1')).toBe(true);
     expect(await state.nodes.claim('h1', 'other', 'a clash')).toBe(true);
-    expect(await state.nodes.heartbeat('h1')).toBe(true);
+    expect(await state.nodes.heartbeat('h1')).toBe('alive');
+    // Only the instance holding the id keeps it alive; a new id is held from its claim on.
+    expect(await state.nodes.heartbeat('h1', 'not-the-owner')).toBe('superseded');
+    expect(await state.nodes.heartbeat('h1', 'other')).toBe('alive');
+    expect(await state.nodes.claim('h9', 'first', 'a clash')).toBe(true);
+    expect(await state.nodes.claim('h9', 'second', 'a clash')).toBe(false);
     expect(await state.nodes.setSchedulable('h1', true)).toBe(true);
 
     // A named job with an idempotency key, admitted, reserved and scheduled in one step, its books recomputed.

@@ -68,6 +68,10 @@ async function main(): Promise<void> {
     // A pass already under way may have read the books before Redis lost them: the rebuild gets a pass of its own.
     () => reconcile.runFresh(),
     instance,
+    () => {
+      logger.error(`node id ${host.nodeId} is now held by another agent; stopping`);
+      process.kill(process.pid, 'SIGTERM');
+    },
   );
   // Heartbeats run while the books are rebuilt (the host stays restoring), so a long rebuild never looks like a dead
   // host. Redis may be away at boot: the heartbeat tries again until the host is registered and rebuilt.

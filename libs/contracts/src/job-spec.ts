@@ -104,7 +104,7 @@ export const JOB_SPEC = {
       pattern: JOB_NAME,
       message: 'must be 1-63 letters, digits, _ . -, starting with a letter or digit',
     }),
-    'Unique across the cluster while the job exists; other jobs refer to it by this name.',
+    'Unique within its namespace while the job exists; other jobs of the namespace refer to it by this name.',
   ),
   cmd: optional(
     textList({ maxItems: 256, maxItemLength: 4096 }),

@@ -90,8 +90,9 @@ function namespaceOf(workload: NodeWorkload): string {
 }
 
 /**
- * What an affinity's key is matched against on a host, for a job of `namespace`: `container` sees only the jobs
- * of that namespace (names are per namespace, and another team's jobs are none of its business).
+ * What an affinity's key is matched against on a host, for a job of `namespace`: only the jobs of that namespace
+ * count (names are per namespace, and another team's jobs, their images and labels, are none of its business);
+ * `image` also sees the images the host holds.
  */
 export function affinityCandidates(key: string, node: NodeSnapshot, namespace: string): readonly string[] {
   let index = affinityIndexes.get(node);
@@ -99,7 +100,7 @@ export function affinityCandidates(key: string, node: NodeSnapshot, namespace: s
     index = new Map();
     affinityIndexes.set(node, index);
   }
-  const cacheKey = key === 'container' ? `container\0${namespace}` : key;
+  const cacheKey = `${key}\0${namespace}`;
   let candidates = index.get(cacheKey);
   if (!candidates) {
     candidates = buildCandidates(key, node, namespace);
@@ -110,9 +111,10 @@ export function affinityCandidates(key: string, node: NodeSnapshot, namespace: s
 
 function buildCandidates(key: string, node: NodeSnapshot, namespace: string): readonly string[] {
   const found: string[] = [];
+  const own = node.workloads.filter((workload) => namespaceOf(workload) === namespace);
   switch (key) {
     case 'container':
-      for (const w of node.workloads.filter((workload) => namespaceOf(workload) === namespace)) {
+      for (const w of own) {
         found.push(w.jobId, containerNameFor(w.jobId));
         if (w.name) {
           found.push(w.name);
@@ -121,14 +123,14 @@ function buildCandidates(key: string, node: NodeSnapshot, namespace: string): re
       return found;
     case 'image': {
       const images = new Set(node.images);
-      for (const w of node.workloads) {
+      for (const w of own) {
         images.add(w.image);
         images.add(w.image.replace(/:[^:/]+$/, ''));
       }
       return [...images];
     }
     default:
-      for (const w of node.workloads) {
+      for (const w of own) {
         const value = w.labels[key];
         if (value !== undefined) {
           found.push(value);

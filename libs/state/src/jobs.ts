@@ -216,7 +216,11 @@ export class JobRepository {
         after = entries[k];
         scanned++;
         const [err, hash] = results[k];
-        if (!err && hash && (hash as Record<string, string>).id) {
+        if (err) {
+          // A job the page cannot read must not silently drop out of it.
+          throw err;
+        }
+        if (hash && (hash as Record<string, string>).id) {
           const job = toJobRecord(hash as Record<string, string>);
           if (
             (!options.status || job.status === options.status) &&
@@ -287,7 +291,7 @@ export class JobRepository {
         reservation: this.keys.reservation(jobId),
         rescheduled: this.keys.rescheduled,
       },
-      { jobId, nodeId, nowIso: now.toISOString(), reason, nowMs: now.getTime() },
+      { jobId, nodeId, nowIso: now.toISOString(), reason },
     );
     return result === 1;
   }

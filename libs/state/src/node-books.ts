@@ -186,9 +186,13 @@ export class NodeBooks {
     await this.update(nodeId, { images: JSON.stringify(images) });
   }
 
-  /** False when the host is unknown: Redis lost the cluster's state, and the agent must register again. */
-  async heartbeat(nodeId: string): Promise<boolean> {
-    return (await this.context.scripts.run('heartbeat', { node: this.keys.host(nodeId).node }, {})) === 1;
+  /**
+   * `unknown`: Redis lost the cluster's state, and the agent must register again. `superseded`: another agent
+   * instance holds the node id now (this one was silent past the timeout): this one must stop.
+   */
+  async heartbeat(nodeId: string, instance = ''): Promise<'alive' | 'unknown' | 'superseded'> {
+    const result = await this.context.scripts.run('heartbeat', { node: this.keys.host(nodeId).node }, { instance });
+    return result === 1 ? 'alive' : result === -1 ? 'superseded' : 'unknown';
   }
 
   /** Redis's clock (ms): the one heartbeats are stamped with, so the one they are judged by. */

@@ -65,7 +65,7 @@ export async function untilCurrent<T>(what: string, run: () => Promise<T>, stale
 export function isRedisUnavailable(err: unknown): boolean {
   const message = err instanceof Error ? err.message : '';
   return (
-    /^(LOADING|READONLY|OOM|BUSY|MASTERDOWN|NOREPLICAS|TRYAGAIN|CLUSTERDOWN)\b/.test(message) ||
+    /^(LOADING|READONLY|OOM|BUSY|MASTERDOWN|NOREPLICAS|TRYAGAIN|CLUSTERDOWN|EXECABORT)\b/.test(message) ||
     /Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|max retries per request/i.test(message)
   );
 }

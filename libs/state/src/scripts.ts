@@ -81,8 +81,8 @@ export const SCRIPTS = {
   rescheduleJob: define<number>()({
     name: 'reschedule-job',
     keys: [...HOST_KEYS, 'job', 'reservation', 'rescheduled'],
-    args: ['jobId', 'nodeId', 'nowIso', 'reason', 'nowMs'],
-    uses: ['set-status', 'give-back'],
+    args: ['jobId', 'nodeId', 'nowIso', 'reason'],
+    uses: ['set-status', 'give-back', 'server-clock'],
   }),
   recomputeBooks: define<[number, number, number]>()({
     name: 'recompute-books',
@@ -114,7 +114,7 @@ export const SCRIPTS = {
     args: ['instance', 'timeoutMs', 'conflict'],
     uses: ['server-clock'],
   }),
-  heartbeat: define<number>()({ name: 'heartbeat', keys: ['node'], args: [], uses: ['server-clock'] }),
+  heartbeat: define<number>()({ name: 'heartbeat', keys: ['node'], args: ['instance'], uses: ['server-clock'] }),
   updateNode: define<number>()({ name: 'update-node', keys: ['node'], args: ['fields'] }),
   restoreJob: define<string>()({
     name: 'restore-job',

@@ -27,6 +27,15 @@ export class TokenRepository {
       .set(this.keys.tokenBySecret(secretHash), token.id)
       .zadd(this.keys.tokenIndex, Date.parse(token.createdAt), token.id)
       .exec();
+    if (token.expiresAt !== null) {
+      // An expired token goes from Redis by itself; its index entry with the next revocation or listing.
+      const at = Date.parse(token.expiresAt);
+      await this.context.redis
+        .multi()
+        .pexpireat(this.keys.token(token.id), at)
+        .pexpireat(this.keys.tokenBySecret(secretHash), at)
+        .exec();
+    }
   }
 
   /** The token a secret's hash belongs to, or null (unknown or revoked). */
@@ -44,6 +53,10 @@ export class TokenRepository {
   async list(): Promise<TokenRecord[]> {
     const ids = await this.context.redis.zrange(this.keys.tokenIndex, 0, -1);
     const tokens = await Promise.all(ids.map((id) => this.get(id)));
+    const gone = ids.filter((_, i) => tokens[i] === null);
+    if (gone.length > 0) {
+      await this.context.redis.zrem(this.keys.tokenIndex, ...gone);
+    }
     return tokens.filter((t): t is TokenRecord => t !== null);
   }
 

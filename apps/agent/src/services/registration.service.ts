@@ -100,7 +100,12 @@ export class RegistrationService {
     private readonly heartbeatMs: number,
     private readonly rebuild: () => Promise<unknown>,
     private readonly instance = '',
+    /** Another instance holds the node id now: the agent must stop taking the host's work. */
+    private readonly onSuperseded: () => void = () => undefined,
   ) {}
+
+  /** Set once another instance holds the node id: its host is then not this agent's to mark down. */
+  private superseded = false;
 
   /** Registers, rebuilds the host's books from Docker, then takes work. Concurrent calls share one run. */
   registerAndRebuild(): Promise<void> {
@@ -151,11 +156,16 @@ export class RegistrationService {
   }
 
   private async beat(): Promise<void> {
-    const known = await this.nodes.heartbeat(this.host.nodeId);
+    const beat = await this.nodes.heartbeat(this.host.nodeId, this.instance);
+    if (beat === 'superseded') {
+      this.superseded = true;
+      this.onSuperseded();
+      return;
+    }
     if (this.recovering) {
       return; // a rebuild is under way: the beat only keeps the host alive
     }
-    if (!known) {
+    if (beat === 'unknown') {
       this.logger.warn(`${this.host.nodeId} is unknown to Redis: its state was lost; registering again`);
       await this.registerAndRebuild();
     } else if (this.rebuildPending) {
@@ -169,6 +179,8 @@ export class RegistrationService {
       clearInterval(this.timer);
     }
     await this.recovering?.catch(() => undefined);
-    await this.nodes.markDown(this.host.nodeId).catch(() => undefined);
+    if (!this.superseded) {
+      await this.nodes.markDown(this.host.nodeId).catch(() => undefined);
+    }
   }
 }

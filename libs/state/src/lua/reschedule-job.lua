@@ -11,5 +11,6 @@ give_back(KEY.reservation, KEY, ARG.jobId, r)
 set_status(KEY.job, 'queued', ARG.nowIso)
 redis.call('HSET', KEY.job, 'node', '', 'containerId', '', 'reason', ARG.reason)
 -- Until it is placed again, the job is on the list of rescheduled jobs the monitor re-publishes if need be.
-redis.call('ZADD', KEY.rescheduled, tonumber(ARG.nowMs), ARG.jobId)
+-- By Redis's clock, as the node monitor reads it back.
+redis.call('ZADD', KEY.rescheduled, server_ms(), ARG.jobId)
 return 1
