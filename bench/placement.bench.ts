@@ -74,7 +74,7 @@ function placeJobBody(i: number): Buffer {
       labels: { team: 'front', tier: 'web' },
       resources: { cpuMillis: 250, memoryMiB: 256 },
       strategy: 'spread',
-      constraints: ['zone==zone-1', 'disk==~ssd'],
+      constraints: ['zone==zone-1', 'disk==~/ssd|nvme/'],
       affinities: ['image!=redis*'],
       ports: [8080],
       placementTimeoutSeconds: 300,

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { ExpressionError, globMatcher, holds, invalidRegex, parseExpression } from './expressions';
+import { expressionProblem } from './problems';
 
 describe('parseExpression', () => {
   it.each([
@@ -129,5 +130,20 @@ describe('matching that cannot backtrack', () => {
 
   it.each(['/node\\d+/', '/^(eu|us)-[a-z]+$/', '/(a+)+$/', 'us-*', '*east*', 'plain'])('accepts %s', (value) => {
     expect(invalidRegex(value)).toBeNull();
+  });
+});
+
+describe('parsing once', () => {
+  it('hands out the same parsed expression for the same text, compiled once', () => {
+    const first = parseExpression('disk==/ssd|nvme/');
+    expect(parseExpression('disk==/ssd|nvme/')).toBe(first);
+    expect(parseExpression('disk==/ssd|nvme/').pattern?.test('nvme0')).toBe(true);
+  });
+
+  it('still says why a regular expression does not compile', () => {
+    expect(expressionProblem('node==/(/')).toBe(
+      "'node==/(/': invalid regular expression: error parsing regexp: missing closing ): `(`",
+    );
+    expect(expressionProblem('node==/ok/')).toBeNull();
   });
 });

@@ -13,15 +13,16 @@ import { RE2JS } from 're2js';
  */
 export type Operator = '==' | '!=';
 
+/** Shared between every job that writes the same text (see parseExpression): never changed once parsed. */
 export interface Expression {
-  key: string;
-  operator: Operator;
-  value: string;
-  soft: boolean;
+  readonly key: string;
+  readonly operator: Operator;
+  readonly value: string;
+  readonly soft: boolean;
   /** The expression as written, for explanations. */
-  text: string;
+  readonly text: string;
   /** null when the value is a regular expression that does not compile: it then matches nothing, as in Swarm. */
-  pattern: Matcher | null;
+  readonly pattern: Matcher | null;
 }
 
 /** A compiled value: whether one candidate string matches it. */
@@ -36,7 +37,27 @@ export class ExpressionError extends Error {
 /** Letters, digits, `-`, `_` and `.`, at least two characters (Swarm's rule, plus `.` for label keys). */
 const KEY = /^[A-Za-z0-9_][A-Za-z0-9_.-]+$/;
 
+/**
+ * Expressions already parsed, by text. RE2 compiles slowly (about 20 µs a pattern, a hundred times RegExp), and the
+ * same texts come back with every job: the gateway checks them, the scheduler decodes and places them. Expressions
+ * are immutable, so they are shared; the cache starts over when full, so it never grows without bound.
+ */
+const parsed = new Map<string, Expression>();
+const PARSED_LIMIT = 4096;
+
 export function parseExpression(text: string): Expression {
+  let expression = parsed.get(text);
+  if (!expression) {
+    expression = parse(text);
+    if (parsed.size >= PARSED_LIMIT) {
+      parsed.clear();
+    }
+    parsed.set(text, expression);
+  }
+  return expression;
+}
+
+function parse(text: string): Expression {
   const trimmed = text.trim();
   const at = trimmed.indexOf('==') >= 0 ? trimmed.indexOf('==') : trimmed.indexOf('!=');
   if (at < 0) {

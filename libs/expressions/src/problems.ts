@@ -14,8 +14,10 @@ export function expressionProblem(text: unknown): string | null {
   }
   try {
     const expression = parseExpression(text);
-    const regex = invalidRegex(expression.value);
-    return regex === null ? null : `'${text}': invalid regular expression: ${regex}`;
+    // Only a regular expression that did not compile leaves no pattern: ask RE2 why only then.
+    return expression.pattern !== null
+      ? null
+      : `'${text}': invalid regular expression: ${invalidRegex(expression.value) ?? 'does not compile'}`;
   } catch (err) {
     return (err as Error).message;
   }
