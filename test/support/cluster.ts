@@ -14,6 +14,7 @@ import {
   RETRY_DELAYS_MS,
   topologyFor,
 } from '@berth/contracts';
+import { BrokerAccounts } from '@berth/messaging';
 
 /** The checkout's root, whether this runs from source (tests) or from dist/ (benchmarks). */
 function repositoryRoot(): string {
@@ -28,6 +29,9 @@ const ROOT = repositoryRoot();
 export const LOG_DIR = join(ROOT, '.berth', 'logs', 'e2e');
 export const AMQP_URL = process.env.BERTH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 export const REDIS_URL = process.env.BERTH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** RabbitMQ's management API, with which the cluster's gateway makes each agent a user of its own. */
+export const RABBITMQ_MANAGEMENT_URL =
+  process.env.BERTH_RABBITMQ_MANAGEMENT_URL ?? 'http://guest:guest@127.0.0.1:15672';
 
 export interface TestHost {
   id: string;
@@ -57,6 +61,8 @@ export interface ClusterOptions {
   /** RabbitMQ and Redis of this cluster; the shared ones (BERTH_AMQP_URL / BERTH_REDIS_URL, else local) by default. */
   amqpUrl?: string;
   redisUrl?: string;
+  /** The management API of this cluster's RabbitMQ (RABBITMQ_MANAGEMENT_URL by default). */
+  managementUrl?: string;
 }
 
 let portSeed = 18100 + (process.pid % 500) * 2;
@@ -74,6 +80,9 @@ export class TestCluster {
 
   readonly amqpUrl: string;
   readonly redisUrl: string;
+  readonly managementUrl: string;
+  /** Each host's agent environment, as POST /v1/nodes gave it (its own RabbitMQ credential), by node id. */
+  private readonly agentEnvs = new Map<string, Record<string, string>>();
   /** The cluster's admin token (its gateway reads it from a file, as npm start's does). */
   readonly adminToken = `berth_${randomBytes(32).toString('base64url')}`;
   private readonly adminTokenFile = join(LOG_DIR, `${this.prefix}-admin-token`);
@@ -81,6 +90,7 @@ export class TestCluster {
   constructor(readonly options: ClusterOptions) {
     this.amqpUrl = options.amqpUrl ?? AMQP_URL;
     this.redisUrl = options.redisUrl ?? REDIS_URL;
+    this.managementUrl = options.managementUrl ?? RABBITMQ_MANAGEMENT_URL;
   }
 
   /** A request to the API, with the admin token unless `token` says otherwise (null: no token at all). */
@@ -113,19 +123,24 @@ export class TestCluster {
   async start(): Promise<void> {
     mkdirSync(LOG_DIR, { recursive: true });
     writeFileSync(this.adminTokenFile, `${this.adminToken}\n`, { mode: 0o600 });
-    this.spawn('gateway', 'gateway', { PORT: String(this.port), BERTH_ADMIN_TOKEN_FILE: this.adminTokenFile });
+    this.spawn('gateway', 'gateway', {
+      PORT: String(this.port),
+      BERTH_ADMIN_TOKEN_FILE: this.adminTokenFile,
+      BERTH_RABBITMQ_MANAGEMENT_URL: this.managementUrl,
+    });
     for (let i = 0; i < (this.options.schedulers ?? 1); i++) {
       this.spawn(`scheduler-${i + 1}`, 'scheduler', this.options.schedulerEnv ?? {});
     }
+    await waitFor('gateway ready', async () => (await fetch(`${this.api}/readyz`).catch(() => null))?.ok === true);
+    // Hosts are added as an operator adds them: each agent runs with the environment POST /v1/nodes gave it.
     for (const host of this.hosts) {
       this.spawn(`agent-${host.id}`, 'agent', {
         BERTH_DOCKER_HOST: `unix://${host.socket}`,
-        BERTH_NODE_ID: host.id,
+        ...(await this.addNode(host.id)),
         ...this.options.agentEnv,
         ...this.options.hostEnv?.[host.id],
       });
     }
-    await waitFor('gateway ready', async () => (await fetch(`${this.api}/readyz`).catch(() => null))?.ok === true);
     await waitFor('all hosts registered', async () => {
       const nodes = await this.getJson<{ items: Array<{ status: string }> }>('/v1/nodes');
       return nodes.items.filter((n) => n.status === 'ready').length === this.hosts.length;
@@ -160,9 +175,40 @@ export class TestCluster {
     return [...this.launches.keys()];
   }
 
-  /** Starts one more agent of this cluster, named `name`, with its own environment (e.g. a clashing node id). */
+  /**
+   * Adds a host through the API (POST /v1/nodes) and returns its agent's environment, credential included. Asked
+   * again for the same id, it makes a new credential and the old one stops working.
+   */
+  async addNode(nodeId: string): Promise<Record<string, string>> {
+    const response = await this.fetch('/v1/nodes', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: nodeId }),
+    });
+    if (response.status !== 201) {
+      throw new Error(`POST /v1/nodes: ${response.status} ${await response.text()}`);
+    }
+    const { env } = (await response.json()) as { env: Record<string, string> };
+    this.agentEnvs.set(nodeId, env);
+    return env;
+  }
+
+  /** The agent environment a host was given (its credential), as a cloned machine would carry it. */
+  agentEnvOf(nodeId: string): Record<string, string> {
+    const env = this.agentEnvs.get(nodeId);
+    if (!env) {
+      throw new Error(`host ${nodeId} was not added`);
+    }
+    return env;
+  }
+
+  /**
+   * Starts one more agent of this cluster, named `name`, with its own environment; by default with the credential
+   * of the node id it claims (e.g. a clone of that host).
+   */
   startAgent(name: string, env: Record<string, string>): void {
-    this.spawn(name, 'agent', { ...this.options.agentEnv, ...env });
+    const credential = env.BERTH_NODE_ID ? this.agentEnvs.get(env.BERTH_NODE_ID) : undefined;
+    this.spawn(name, 'agent', { ...credential, ...this.options.agentEnv, ...env });
   }
 
   /** Waits until one of the cluster's processes ends by itself, and returns its exit code. */
@@ -265,9 +311,20 @@ export class TestCluster {
       await channel.deleteQueue(queue).catch(() => undefined);
       await channel.close().catch(() => undefined);
     }
+    for (const queue of [topology.nodeRequests]) {
+      const channel = await connection.createChannel();
+      await channel.deleteQueue(queue).catch(() => undefined);
+      await channel.close().catch(() => undefined);
+    }
     const channel = await connection.createChannel();
     await channel.deleteExchange(topology.deadLetterExchange).catch(() => undefined);
+    await channel.deleteExchange(topology.reports).catch(() => undefined);
     await connection.close();
+    // The agents' RabbitMQ users, so test runs leave no users behind on the broker.
+    const accounts = new BrokerAccounts(this.managementUrl, topology);
+    for (const nodeId of this.agentEnvs.keys()) {
+      await accounts.revokeAgent(nodeId).catch(() => undefined);
+    }
   }
 
   /** This cluster's containers on a host, as Docker itself reports them (`docker ps -a`). */

@@ -4,9 +4,9 @@ import { NODE_QUEUE, topologyFor } from '@berth/contracts';
 import { hostCommandHandlers } from './consumers';
 import { Messaging } from '@berth/messaging';
 import { boot, PeriodicTask, runUntilSignal } from '@berth/runtime';
-import { BerthState } from '@berth/state';
 import { Logger } from '@nestjs/common';
 import { AgentService } from './services/agent.service';
+import { ControlPlaneClient } from './services/control-plane.client';
 import { DockerEventsService } from './services/docker-events.service';
 import { ReconcileService } from './services/reconcile.service';
 import { DockerRepository } from './services/docker.repository';
@@ -21,14 +21,12 @@ async function main(): Promise<void> {
   });
   const host = describeHost(env, info);
   const topology = topologyFor(env.BERTH_PREFIX);
-  const state = BerthState.connect(env.BERTH_REDIS_URL, `berth-agent-${host.nodeId}`, {
-    prefix: env.BERTH_PREFIX,
-    nodeTimeoutMs: env.BERTH_NODE_TIMEOUT_SECONDS * 1000,
-  });
+  // RabbitMQ only: the agent holds no Redis credential, and its host's books are the control plane's to keep.
+  const amqp = await Messaging.connect(env.BERTH_AMQP_URL, topology, logger, { agentOf: host.nodeId });
+  const books = new ControlPlaneClient(amqp.requests, host.nodeId);
   // Before anything of the host's: a second agent with a node id a live one holds must not take its work.
   const instance = agentInstance(docker.address);
-  await claimNodeId(state.nodes, host.nodeId, instance, logger);
-  const amqp = await Messaging.connect(env.BERTH_AMQP_URL, topology, logger);
+  await claimNodeId(books, instance, logger);
 
   const agent = new AgentService(
     {
@@ -43,7 +41,7 @@ async function main(): Promise<void> {
       },
     },
     docker,
-    state,
+    books,
     amqp.publisher,
   );
   await amqp.consumers.consume(
@@ -56,11 +54,11 @@ async function main(): Promise<void> {
   const events = new DockerEventsService(docker, amqp.publisher, host.nodeId, env.BERTH_PREFIX);
   await events.start();
   // After a restart, mend what happened while the agent was away, then keep checking.
-  const reconciler = new ReconcileService(host.nodeId, env.BERTH_PREFIX, docker, state, amqp.publisher, agent);
+  const reconciler = new ReconcileService(host.nodeId, env.BERTH_PREFIX, docker, books, agent);
   const reconcile = new PeriodicTask('reconciliation', () => reconciler.pass(), logger);
   // The host registers as restoring and takes work once a first reconciliation has made its books true.
   const registration = new RegistrationService(
-    state.nodes,
+    books,
     docker,
     host,
     env.BERTH_PREFIX,
@@ -86,7 +84,6 @@ async function main(): Promise<void> {
     await reconcile.stop();
     await registration.stop();
     await amqp.close();
-    await state.close();
   });
 }
 

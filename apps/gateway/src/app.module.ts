@@ -17,6 +17,7 @@ import { DeadLettersService } from './dead-letters/dead-letters.service';
 import { HealthController } from './health/health.controller';
 import { JobsController } from './jobs/jobs.controller';
 import { JobsService } from './jobs/jobs.service';
+import { NodeCredentialsService } from './nodes/node-credentials.service';
 import { NodesController } from './nodes/nodes.controller';
 import { QueuesController } from './queues/queues.controller';
 
@@ -44,6 +45,7 @@ import { QueuesController } from './queues/queues.controller';
     { provide: APP_GUARD, useClass: AccessGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },
     DeadLettersService,
+    NodeCredentialsService,
     GatewayConsumers,
     { provide: GatewayEnv, useFactory: () => loadEnv(GatewayEnv) },
     {

@@ -1,11 +1,12 @@
 import 'reflect-metadata';
-import { JOBS_QUEUE, OUTCOMES_QUEUE, topologyFor } from '@berth/contracts';
+import { JOBS_QUEUE, NODE_REQUESTS_QUEUE, OUTCOMES_QUEUE, topologyFor } from '@berth/contracts';
 import { loadEnv, SchedulerEnv } from '@berth/config';
 import { Messaging } from '@berth/messaging';
 import { boot, PeriodicTask, runUntilSignal } from '@berth/runtime';
 import { BerthState } from '@berth/state';
 import { Logger } from '@nestjs/common';
-import { jobHandlers, outcomeHandlers } from './consumers';
+import { jobHandlers, nodeRequestHandlers, outcomeHandlers } from './consumers';
+import { HostBooksService } from './services/host-books.service';
 import { NodeMonitorService } from './services/node-monitor.service';
 import { NodeView } from './services/node-view';
 import { PlacementService } from './services/placement.service';
@@ -29,7 +30,14 @@ async function main(): Promise<void> {
   await amqp.consumers.consume(
     topology.outcomes,
     OUTCOMES_QUEUE,
-    outcomeHandlers({ state, publisher: amqp.publisher }),
+    outcomeHandlers({ state, publisher: amqp.publisher }, topology),
+    inFlight,
+  );
+  // Agents hold no Redis credential: their hosts' books are read and kept here, for them.
+  await amqp.consumers.consume(
+    topology.nodeRequests,
+    NODE_REQUESTS_QUEUE,
+    nodeRequestHandlers(new HostBooksService(state), amqp.requests, topology),
     inFlight,
   );
   logger.log(

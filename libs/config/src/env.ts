@@ -7,9 +7,6 @@ export class CommonEnv {
   @Matches(/^amqps?:\/\/.+/, { message: 'must be an amqp:// or amqps:// URL' })
   BERTH_AMQP_URL: string = 'amqp://guest:guest@127.0.0.1:5672';
 
-  @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// or rediss:// URL' })
-  BERTH_REDIS_URL: string = 'redis://127.0.0.1:6379';
-
   /** Namespaces every queue and Redis key, so several clusters (or a test run) can share one broker and Redis. */
   @Matches(/^[a-z][a-z0-9-]{0,39}$/, {
     message: 'must be lowercase letters, digits and dashes, starting with a letter',
@@ -30,7 +27,13 @@ export class CommonEnv {
   BERTH_ALLOWED_REGISTRIES: string = '*';
 }
 
-export class GatewayEnv extends CommonEnv {
+/** The control plane (gateway, scheduler) keeps Berth's state in Redis; agents never reach it. */
+export class ControlPlaneEnv extends CommonEnv {
+  @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// or rediss:// URL' })
+  BERTH_REDIS_URL: string = 'redis://127.0.0.1:6379';
+}
+
+export class GatewayEnv extends ControlPlaneEnv {
   @IsInt()
   @Min(1)
   @Max(65535)
@@ -64,9 +67,22 @@ export class GatewayEnv extends CommonEnv {
   @Min(1)
   @Max(3600)
   BERTH_RATE_WINDOW_SECONDS: number = 60;
+
+  /**
+   * RabbitMQ's management API with an administrator's credential (`http://admin:secret@127.0.0.1:15672`), with
+   * which POST /v1/nodes makes each host's agent a RabbitMQ user of its own. Without it hosts cannot be added.
+   */
+  @IsOptional()
+  @Matches(/^https?:\/\/.+/, { message: 'must be an http:// or https:// URL' })
+  BERTH_RABBITMQ_MANAGEMENT_URL?: string;
+
+  /** The broker as agents reach it, without a credential (each gets its own); defaults to BERTH_AMQP_URL's host. */
+  @IsOptional()
+  @Matches(/^amqps?:\/\/[^@]+$/, { message: 'must be an amqp:// or amqps:// URL without a user or password' })
+  BERTH_AGENT_AMQP_URL?: string;
 }
 
-export class SchedulerEnv extends CommonEnv {
+export class SchedulerEnv extends ControlPlaneEnv {
   /**
    * A host down for this long past its heartbeat timeout has failed: its jobs with `reschedule:
    * on-node-failure` are placed elsewhere.

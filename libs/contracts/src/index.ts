@@ -4,5 +4,8 @@ export * from './job';
 export * from './node';
 export * from './topology';
 export * from './messages';
+export * from './node-requests';
+export { contract, decoderOf } from './wire';
+export type { MessageOf, Variants } from './wire';
 export * from './dead-letter';
 export * from './access';

@@ -1,7 +1,9 @@
-import { MalformedMessage, parseJson } from './decode';
+import { MalformedMessage } from './decode';
 import { DEFAULT_NAMESPACE, NAMESPACE_NAME } from './access';
 import { JOB_SPEC } from './job-spec';
-import { boolean, decodeObject, defaulted, integer, literal, object, required, Schema, Stored, text } from './schema';
+import { boolean, defaulted, integer, literal, object, required, text } from './schema';
+import { contract, decoderOf, MessageOf, QueueContract } from './wire';
+import type { NodeReply, NodeRequest } from './node-requests';
 
 /**
  * Every message on the wire, one schema each. A decoder refuses what its schema does not describe (a wrong type, a
@@ -106,9 +108,6 @@ const LOGS_REPLIES = {
   },
 } as const;
 
-type Variants = Readonly<Record<string, Schema>>;
-type MessageOf<V extends Variants> = { [K in keyof V]: Stored<V[K]> }[keyof V];
-
 export type PlaceJob = MessageOf<typeof JOBS_MESSAGES>;
 export type AgentCommand = MessageOf<typeof NODE_MESSAGES>;
 export type CreateContainer = Extract<AgentCommand, { type: 'create-container' }>;
@@ -119,19 +118,7 @@ export type LogsReply = MessageOf<typeof LOGS_REPLIES>;
 export type PullProgress = Extract<JobOutcome, { type: 'image-pulling' }>['progress'];
 
 /** Anything Berth puts on a queue. */
-export type WireMessage = PlaceJob | AgentCommand | JobOutcome | LogsReply;
-
-function decoderOf<V extends Variants>(variants: V): (raw: Buffer) => MessageOf<V> {
-  const kinds = Object.keys(variants);
-  return (raw) => {
-    const message = parseJson(raw);
-    const type = message.type;
-    if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(variants, type)) {
-      throw new MalformedMessage(`type must be one of ${kinds.join(', ')}`);
-    }
-    return decodeObject(variants[type], message, '') as MessageOf<V>;
-  };
-}
+export type WireMessage = PlaceJob | AgentCommand | JobOutcome | LogsReply | NodeRequest | NodeReply;
 
 export const decodePlaceJob = decoderOf(JOBS_MESSAGES);
 export const decodeAgentCommand = decoderOf(NODE_MESSAGES);
@@ -142,27 +129,9 @@ export function encode(message: WireMessage): Buffer {
   return Buffer.from(JSON.stringify(message));
 }
 
-/**
- * What a queue carries: every kind of message on it, and how to read one. A consumer is given one handler per
- * kind and refuses to start when one is missing.
- */
-export interface QueueContract<M extends { type: string }> {
-  readonly name: string;
-  readonly kinds: readonly M['type'][];
-  decode(content: Buffer): M;
-}
-
 /** A delivery of the dead-letter queue: whatever body it has (the consumer reads it raw). */
 export interface DeadLetterDelivery {
   type: 'dead-letter';
-}
-
-function contract<M extends { type: string }>(
-  name: string,
-  variants: Variants,
-  decode: (content: Buffer) => M,
-): QueueContract<M> {
-  return { name, kinds: Object.keys(variants), decode };
 }
 
 export const JOBS_QUEUE = contract<PlaceJob>('jobs', JOBS_MESSAGES, decodePlaceJob);
@@ -175,3 +144,4 @@ export const DEAD_LETTERS_QUEUE: QueueContract<DeadLetterDelivery> = {
 };
 
 export { MalformedMessage };
+export type { QueueContract };

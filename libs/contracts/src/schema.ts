@@ -41,7 +41,9 @@ export type RuleShape =
       examples: readonly string[];
       problem: (text: string) => string | null;
     }
-  | { kind: 'object'; fields: Schema };
+  | { kind: 'object'; fields: Schema }
+  /** On the wire only (agents' requests and their answers): the HTTP edge takes no lists of objects. */
+  | { kind: 'objectList'; maxItems: number; fields: Schema };
 
 export interface Field<Stored = unknown, P extends Presence = Presence, Input = Stored> {
   readonly rule: Rule<Stored, Input>;
@@ -91,6 +93,11 @@ export const checkedList = (options: {
   problem: (text: string) => string | null;
 }): Rule<string[]> => ({ kind: 'checkedList', ...options });
 export const object = <S extends Schema>(fields: S): Rule<Stored<S>, Input<S>> => ({ kind: 'object', fields });
+export const objectList = <S extends Schema>(maxItems: number, fields: S): Rule<Stored<S>[], Input<S>[]> => ({
+  kind: 'objectList',
+  maxItems,
+  fields,
+});
 
 // ---- fields
 
@@ -234,6 +241,11 @@ function decodeValue(rule: RuleShape, value: unknown, path: string): unknown {
   switch (rule.kind) {
     case 'object':
       return decodeObject(rule.fields, value, path);
+    case 'objectList':
+      if (!Array.isArray(value) || value.length > rule.maxItems) {
+        fail(path, `must be an array of at most ${rule.maxItems} objects`);
+      }
+      return value.map((item, i) => decodeObject(rule.fields, item, `${path}[${i}]`));
     case 'text':
       if (typeof value !== 'string' || value.length < (rule.minLength ?? 1) || value.length > rule.maxLength) {
         fail(path, `must be a string of ${rule.minLength ?? 1} to ${rule.maxLength} characters`);

@@ -7,6 +7,15 @@ export interface Topology {
   jobs: string;
   /** Outcomes reported by agents. */
   outcomes: string;
+  /**
+   * The topic exchange every agent publishes to, and nothing else: its routing key begins with the agent's node id
+   * (see `reportKey`), which the broker's topic permissions hold each agent to.
+   */
+  reports: string;
+  /** Agents' requests to the control plane (their host's books), answered over direct reply-to. */
+  nodeRequests: string;
+  /** The RabbitMQ user of one host's agent: the control plane trusts a report only from that user. */
+  agentUser(nodeId: string): string;
   /** Where messages go that cannot be processed: undecodable, or redelivered too often. */
   deadLetterExchange: string;
   deadLetters: string;
@@ -25,10 +34,24 @@ export function retryDelayFor(attempt: number): number {
   return RETRY_DELAYS_MS[Math.min(attempt, RETRY_DELAYS_MS.length - 1)];
 }
 
+/**
+ * What an agent publishes: job outcomes, requests about its host's books, and answers to the control plane's
+ * requests (`<nodeId>.reply.<the asker's reply queue>`).
+ */
+export type ReportKind = 'outcome' | 'request' | 'reply';
+
+/** The routing key of an agent's publish on the reports exchange: `<nodeId>.<kind>`. */
+export function reportKey(nodeId: string, kind: ReportKind): string {
+  return `${nodeId}.${kind}`;
+}
+
 export function topologyFor(prefix: string): Topology {
   return {
     jobs: `${prefix}.jobs`,
     outcomes: `${prefix}.outcomes`,
+    reports: `${prefix}.reports`,
+    nodeRequests: `${prefix}.node-requests`,
+    agentUser: (nodeId: string) => `${prefix}.agent.${nodeId}`,
     deadLetterExchange: `${prefix}.dead`,
     deadLetters: `${prefix}.dead-letters`,
     nodeQueue: (nodeId: string) => `${prefix}.node.${nodeId}`,

@@ -30,6 +30,8 @@ export class BrokerConnection {
   private constructor(
     private readonly connection: RecoveringChannelModel,
     readonly logger: Logger,
+    /** The RabbitMQ user this connection authenticates as: what an agent stamps on its reports (`user_id`). */
+    readonly user: string,
   ) {}
 
   /** Connects; with `waitForConnection` false it returns at once (an HTTP service comes up and says it is not ready). */
@@ -49,7 +51,7 @@ export class BrokerConnection {
         setup: async (model: ChannelModel) => (await ready).attach(model),
       },
     });
-    const broker = new BrokerConnection(connection, logger);
+    const broker = new BrokerConnection(connection, logger, userOf(url));
     broker.parts.push(...parts(broker));
     resolveReady(broker);
     connection.on('disconnect', (err: Error) => broker.onDisconnect(err));
@@ -128,5 +130,14 @@ export class BrokerConnection {
     for (const part of this.parts) {
       part.detach();
     }
+  }
+}
+
+/** The user a URL logs in as (amqplib, like RabbitMQ's clients, logs in as guest when the URL names none). */
+export function userOf(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).username) || 'guest';
+  } catch {
+    return 'guest';
   }
 }

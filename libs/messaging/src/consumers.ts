@@ -14,6 +14,9 @@ export interface ConsumerOptions {
   prefetch: number;
 }
 
+/** How a delivery is settled: acked, back to its queue, or rejected to the queue's dead-letter exchange. */
+type Settlement = 'ack' | 'requeue' | 'reject';
+
 interface Consumer {
   queue: string;
   run(message: ConsumeMessage): Promise<void>;
@@ -103,7 +106,7 @@ export class Consumers implements ConnectionPart {
     const channel = await model.createChannel();
     // A consumer channel is never replaced on its own: once it closes, the whole connection recovers.
     this.broker.supervise(model, channel, `consumer ${consumer.queue}`, () => true);
-    await channel.assertQueue(consumer.queue, this.declarations.argumentsOf(consumer.queue));
+    await this.declarations.ensureConsumable(channel, consumer.queue);
     await channel.prefetch(consumer.options.prefetch);
     const { consumerTag } = await channel.consume(
       consumer.queue,
@@ -114,10 +117,10 @@ export class Consumers implements ConnectionPart {
         }
         const work = this.handle(consumer, message)
           .then((settled) => {
-            if (settled) {
+            if (settled === 'ack') {
               channel.ack(message);
             } else {
-              channel.nack(message, false, true);
+              channel.nack(message, false, settled === 'requeue');
             }
           })
           .catch((err: unknown) => this.broker.logger.warn(`rabbitmq: could not settle a delivery: ${String(err)}`));
@@ -130,23 +133,27 @@ export class Consumers implements ConnectionPart {
   }
 
   /**
-   * Runs the handler; true when the delivery may be acked. Malformed input is dead-lettered with its reason. Any
+   * Runs the handler and says how to settle the delivery. Malformed input is dead-lettered with its reason. Any
    * other failure sends a copy to a delay queue, acked once the copy is confirmed; after DELIVERY_LIMIT failures the
    * message is dead-lettered with the last error. Nothing is dead-lettered from the dead-letter queue itself, so
    * nothing loops. When even that cannot be published (the broker is going away), the delivery goes back to the
-   * queue after a pause (false).
+   * queue after a pause. An agent, which may publish nowhere but the reports exchange, leaves both to the broker:
+   * see `settleInPlace`.
    */
-  private async handle(consumer: Consumer, message: ConsumeMessage): Promise<boolean> {
+  private async handle(consumer: Consumer, message: ConsumeMessage): Promise<Settlement> {
     try {
       await consumer.run(message);
-      return true;
+      return 'ack';
     } catch (err) {
+      if (this.declarations.agentOf !== undefined) {
+        return this.settleInPlace(consumer, message, err);
+      }
       const headers = (message.properties.headers ?? {}) as Record<string, unknown>;
       const mayDeadLetter = consumer.queue !== this.declarations.topology.deadLetters;
       try {
         if (err instanceof MalformedMessage && mayDeadLetter) {
           await this.deadLetter(consumer.queue, message, err.message, 'malformed');
-          return true;
+          return 'ack';
         }
         const failures = Number(headers[ATTEMPTS_HEADER] ?? 0) + 1;
         const error = err instanceof Error ? err.message : String(err);
@@ -157,16 +164,15 @@ export class Consumers implements ConnectionPart {
             `failed ${failures} times (delivery limit of ${consumer.queue}); last error: ${error}`,
             'delivery-limit',
           );
-          return true;
+          return 'ack';
         }
         const delay = handlerRetryDelayFor(failures);
         this.broker.logger.error(
           `rabbitmq: handler for ${consumer.queue} failed (${failures}/${DELIVERY_LIMIT}), retrying in ${delay} ms: ${(err as Error).stack ?? error}`,
         );
-        await this.publisher.publishRaw(
-          await this.declarations.handlerRetryQueue(consumer.queue, delay),
-          message.content,
-          {
+        await this.publisher.publishRaw(message.content, {
+          routingKey: await this.declarations.handlerRetryQueue(consumer.queue, delay),
+          options: {
             persistent: true,
             contentType: message.properties.contentType as string | undefined,
             headers: { ...headers, [ATTEMPTS_HEADER]: Math.min(failures, DELIVERY_LIMIT) },
@@ -177,14 +183,36 @@ export class Consumers implements ConnectionPart {
               'correlationId',
             ]),
           },
-        );
-        return true;
+        });
+        return 'ack';
       } catch (settleErr) {
         this.broker.logger.warn(`rabbitmq: could not set a failed message aside (${String(settleErr)}); requeueing it`);
         await new Promise((resolve) => setTimeout(resolve, 1000));
-        return false;
+        return 'requeue';
       }
     }
+  }
+
+  /**
+   * An agent's failed delivery: malformed input is rejected, and the queue's dead-letter exchange keeps it; any
+   * other failure waits out the retry delay holding its delivery, then goes back to the queue, whose delivery limit
+   * (`x-delivery-limit`, counted by the broker) dead-letters it after DELIVERY_LIMIT deliveries.
+   */
+  private async settleInPlace(consumer: Consumer, message: ConsumeMessage, err: unknown): Promise<Settlement> {
+    const error = err instanceof Error ? err.message : String(err);
+    if (err instanceof MalformedMessage) {
+      this.broker.logger.warn(
+        `rabbitmq: rejecting a malformed message from ${consumer.queue} (dead-lettered): ${error}`,
+      );
+      return 'reject';
+    }
+    const deliveries = Number(message.properties.headers?.['x-delivery-count'] ?? 0) + 1;
+    const delay = handlerRetryDelayFor(deliveries);
+    this.broker.logger.error(
+      `rabbitmq: handler for ${consumer.queue} failed (delivery ${deliveries}/${DELIVERY_LIMIT}), retrying in ${delay} ms: ${(err as Error).stack ?? error}`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    return 'requeue';
   }
 
   /**
@@ -199,15 +227,18 @@ export class Consumers implements ConnectionPart {
   ): Promise<void> {
     this.broker.logger.warn(`rabbitmq: dead-lettering a message from ${queue}: ${reason}`);
     const messageId = message.properties.messageId as string | undefined;
-    await this.publisher.publishRaw(this.declarations.topology.deadLetters, message.content, {
-      persistent: true,
-      headers: {
-        [REASON_HEADER]: reason,
-        [QUEUE_HEADER]: queue,
-        [KIND_HEADER]: kind,
-        [DEAD_AT_HEADER]: new Date().toISOString(),
+    await this.publisher.publishRaw(message.content, {
+      routingKey: this.declarations.topology.deadLetters,
+      options: {
+        persistent: true,
+        headers: {
+          [REASON_HEADER]: reason,
+          [QUEUE_HEADER]: queue,
+          [KIND_HEADER]: kind,
+          [DEAD_AT_HEADER]: new Date().toISOString(),
+        },
+        ...(messageId !== undefined ? { messageId } : {}),
       },
-      ...(messageId !== undefined ? { messageId } : {}),
     });
   }
 }

@@ -1,4 +1,4 @@
-import { DELIVERY_LIMIT, RETRY_DELAYS_MS, Topology } from '@berth/contracts';
+import { DELIVERY_LIMIT, ReportKind, RETRY_DELAYS_MS, Topology } from '@berth/contracts';
 import { Channel, ChannelModel, Options } from 'amqplib';
 import { BrokerConnection, BrokerUnavailable, ConnectionPart } from './connection';
 
@@ -30,6 +30,7 @@ function delayQueueArguments(queue: string, delayMs: number): Options.AssertQueu
 /**
  * Berth's topology on the broker, declared in one place: the exchange and queues every service needs, asserted on
  * every (re)connect, and the queues declared on first use (each host's, each delay queue), once per connection.
+ * An agent (`agentOf` set) declares nothing: its user may not, and the control plane declares its host's queue.
  */
 export class Declarations implements ConnectionPart {
   private channel: Channel | null = null;
@@ -38,6 +39,8 @@ export class Declarations implements ConnectionPart {
   constructor(
     private readonly broker: BrokerConnection,
     readonly topology: Topology,
+    /** The node id of the agent this connection serves; undefined for the control plane. */
+    readonly agentOf?: string,
   ) {}
 
   async attach(model: ChannelModel): Promise<void> {
@@ -48,12 +51,21 @@ export class Declarations implements ConnectionPart {
       this.channel = inUse ? null : this.channel;
       return inUse;
     });
+    if (this.agentOf !== undefined) {
+      this.channel = channel;
+      return;
+    }
     const t = this.topology;
     await channel.assertExchange(t.deadLetterExchange, 'fanout', { durable: true });
     await channel.assertQueue(t.deadLetters, deadLetterQueueArguments());
     await channel.bindQueue(t.deadLetters, t.deadLetterExchange, '');
     await channel.assertQueue(t.jobs, queueArguments(t));
     await channel.assertQueue(t.outcomes, queueArguments(t));
+    // Agents publish only here, each under its own node id (topic permissions), never to a queue directly.
+    await channel.assertExchange(t.reports, 'topic', { durable: true });
+    await channel.bindQueue(t.outcomes, t.reports, `#.${'outcome' satisfies ReportKind}`);
+    await channel.assertQueue(t.nodeRequests, queueArguments(t));
+    await channel.bindQueue(t.nodeRequests, t.reports, `#.${'request' satisfies ReportKind}`);
     for (const delay of RETRY_DELAYS_MS) {
       // The waiting tiers of jobs that found no room: each hands its messages back to `jobs` after its delay.
       await channel.assertQueue(t.jobsRetry(delay), delayQueueArguments(t.jobs, delay));
@@ -70,10 +82,22 @@ export class Declarations implements ConnectionPart {
     return queue === this.topology.deadLetters ? deadLetterQueueArguments() : queueArguments(this.topology);
   }
 
-  /** A host's queue, declared first, so a message sent to it is never unroutable. */
+  /** A host's queue, declared first (by the control plane), so a message sent to it is never unroutable. */
   nodeQueue(nodeId: string): Promise<string> {
     const queue = this.topology.nodeQueue(nodeId);
-    return this.declare(queue, queueArguments(this.topology));
+    return this.agentOf !== undefined ? Promise.resolve(queue) : this.declare(queue, queueArguments(this.topology));
+  }
+
+  /**
+   * Makes sure a queue about to be consumed exists as Berth declares it: the control plane asserts it; an agent,
+   * which may not, checks it is there (a host not provisioned yet fails here, with the broker's word).
+   */
+  async ensureConsumable(channel: Channel, queue: string): Promise<void> {
+    if (this.agentOf !== undefined) {
+      await channel.checkQueue(queue);
+    } else {
+      await channel.assertQueue(queue, this.argumentsOf(queue));
+    }
   }
 
   /** The delay queue of one consumer queue and one delay; it hands messages back to that queue when they expire. */

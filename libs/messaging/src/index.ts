@@ -6,3 +6,4 @@ export * from './consumers';
 export * from './request-reply';
 export * from './messaging';
 export * from './dead-letters';
+export * from './accounts';

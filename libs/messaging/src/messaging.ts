@@ -26,14 +26,15 @@ export class Messaging {
     url: string,
     topology: Topology,
     logger: Logger,
-    options: { waitForConnection?: boolean } = {},
+    /** `agentOf`: the node id of the agent this connection serves (it declares nothing; see Declarations). */
+    options: { waitForConnection?: boolean; agentOf?: string } = {},
   ): Promise<Messaging> {
     let parts: [Declarations, Publisher, Consumers, RequestReply] | null = null;
     const broker = await BrokerConnection.open(
       url,
       logger,
       (connection) => {
-        const declarations = new Declarations(connection, topology);
+        const declarations = new Declarations(connection, topology, options.agentOf);
         const publisher = new Publisher(connection, declarations);
         parts = [
           declarations,

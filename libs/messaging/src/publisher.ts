@@ -1,4 +1,4 @@
-import { AgentCommand, encode, JobOutcome, LogsReply, PlaceJob } from '@berth/contracts';
+import { AgentCommand, encode, JobOutcome, LogsReply, NodeReply, PlaceJob, reportKey } from '@berth/contracts';
 import { ChannelModel, ConfirmChannel, Options } from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import { BrokerConnection, BrokerUnavailable, ConnectionPart } from './connection';
@@ -63,14 +63,22 @@ export class Publisher implements ConnectionPart {
     await this.publish(await this.declarations.nodeQueue(nodeId), encode(command), headers);
   }
 
-  /** What happened to a job on a host. */
+  /**
+   * What happened to a job on a host: to the reports exchange under the host's node id, stamped with the user the
+   * connection logged in as (the broker refuses a `user_id` that is not), which the control plane checks.
+   */
   sendOutcome(outcome: JobOutcome): Promise<void> {
-    return this.publish(this.declarations.topology.outcomes, encode(outcome));
+    const topology = this.declarations.topology;
+    return this.publishRaw(encode(outcome), {
+      exchange: topology.reports,
+      routingKey: reportKey(outcome.nodeId, 'outcome'),
+      options: { persistent: true, messageId: randomUUID(), userId: this.broker.user },
+    });
   }
 
   /** The answer to a request (see RequestReply). */
-  sendReply(replyTo: string, correlationId: string, reply: LogsReply): Promise<void> {
-    return this.publishRaw(replyTo, encode(reply), { correlationId });
+  sendReply(replyTo: string, correlationId: string, reply: LogsReply | NodeReply): Promise<void> {
+    return this.publishRaw(encode(reply), { routingKey: replyTo, options: { correlationId } });
   }
 
   publish(
@@ -79,10 +87,14 @@ export class Publisher implements ConnectionPart {
     headers: Record<string, string> = {},
     messageId: string = randomUUID(),
   ): Promise<void> {
-    return this.publishRaw(queue, body, { persistent: true, headers, messageId });
+    return this.publishRaw(body, { routingKey: queue, options: { persistent: true, headers, messageId } });
   }
 
-  async publishRaw(queue: string, body: Buffer, options: Options.Publish): Promise<void> {
+  /** Publishes to an exchange (the default one, which routes by queue name, unless said) and waits for the confirm. */
+  async publishRaw(
+    body: Buffer,
+    to: { exchange?: string; routingKey: string; options: Options.Publish },
+  ): Promise<void> {
     const channel = this.channel;
     if (!channel || this.closed) {
       throw new BrokerUnavailable('rabbitmq is not connected');
@@ -92,7 +104,8 @@ export class Publisher implements ConnectionPart {
         () => reject(new BrokerUnavailable(`rabbitmq did not confirm within ${CONFIRM_TIMEOUT_MS} ms`)),
         CONFIRM_TIMEOUT_MS,
       );
-      channel.sendToQueue(queue, body, { contentType: 'application/json', ...options }, (err: unknown) => {
+      const options = { contentType: 'application/json', ...to.options };
+      channel.publish(to.exchange ?? '', to.routingKey, body, options, (err: unknown) => {
         clearTimeout(timer);
         if (err) {
           reject(new BrokerUnavailable(`rabbitmq did not confirm: ${describeError(err)}`));

@@ -1,18 +1,39 @@
-import { AgentCommand, encode, LogsReply } from '@berth/contracts';
-import { Channel, ChannelModel } from 'amqplib';
+import {
+  AgentCommand,
+  decodeNodeReply,
+  encode,
+  LogsReply,
+  NodeReply,
+  NodeRequest,
+  ReportKind,
+  reportKey,
+} from '@berth/contracts';
+import { Channel, ChannelModel, ConsumeMessage, Options } from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import { BrokerConnection, BrokerUnavailable, ConnectionPart } from './connection';
 import { Declarations } from './declarations';
 import { Delivery } from './handlers';
 import { Publisher } from './publisher';
 
+/** RabbitMQ's direct reply-to: answers come on the asking channel, with no queue to declare. */
+const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
+
+interface Pending {
+  resolve(reply: Buffer): void;
+  /** The RabbitMQ user the answer must come from (a host's agent), if any. */
+  from?: string;
+}
+
 /**
- * Requests that wait for an answer, over RabbitMQ's direct reply-to (no reply queue to declare): one reply channel
- * per connection, opened on the first request.
+ * Requests that wait for an answer, one reply channel per connection, opened on the first request.
+ * - An agent asks the control plane through the reports exchange and is answered over direct reply-to.
+ * - The control plane asks an agent (fetch-logs) on the host's queue. An agent may publish nowhere but the reports
+ *   exchange, under its node id, so the answer comes back there, routed to the asker's own reply queue; it counts
+ *   only when it comes from the agent of the host that was asked.
  */
 export class RequestReply implements ConnectionPart {
-  private replies: Promise<Channel> | null = null;
-  private readonly pending = new Map<string, (reply: Buffer) => void>();
+  private replies: Promise<{ channel: Channel; replyTo: string }> | null = null;
+  private readonly pending = new Map<string, Pending>();
 
   constructor(
     private readonly broker: BrokerConnection,
@@ -35,37 +56,88 @@ export class RequestReply implements ConnectionPart {
    */
   async askHost(nodeId: string, request: AgentCommand, timeoutMs = 10_000): Promise<Buffer> {
     const queue = await this.declarations.nodeQueue(nodeId);
-    const channel = await this.replyChannel();
-    const body = encode(request);
+    const from = this.declarations.topology.agentUser(nodeId);
+    return this.ask((channel, options) => channel.sendToQueue(queue, encode(request), options), queue, timeoutMs, from);
+  }
+
+  /**
+   * An agent's request about its own host, to the control plane (through the reports exchange, under its node id,
+   * stamped with its user); resolves with the answer, BrokerUnavailable when none comes in time.
+   */
+  async askControlPlane(request: NodeRequest, timeoutMs = 10_000): Promise<NodeReply> {
+    const topology = this.declarations.topology;
+    const reply = await this.ask(
+      (channel, options) =>
+        channel.publish(topology.reports, reportKey(request.nodeId, 'request'), encode(request), {
+          ...options,
+          userId: this.broker.user,
+        }),
+      `the control plane (${request.type})`,
+      timeoutMs,
+    );
+    return decodeNodeReply(reply);
+  }
+
+  /** Answers a request a consumer received: an agent through the reports exchange, the control plane directly. */
+  async reply(request: Delivery, reply: LogsReply | NodeReply): Promise<void> {
+    const { replyTo, correlationId } = request.properties as { replyTo?: string; correlationId?: string };
+    if (!replyTo) {
+      return;
+    }
+    const nodeId = this.declarations.agentOf;
+    if (nodeId === undefined) {
+      await this.publisher.sendReply(replyTo, correlationId ?? '', reply);
+      return;
+    }
+    await this.publisher.publishRaw(encode(reply), {
+      exchange: this.declarations.topology.reports,
+      routingKey: `${reportKey(nodeId, 'reply')}.${replyTo}`,
+      options: { correlationId, userId: this.broker.user },
+    });
+  }
+
+  /** Sends a request on the reply channel (direct reply-to answers only there) and waits for its answer. */
+  private async ask(
+    send: (channel: Channel, options: Options.Publish) => void,
+    whom: string,
+    timeoutMs: number,
+    from?: string,
+  ): Promise<Buffer> {
+    const { channel, replyTo } = await this.replyChannel();
     const correlationId = randomUUID();
     return new Promise<Buffer>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(correlationId);
-        reject(new BrokerUnavailable(`no reply from ${queue} within ${timeoutMs} ms`));
+        reject(new BrokerUnavailable(`no reply from ${whom} within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.pending.set(correlationId, (reply) => {
-        clearTimeout(timer);
-        resolve(reply);
+      this.pending.set(correlationId, {
+        from,
+        resolve: (reply) => {
+          clearTimeout(timer);
+          resolve(reply);
+        },
       });
-      channel.sendToQueue(queue, body, {
-        replyTo: 'amq.rabbitmq.reply-to',
-        correlationId,
-        contentType: 'application/json',
-        expiration: String(timeoutMs),
-      });
+      send(channel, { replyTo, correlationId, contentType: 'application/json', expiration: String(timeoutMs) });
     });
   }
 
-  /** Answers a request a consumer received. */
-  async reply(request: Delivery, reply: LogsReply): Promise<void> {
-    const { replyTo, correlationId } = request.properties as { replyTo?: string; correlationId?: string };
-    if (replyTo) {
-      await this.publisher.sendReply(replyTo, correlationId ?? '', reply);
+  private onReply(message: ConsumeMessage | null): void {
+    const id = message?.properties.correlationId as string | undefined;
+    const pending = id ? this.pending.get(id) : undefined;
+    if (!id || !pending || !message) {
+      return;
     }
+    if (pending.from !== undefined && message.properties.userId !== pending.from) {
+      const user = String(message.properties.userId ?? 'no user_id');
+      this.broker.logger.warn(`rabbitmq: ignored a reply from ${user}: only ${pending.from} may answer it`);
+      return;
+    }
+    this.pending.delete(id);
+    pending.resolve(message.content);
   }
 
   /** Concurrent first requests share the channel's creation. */
-  private replyChannel(): Promise<Channel> {
+  private replyChannel(): Promise<{ channel: Channel; replyTo: string }> {
     this.replies ??= this.openReplyChannel().catch((err: unknown) => {
       this.replies = null;
       throw err;
@@ -73,7 +145,7 @@ export class RequestReply implements ConnectionPart {
     return this.replies;
   }
 
-  private async openReplyChannel(): Promise<Channel> {
+  private async openReplyChannel(): Promise<{ channel: Channel; replyTo: string }> {
     const model = this.broker.model;
     if (!model) {
       throw new BrokerUnavailable('rabbitmq is not connected');
@@ -83,18 +155,15 @@ export class RequestReply implements ConnectionPart {
     channel.on('close', () => {
       this.replies = null;
     });
-    await channel.consume(
-      'amq.rabbitmq.reply-to',
-      (message) => {
-        const id = message?.properties.correlationId as string | undefined;
-        const resolve = id ? this.pending.get(id) : undefined;
-        if (id && resolve && message) {
-          this.pending.delete(id);
-          resolve(message.content);
-        }
-      },
-      { noAck: true },
-    );
-    return channel;
+    if (this.declarations.agentOf !== undefined) {
+      await channel.consume(DIRECT_REPLY_TO, (message) => this.onReply(message), { noAck: true });
+      return { channel, replyTo: DIRECT_REPLY_TO };
+    }
+    // Agents answer through the reports exchange: a queue of this connection's own is bound there for them.
+    const topology = this.declarations.topology;
+    const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
+    await channel.bindQueue(queue, topology.reports, `#.${'reply' satisfies ReportKind}.${queue}`);
+    await channel.consume(queue, (message) => this.onReply(message), { noAck: true });
+    return { channel, replyTo: queue };
   }
 }

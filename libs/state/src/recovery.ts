@@ -1,4 +1,12 @@
-import { JobHistoryEntry, JobSpec, JobStatus, NodeWorkload, qualifiedName } from '@berth/contracts';
+import {
+  JobHistoryEntry,
+  JobSpec,
+  JobStatus,
+  NodeRequest,
+  NodeWorkload,
+  qualifiedName,
+  workloadFor,
+} from '@berth/contracts';
 import { RedisContext } from './redis-client';
 
 /** A job record rebuilt after Redis lost it: from the container a host runs, or from a message in a queue. */
@@ -15,6 +23,86 @@ export interface RestoredJob {
   exitCode: number | null;
   /** For a job whose container lives: what it holds on its host, taken again. */
   holds?: { ports: readonly number[]; workload: NodeWorkload };
+}
+
+/** What a host reports of a container whose job's record Redis lost. */
+export type ContainerReport = Omit<Extract<NodeRequest, { type: 'restore-job' }>, 'type'>;
+
+/**
+ * The record of a job whose container a host holds, after Redis lost it, on the host that reports it (never
+ * another): running (or created, which counts as scheduled) keeps its place on the host; an ended container gives
+ * its ending.
+ */
+export function restoredJobFrom(nodeId: string, container: ContainerReport, now = new Date()): RestoredJob {
+  const created = new Date(container.createdAt);
+  const submitted = new Date(container.submittedAt);
+  const createdAt = Number.isNaN(submitted.getTime()) ? created : submitted;
+  const rebuilt = `record rebuilt from host ${nodeId} after Berth's state was lost`;
+  let status: JobStatus;
+  let reason = rebuilt;
+  let exitCode: number | null = null;
+  if (container.containerState === 'running') {
+    status = 'running';
+  } else if (container.containerState === 'created') {
+    status = 'scheduled';
+  } else {
+    exitCode = container.exitCode;
+    status = container.exitCode === 0 && !container.oomKilled ? 'exited' : 'failed';
+    const ending = container.oomKilled
+      ? `killed by the OOM killer at its memory limit (exit code ${container.exitCode})`
+      : `exited with code ${container.exitCode}`;
+    reason = `${ending}; ${rebuilt}`;
+  }
+  const history: JobHistoryEntry[] = [
+    { status: 'queued', at: createdAt.toISOString() },
+    { status: 'scheduled', at: created.toISOString() },
+  ];
+  if (status !== 'scheduled') {
+    history.push({ status, at: now.toISOString() });
+  }
+  const live = status === 'running' || status === 'scheduled';
+  const { jobId, namespace, spec } = container;
+  return {
+    id: jobId,
+    namespace,
+    spec,
+    status,
+    node: nodeId,
+    containerId: container.containerId,
+    createdAt,
+    history,
+    reason,
+    exitCode,
+    ...(live ? { holds: { ports: spec.ports ?? [], workload: workloadFor(jobId, namespace, spec) } } : {}),
+  };
+}
+
+/**
+ * The record of a job whose create reached its host after Redis lost the record, before any container: scheduled
+ * on that host, holding its place there, so the create goes on.
+ */
+export function adoptedJobFrom(
+  nodeId: string,
+  job: { jobId: string; namespace: string; spec: JobSpec },
+  now = new Date(),
+): RestoredJob {
+  const { jobId, namespace, spec } = job;
+  return {
+    id: jobId,
+    namespace,
+    spec,
+    status: 'scheduled',
+    node: nodeId,
+    containerId: null,
+    createdAt: now,
+    history: [
+      { status: 'queued', at: now.toISOString() },
+      { status: 'scheduled', at: now.toISOString() },
+    ],
+    reason: `record rebuilt from the create sent to host ${nodeId} after Berth's state was lost`,
+    exitCode: null,
+    holds: { ports: spec.ports ?? [], workload: workloadFor(jobId, namespace, spec) },
+  };
 }
 
 export type Admission =

@@ -3,19 +3,20 @@ import {
   AgentCommand,
   containerNameFor,
   CreateContainer,
-  dependenciesOf,
   DELIVERY_LIMIT,
   FetchLogs,
   JobOutcome,
   LogsReply,
-  PlaceJob,
   PullProgress,
 } from '@berth/contracts';
-import { ATTEMPTS_HEADER, Publisher } from '@berth/messaging';
-import { BerthState } from '@berth/state';
+import { Publisher } from '@berth/messaging';
 import { Logger } from '@nestjs/common';
+import { ControlPlaneClient } from './control-plane.client';
 import { ContainerAlreadyEnded, DockerRefused, DockerRepository } from './docker.repository';
-import { restoredJobFrom } from './restore';
+import { restoreRequestFrom } from './restore';
+
+/** A command that failed after its delivery was acknowledged is tried again here after this long. */
+const RETRY_AFTER_HAND_OVER_MS = 5000;
 
 export interface AgentIdentity {
   nodeId: string;
@@ -27,7 +28,8 @@ export interface AgentIdentity {
 /**
  * Carries out the commands sent to this host and reports each outcome. Commands may arrive twice or out of
  * order; each one is safe to repeat. Docker's refusals end the job as failed with Docker's own message;
- * anything else (Docker or Redis unreachable) is thrown, so the delivery is retried later.
+ * anything else (Docker or the control plane unreachable) is thrown, so the delivery is retried later. What it
+ * knows of the job it asks the control plane (`books`), which answers only about jobs placed on this host.
  */
 export class AgentService {
   private readonly logger = new Logger('Agent');
@@ -37,7 +39,7 @@ export class AgentService {
   constructor(
     private readonly identity: AgentIdentity,
     private readonly docker: DockerRepository,
-    private readonly state: Pick<BerthState, 'jobs' | 'names' | 'recovery'>,
+    private readonly books: ControlPlaneClient,
     private readonly publisher: Publisher,
   ) {}
 
@@ -71,9 +73,9 @@ export class AgentService {
 
   /**
    * Carries out a command; when it is still running after `settleAfterMs` (a long pull), resolves anyway so its
-   * delivery can be acknowledged, and the command carries on here. Should it then fail, the agent sends it to
-   * itself again; should the agent die, its reconciliation finds the job placed here without a container and sends
-   * it again. A failure within the time rejects, so the delivery is retried as usual.
+   * delivery can be acknowledged, and the command carries on here. Should it then fail, the agent tries it again
+   * itself; should the agent die, its reconciliation finds the job placed here without a container and runs it
+   * again. A failure within the time rejects, so the delivery is retried as usual.
    */
   async handleOrHandOver(
     command: Exclude<AgentCommand, FetchLogs>,
@@ -96,7 +98,14 @@ export class AgentService {
     work.catch((err: unknown) => this.afterHandOverFailure(command, attempts + 1, err));
   }
 
-  /** Sends a handed-over command to this host again, or after DELIVERY_LIMIT attempts fails its job for good. */
+  /**
+   * Runs a command away from any delivery (after a hand-over, a rebuilt record, reconciliation): a failure is tried
+   * again here, and after DELIVERY_LIMIT attempts a create fails its job for good.
+   */
+  runInBackground(command: Exclude<AgentCommand, FetchLogs>, attempts = 0): void {
+    this.handle(command).catch((err: unknown) => this.afterHandOverFailure(command, attempts + 1, err));
+  }
+
   private afterHandOverFailure(command: Exclude<AgentCommand, FetchLogs>, attempts: number, err: unknown): void {
     const error = err instanceof Error ? err.message : String(err);
     this.logger.warn(`job ${command.jobId}: ${command.type} failed after it was acknowledged (${attempts}): ${error}`);
@@ -111,15 +120,13 @@ export class AgentService {
         });
         return;
       }
-      await this.publisher.sendToHost(this.identity.nodeId, command, {
-        [ATTEMPTS_HEADER]: String(attempts),
-      });
+      this.runInBackground(command, attempts);
     };
     setTimeout(() => {
       next().catch((retryErr: unknown) =>
         this.logger.warn(`job ${command.jobId}: could not try again (reconciliation will): ${String(retryErr)}`),
       );
-    }, 5000).unref();
+    }, RETRY_AFTER_HAND_OVER_MS).unref();
   }
 
   isInFlight(jobId: string): boolean {
@@ -127,21 +134,20 @@ export class AgentService {
   }
 
   private async create(command: CreateContainer): Promise<void> {
-    let job = await this.state.jobs.get(command.jobId);
-    if (!job) {
-      // Redis lost the record (records are never deleted otherwise): rebuild it from the container if there is
-      // one, else hand the job back to the schedulers, whose books were lost with it.
+    let job = await this.books.job(command.jobId);
+    if (!job.found) {
+      // Redis lost the record: rebuild it from the container if there is one, else record the job here from the
+      // create (its reservation was lost with it), so it goes on.
       if ((await this.restoreLostJob(command.jobId)) === 'no-container') {
-        await this.requeue(command);
-        return;
+        await this.adoptLostJob(command);
       }
-      job = await this.state.jobs.get(command.jobId);
+      job = await this.books.job(command.jobId);
     }
-    if (!job || job.status === 'removing' || job.status === 'removed') {
+    if (!job.found || job.status === 'removing' || job.status === 'removed') {
       // Removed before it reached this host: make sure nothing runs, and say so (that frees the capacity).
       return this.remove(command.jobId);
     }
-    if (job.node !== this.identity.nodeId) {
+    if (!job.onThisHost) {
       // The job lives on another host now (rescheduled): a container here would be a duplicate.
       await this.docker.remove(command.jobId, 0);
       return;
@@ -157,8 +163,8 @@ export class AgentService {
           namespace: command.namespace,
           spec: command.spec,
           cluster: this.identity.cluster,
-          submittedAt: job.createdAt,
-          dependencies: await this.resolveDependencies(command),
+          submittedAt: job.createdAt ?? new Date().toISOString(),
+          dependencies: await this.books.dependencies(command.jobId),
         },
         this.identity.policy,
       );
@@ -194,67 +200,37 @@ export class AgentService {
   }
 
   /**
-   * Rebuilds the record of a job whose container this host holds, after Redis lost it. A container made for a job
-   * the gateway took back (its broker never confirmed) is removed. A created container is started by a create
-   * sent to this host, through the normal, idempotent path.
+   * Has the control plane rebuild the record of a job whose container this host holds, after Redis lost it. A
+   * container made for a job the gateway took back (its broker never confirmed) is removed. A created container is
+   * started through the normal, idempotent create.
    */
   async restoreLostJob(jobId: string): Promise<'restored' | 'exists' | 'removed' | 'no-container'> {
     const facts = await this.docker.facts(containerNameFor(jobId));
     if (!facts) {
       return 'no-container';
     }
-    const restored = restoredJobFrom(this.identity.nodeId, { ...facts, jobId });
-    const outcome = await this.state.recovery.restore(restored);
+    const request = restoreRequestFrom(this.identity.nodeId, { ...facts, jobId });
+    const outcome = await this.books.restore(request);
     if (outcome === 'tombstoned') {
       await this.docker.remove(jobId, 0);
       this.logger.warn(`job ${jobId} was never accepted: removed its container`);
       return 'removed';
     }
     if (outcome === 'restored') {
-      this.logger.log(`job ${jobId}: record rebuilt from its container (${restored.status})`);
-      if (restored.status === 'scheduled') {
-        const create: CreateContainer = {
-          type: 'create-container',
-          jobId,
-          namespace: restored.namespace,
-          spec: restored.spec,
-        };
-        await this.publisher.sendToHost(this.identity.nodeId, create);
+      this.logger.log(`job ${jobId}: record rebuilt from its container (${facts.state})`);
+      if (facts.state === 'created') {
+        this.runInBackground({ type: 'create-container', jobId, namespace: request.namespace, spec: request.spec });
       }
     }
     return outcome;
   }
 
-  /** A create for a job whose record and reservation were lost with Redis: it goes back to be placed again. */
-  private async requeue(command: CreateContainer): Promise<void> {
-    const place: PlaceJob = {
-      type: 'place-job',
-      jobId: command.jobId,
-      namespace: command.namespace,
-      spec: command.spec,
-      submittedAt: new Date().toISOString(),
-      attempt: 0,
-    };
-    await this.publisher.sendJob(place);
-    this.logger.warn(`job ${command.jobId}: its record was lost; sent back to be placed again`);
-  }
-
-  /**
-   * Container names of the jobs this one depends on: jobs refer to each other by job name (looked up in the job's
-   * namespace) or job id (of a job of that namespace); Docker knows them by container name. What does not resolve
-   * is left out, and containerConfigFor refuses the job.
-   */
-  private async resolveDependencies(command: CreateContainer): Promise<Record<string, string>> {
-    const resolved: Record<string, string> = {};
-    for (const reference of dependenciesOf(command.spec)) {
-      const byName = await this.state.names.holderOf(command.namespace, reference);
-      const byId = byName ? null : await this.state.jobs.get(reference);
-      const jobId = byName ?? (byId?.namespace === command.namespace ? reference : null);
-      if (jobId) {
-        resolved[reference] = containerNameFor(jobId);
-      }
-    }
-    return resolved;
+  /** A create for a job whose record and reservation were lost with Redis, before any container: recorded here. */
+  private async adoptLostJob(command: CreateContainer): Promise<void> {
+    const outcome = await this.books.adopt(command);
+    this.logger.warn(
+      `job ${command.jobId}: its record was lost; ${outcome === 'tombstoned' ? 'it was never accepted' : 'recorded again on this host'}`,
+    );
   }
 
   /** Pulls a missing image, reporting progress at most once a second (and when it completes). */

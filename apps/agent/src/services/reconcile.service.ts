@@ -1,8 +1,7 @@
-import { CreateContainer } from '@berth/contracts';
-import { Publisher } from '@berth/messaging';
-import { BerthState } from '@berth/state';
+import { CreateContainer, DEFAULT_NAMESPACE } from '@berth/contracts';
 import { Logger } from '@nestjs/common';
 import { AgentService } from './agent.service';
+import { ControlPlaneClient } from './control-plane.client';
 import { DockerRepository } from './docker.repository';
 
 /** A job placed here is run again only when it has had no container for this long. */
@@ -25,6 +24,7 @@ export interface ReconcileReport {
  * containers that ended while nobody watched, runs again the jobs placed here that have no container and nothing
  * in flight, fails those whose container vanished, and recomputes the host's allocation from what it holds.
  * Every step goes through the same idempotent paths as normal operation, so running it twice changes nothing.
+ * The books are the control plane's (`books`): it answers, and changes, only what concerns this host.
  */
 export class ReconcileService {
   private readonly logger = new Logger('Reconcile');
@@ -33,8 +33,7 @@ export class ReconcileService {
     private readonly nodeId: string,
     private readonly cluster: string,
     private readonly docker: DockerRepository,
-    private readonly state: Pick<BerthState, 'jobs' | 'nodes'>,
-    private readonly publisher: Publisher,
+    private readonly books: ControlPlaneClient,
     private readonly agent: AgentService,
   ) {}
 
@@ -50,12 +49,13 @@ export class ReconcileService {
       restored: 0,
     };
     const containers = await this.docker.jobContainers(this.cluster);
+    const records = await this.books.jobs([...containers.keys()]);
     for (const [jobId, container] of containers) {
       if (this.agent.isInFlight(jobId)) {
         continue;
       }
-      const job = await this.state.jobs.get(jobId);
-      if (!job) {
+      const job = records.get(jobId);
+      if (!job?.found) {
         // Records are never deleted: Redis lost this one. The container is the truth; rebuild the record from it.
         const outcome = await this.agent.restoreLostJob(jobId);
         if (outcome === 'restored') {
@@ -65,14 +65,14 @@ export class ReconcileService {
         }
         continue;
       }
-      if (job.status === 'removed' || job.node !== this.nodeId) {
+      if (!job.onThisHost || job.status === 'removed') {
         // The listing may be a moment old: count only a container this call really removed.
         if (await this.docker.remove(jobId, 0)) {
           report.orphansRemoved++;
         }
       } else if (job.status === 'removing') {
         await this.agent.handle({ type: 'remove-container', jobId });
-      } else if (['scheduled', 'pulling', 'running'].includes(job.status)) {
+      } else if (job.status === 'scheduled' || job.status === 'pulling' || job.status === 'running') {
         // Look again right before acting: the listing may be a moment old, and a create may have begun since.
         const now = await this.docker.containerState(container.id);
         if (this.agent.isInFlight(jobId) || now === 'created' || now === 'gone') {
@@ -95,32 +95,30 @@ export class ReconcileService {
         }
       }
     }
-    for (const jobId of await this.state.nodes.jobsPlacedOn(this.nodeId)) {
-      if (containers.has(jobId) || this.agent.isInFlight(jobId)) {
-        continue;
-      }
-      const job = await this.state.jobs.get(jobId);
-      if (!job) {
-        continue;
-      }
-      if (job.node !== this.nodeId) {
-        continue; // moved to another host since the list was read
+    const placed = (await this.books.jobsPlacedHere()).filter(
+      (jobId) => !containers.has(jobId) && !this.agent.isInFlight(jobId),
+    );
+    const placedRecords = await this.books.jobs(placed);
+    for (const jobId of placed) {
+      const job = placedRecords.get(jobId);
+      if (!job?.found || !job.onThisHost || job.status === undefined) {
+        continue; // gone, or moved to another host since the list was read
       }
       switch (job.status) {
         case 'scheduled':
         case 'pulling': {
           // Placed here, no container, nothing in flight: the create was lost (say, the agent was killed), or it
           // still waits in this host's queue. A duplicate create is harmless, but give the queue time first.
-          if (Date.now() - Date.parse(job.updatedAt) < RERUN_GRACE_MS) {
+          if (Date.now() - Date.parse(job.updatedAt ?? '') < RERUN_GRACE_MS || !job.spec) {
             break;
           }
           const command: CreateContainer = {
             type: 'create-container',
             jobId,
-            namespace: job.namespace,
+            namespace: job.namespace ?? DEFAULT_NAMESPACE,
             spec: job.spec,
           };
-          await this.publisher.sendToHost(this.nodeId, command);
+          this.agent.runInBackground(command);
           report.rerun++;
           break;
         }
@@ -142,12 +140,12 @@ export class ReconcileService {
           break;
         default:
           // Ended jobs keep no capacity: a reservation still held is a leak.
-          if (await this.state.nodes.release(jobId, this.nodeId)) {
+          if (await this.books.releaseLeak(jobId)) {
             report.leaksReleased++;
           }
       }
     }
-    const books = await this.state.nodes.recompute(this.nodeId);
+    const books = await this.books.recompute();
     if (Object.values(report).some((n) => n > 0)) {
       this.logger.log(`mended: ${JSON.stringify(report)}; books now ${JSON.stringify(books)}`);
     }

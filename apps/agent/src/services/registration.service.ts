@@ -1,7 +1,7 @@
 import { AgentEnv, parseLabels } from '@berth/config';
 import { Resources } from '@berth/contracts';
-import { NodeBooks } from '@berth/state';
 import { Logger } from '@nestjs/common';
+import { ControlPlaneClient, ControlPlaneRefused } from './control-plane.client';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { DockerRepository, EngineInfo } from './docker.repository';
@@ -29,27 +29,29 @@ export function agentInstance(dockerAddress: string): string {
 }
 
 /**
- * Claims the node id before the agent consumes the host's queue or touches its books, waiting for Redis if it is
- * away. Throws NodeIdConflict when a live agent of another instance holds it (the conflict shows in GET /v1/nodes).
+ * Claims the node id before the agent consumes the host's queue or touches its books, waiting for the control
+ * plane if it is away. Throws NodeIdConflict when a live agent of another instance holds it (the conflict shows in
+ * GET /v1/nodes), and ControlPlaneRefused when the control plane will not hear this agent (a credential that is
+ * not this host's): neither gets better by waiting.
  */
 export async function claimNodeId(
-  nodes: NodeBooks,
-  nodeId: string,
+  books: ControlPlaneClient,
   instance: string,
   logger: Pick<Logger, 'warn'>,
   retryMs = 2000,
 ): Promise<void> {
+  const nodeId = books.nodeId;
   const conflict = `an agent on ${hostname()} (${instance.split('|')[1]}) tried to register as ${nodeId} at ${new Date().toISOString()}`;
   for (;;) {
     try {
-      if (await nodes.claim(nodeId, instance, conflict)) {
+      if (await books.claim(instance, conflict)) {
         return;
       }
       throw new NodeIdConflict(
         `node id ${nodeId} is held by another live agent; refusing to start (set BERTH_NODE_ID to a unique id)`,
       );
     } catch (err) {
-      if (err instanceof NodeIdConflict) {
+      if (err instanceof NodeIdConflict || (err instanceof ControlPlaneRefused && !err.retryable)) {
         throw err;
       }
       logger.warn(`cannot claim node id ${nodeId} yet (${String(err)}); retrying in ${retryMs} ms`);
@@ -79,7 +81,7 @@ export function describeHost(env: AgentEnv, info: EngineInfo): HostDescription {
 }
 
 /**
- * Registers the host in Redis and keeps its heartbeat fresh, so schedulers know it is alive. The host registers
+ * Registers the host with the control plane and keeps its heartbeat fresh, so schedulers know it is alive. The host registers
  * as `restoring` and takes work only once `rebuild` (the agent's reconciliation) has made its books equal to what
  * Docker runs. A heartbeat that finds the host unknown means Redis lost the cluster's state: the agent registers
  * again and rebuilds, by itself.
@@ -93,7 +95,7 @@ export class RegistrationService {
   private recovering: Promise<void> | null = null;
 
   constructor(
-    private readonly nodes: NodeBooks,
+    private readonly books: ControlPlaneClient,
     private readonly docker: DockerRepository,
     private readonly host: HostDescription,
     private readonly cluster: string,
@@ -119,14 +121,13 @@ export class RegistrationService {
     // Containers of this cluster, or an earlier registration, show the cluster had a life Redis has forgotten.
     this.rebuildPending = true;
     const evidence = this.registeredBefore || (await this.docker.jobContainers(this.cluster)).size > 0;
-    const { existed, recoveryStarted } = await this.nodes.register({
-      id: this.host.nodeId,
+    const { existed, recoveryStarted } = await this.books.register({
       instance: this.instance,
       address: this.docker.address,
       capacity: this.host.capacity,
       labels: this.host.labels,
       images: await this.docker.imageNames(),
-      evidenceOfEarlierState: evidence,
+      evidence,
     });
     this.registeredBefore = true;
     if (recoveryStarted) {
@@ -136,7 +137,7 @@ export class RegistrationService {
       `registered ${this.host.nodeId} (${this.docker.address}${existed ? '' : ', new to Redis'}): ${this.host.capacity.cpuMillis} cpu millis, ${this.host.capacity.memoryMiB} MiB; rebuilding its books`,
     );
     await this.rebuild();
-    await this.nodes.markReady(this.host.nodeId);
+    await this.books.markReady();
     this.rebuildPending = false;
     this.logger.log(`${this.host.nodeId} ready`);
   }
@@ -149,14 +150,14 @@ export class RegistrationService {
       if (++beats % 10 === 0) {
         this.docker
           .imageNames()
-          .then((images) => this.nodes.setImages(this.host.nodeId, images))
+          .then((images) => this.books.setImages(images))
           .catch((err: unknown) => this.logger.warn(`image list refresh failed: ${String(err)}`));
       }
     }, this.heartbeatMs);
   }
 
   private async beat(): Promise<void> {
-    const beat = await this.nodes.heartbeat(this.host.nodeId, this.instance);
+    const beat = await this.books.heartbeat(this.instance);
     if (beat === 'superseded') {
       this.superseded = true;
       this.onSuperseded();
@@ -180,7 +181,7 @@ export class RegistrationService {
     }
     await this.recovering?.catch(() => undefined);
     if (!this.superseded) {
-      await this.nodes.markDown(this.host.nodeId).catch(() => undefined);
+      await this.books.markDown().catch(() => undefined);
     }
   }
 }

@@ -8,7 +8,7 @@ import {
   LABEL_SUBMITTED,
 } from '@berth/contracts';
 import { ContainerFacts } from './docker.repository';
-import { restoredJobFrom } from './restore';
+import { restoreRequestFrom } from './restore';
 
 const spec = {
   image: 'berth/busybox:latest',
@@ -49,45 +49,26 @@ function container(overrides: Partial<ContainerFacts> = {}): ContainerFacts {
   };
 }
 
-describe('restoredJobFrom', () => {
-  const now = new Date('2026-11-25T11:00:00Z');
-
-  it('gives a running container back its job, its place on the host and what it holds there', () => {
-    const job = restoredJobFrom('h1', container(), now);
-    expect(job).toMatchObject({ id: 'job-1', status: 'running', node: 'h1', containerId: 'c0ffee', exitCode: null });
-    expect(job.spec).toEqual(spec);
-    expect(job.namespace).toBe('team-a');
-    expect(job.createdAt.toISOString()).toBe('2026-11-25T10:00:00.000Z');
-    expect(job.holds).toEqual({
-      ports: [8080],
-      workload: {
-        jobId: 'job-1',
-        namespace: 'team-a',
-        image: spec.image,
-        labels: { team: 'web' },
-        ports: [8080],
-        name: 'db',
-      },
+describe('restoreRequestFrom', () => {
+  it('reads the job back from its container: spec, namespace, submission and Docker state', () => {
+    expect(restoreRequestFrom('h1', container())).toEqual({
+      type: 'restore-job',
+      nodeId: 'h1',
+      jobId: 'job-1',
+      namespace: 'team-a',
+      spec,
+      containerId: 'c0ffee',
+      containerState: 'running',
+      exitCode: 0,
+      oomKilled: false,
+      createdAt: '2026-11-25T10:00:01.000Z',
+      submittedAt: '2026-11-25T10:00:00.000Z',
     });
-    expect(job.history.map((h) => h.status)).toEqual(['queued', 'scheduled', 'running']);
-    expect(job.reason).toContain('rebuilt from host h1');
   });
 
-  it('counts a created container as scheduled, still holding its place', () => {
-    const job = restoredJobFrom('h1', container({ state: 'created' }), now);
-    expect(job.status).toBe('scheduled');
-    expect(job.holds).toBeDefined();
-    expect(job.history.map((h) => h.status)).toEqual(['queued', 'scheduled']);
-  });
-
-  it('ends an exited container as exited or failed, with its code, holding nothing', () => {
-    const clean = restoredJobFrom('h1', container({ state: 'exited', exitCode: 0 }), now);
-    expect([clean.status, clean.exitCode, clean.holds]).toEqual(['exited', 0, undefined]);
-    const failed = restoredJobFrom('h1', container({ state: 'exited', exitCode: 3 }), now);
-    expect([failed.status, failed.exitCode]).toEqual(['failed', 3]);
-    expect(failed.reason).toMatch(/^exited with code 3; record rebuilt/);
-    const oom = restoredJobFrom('h1', container({ state: 'exited', exitCode: 137, oomKilled: true }), now);
-    expect(oom.status).toBe('failed');
-    expect(oom.reason).toContain('OOM killer');
+  it('falls back to the container creation for a missing or unreadable submission label', () => {
+    const labels = { ...container().config.Labels, [LABEL_SUBMITTED]: 'yesterday' };
+    const request = restoreRequestFrom('h1', container({ config: { ...container().config, Labels: labels } }));
+    expect(request.submittedAt).toBe('2026-11-25T10:00:01.000Z');
   });
 });

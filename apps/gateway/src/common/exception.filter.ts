@@ -1,4 +1,4 @@
-import { BrokerUnavailable } from '@berth/messaging';
+import { BrokerAccountsError, BrokerUnavailable } from '@berth/messaging';
 import { isRedisUnavailable } from '@berth/state';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
@@ -32,7 +32,11 @@ export class ProblemExceptionFilter implements ExceptionFilter {
           : exception.message;
       return problem(exception.getStatus(), detail);
     }
-    if (exception instanceof BrokerUnavailable || isRedisUnavailable(exception)) {
+    if (
+      exception instanceof BrokerUnavailable ||
+      exception instanceof BrokerAccountsError ||
+      isRedisUnavailable(exception)
+    ) {
       return problem(503, `a dependency is unavailable: ${(exception as Error).message}; retry later`);
     }
     const correlationId = randomUUID();

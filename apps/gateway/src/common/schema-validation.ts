@@ -122,6 +122,8 @@ function decoratorsFor(rule: RuleShape, nestedName: string): PropertyDecorator[]
           return problem('') === null ? null : (property) => problem(property) ?? '';
         }),
       ];
+    case 'objectList':
+      throw new Error(`${nestedName}: lists of objects are for the wire only, not for HTTP requests`);
     case 'object': {
       const nested = RequestDto(rule.fields, nestedName);
       return [IsObject(), ValidateNested(), Type(() => nested)];

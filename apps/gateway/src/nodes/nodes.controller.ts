@@ -1,12 +1,47 @@
 import { NodeRecord } from '@berth/contracts';
+import { NODE_ID } from '@berth/messaging';
 import { NodeBooks } from '@berth/state';
-import { Controller, Get, HttpCode, NotFoundException, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Post } from '@nestjs/common';
+import { IsString, Matches } from 'class-validator';
 import { problem } from '../common/problem';
 import { RequireScope } from '../auth/access.decorators';
+import { AgentEnvironment, NodeCredentialsService } from './node-credentials.service';
+
+export class AddNodeDto {
+  @IsString()
+  @Matches(NODE_ID, { message: 'id must be 1-63 letters, digits, _ . -, starting with a letter or digit' })
+  id!: string;
+}
 
 @Controller('v1/nodes')
 export class NodesController {
-  constructor(private readonly nodes: NodeBooks) {}
+  constructor(
+    private readonly nodes: NodeBooks,
+    private readonly credentials: NodeCredentialsService,
+  ) {}
+
+  /**
+   * Adds a host: 201 with its agent's environment, RabbitMQ credential included (shown this once). Asked again for
+   * the same id, it makes a new credential and the old one stops working.
+   */
+  @Post()
+  @RequireScope('admin')
+  @HttpCode(201)
+  add(@Body() dto: AddNodeDto): Promise<AgentEnvironment> {
+    return this.credentials.provision(dto.id);
+  }
+
+  /** Revokes a host's credential: its agent is disconnected and cannot log in again. */
+  @Delete(':id/credential')
+  @RequireScope('admin')
+  @HttpCode(204)
+  async revoke(@Param('id') id: string): Promise<void> {
+    if (!NODE_ID.test(id) || !(await this.credentials.revoke(id))) {
+      throw new NotFoundException(
+        problem(404, `host ${id} has no credential`, [{ field: 'id', message: 'unknown host' }]),
+      );
+    }
+  }
 
   @Get()
   @RequireScope('read')

@@ -1,4 +1,5 @@
-import { JobOutcome, PlaceJob } from '@berth/contracts';
+import { JobOutcome, PlaceJob, Topology } from '@berth/contracts';
+import { fromItsAgent } from './agent-identity';
 import { HandlerOf } from '@berth/messaging';
 import { PlacementService } from '../services/placement.service';
 import { ContainerExitedHandler } from './container-exited.handler';
@@ -14,13 +15,18 @@ export function jobHandlers(placement: PlacementService): HandlerOf<PlaceJob>[] 
   return [new PlaceJobHandler(placement)];
 }
 
-/** The scheduler's handlers of the outcomes queue: one per kind of report an agent sends. */
-export function outcomeHandlers(deps: OutcomeDependencies): HandlerOf<JobOutcome>[] {
+/**
+ * The scheduler's handlers of the outcomes queue: one per kind of report an agent sends, each acting only on
+ * reports from the agent of the host they name.
+ */
+export function outcomeHandlers(deps: OutcomeDependencies, topology: Topology): HandlerOf<JobOutcome>[] {
   return [
     new ContainerRunningHandler(deps),
     new ImagePullingHandler(deps),
     new ContainerExitedHandler(deps),
     new ContainerFailedHandler(deps),
     new ContainerRemovedHandler(deps),
-  ];
+  ].map((handler) => fromItsAgent(handler, topology));
 }
+
+export { nodeRequestHandlers } from './node-request.handler';
