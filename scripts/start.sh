@@ -39,15 +39,10 @@ start_service() {
 }
 
 say "starting gateway, scheduler and $HOSTS agent(s); logs in $LOG_DIR"
-start_service gateway PORT="$PORT" BERTH_ADMIN_TOKEN_FILE="$ADMIN_TOKEN_FILE"
+# The gateway makes each host's agent a RabbitMQ user of its own, through the broker's management API.
+start_service gateway PORT="$PORT" BERTH_ADMIN_TOKEN_FILE="$ADMIN_TOKEN_FILE" \
+  BERTH_RABBITMQ_MANAGEMENT_URL="${BERTH_RABBITMQ_MANAGEMENT_URL:-http://guest:guest@127.0.0.1:15672}"
 start_service scheduler
-while IFS= read -r line; do
-  case "$line" in BERTH_DOCKER_HOSTS=*) IFS=, read -r -a ENDPOINTS <<<"${line#*=}" ;; esac
-done < <(bash "$ROOT/scripts/infra.sh" env "$HOSTS")
-for endpoint in "${ENDPOINTS[@]}"; do
-  id="$(basename "$(dirname "${endpoint#unix://}")")"
-  start_service "agent-$id" BERTH_DOCKER_HOST="$endpoint"
-done
 
 say "waiting for $API/readyz"
 for _ in $(seq 1 120); do
@@ -55,6 +50,25 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 curl -fsS "$API/readyz" >/dev/null 2>&1 || fail "the gateway is not ready; see $LOG_DIR/gateway.log"
+
+# Each host is added as an operator adds one (POST /v1/nodes): its agent runs with the environment, credential
+# included, that the answer holds, kept in .berth/agents/<node>.env (mode 0600).
+while IFS= read -r line; do
+  case "$line" in BERTH_DOCKER_HOSTS=*) IFS=, read -r -a ENDPOINTS <<<"${line#*=}" ;; esac
+done < <(bash "$ROOT/scripts/infra.sh" env "$HOSTS")
+mkdir -p "$STATE_DIR/agents"
+chmod 700 "$STATE_DIR/agents"
+for endpoint in "${ENDPOINTS[@]}"; do
+  id="$(basename "$(dirname "${endpoint#unix://}")")"
+  added="$(curl -sS "${AUTH[@]}" -X POST "$API/v1/nodes" -H 'content-type: application/json' -d "{\"id\":\"$id\"}")" ||
+    fail "could not add host $id; see $LOG_DIR/gateway.log"
+  env_file="$STATE_DIR/agents/$id.env"
+  (umask 077 && node -e 'const a=JSON.parse(process.argv[1]); if(!a.envFile){console.error(JSON.stringify(a));process.exit(1)} process.stdout.write(a.envFile)' "$added" >"$env_file") ||
+    fail "the gateway would not add host $id: $added"
+  mapfile -t agent_env <"$env_file"
+  start_service "agent-$id" BERTH_DOCKER_HOST="$endpoint" "${agent_env[@]}"
+done
+say "added $HOSTS host(s); their agents' credentials are in $STATE_DIR/agents/"
 
 ready=0
 for _ in $(seq 1 60); do

@@ -1,10 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { connect, ChannelModel, ConfirmChannel, Options } from 'amqplib';
 import Redis from 'ioredis';
 import { toDeadLetterRecord } from '@berth/messaging';
 import { BerthState } from '@berth/state';
 import type { JobView } from '../apps/gateway/src/jobs/job.view';
-import { AMQP_URL, REDIS_URL, TestCluster, testHosts, waitFor } from './support/cluster';
+import { AMQP_URL, LOG_DIR, REDIS_URL, TestCluster, testHosts, waitFor } from './support/cluster';
 
 interface DeadLetterSummary {
   id: string;
@@ -109,7 +111,18 @@ describe('dead letters', () => {
   }
 
   const tag = randomUUID();
-  const poisons: Array<{ what: string; queue: () => string; body: Buffer; reason: RegExp }> = [
+  /**
+   * The control plane dead-letters what it cannot read with its own reason (`malformed`). An agent may publish
+   * nowhere but the reports exchange, so it rejects such a message and the broker dead-letters it (`rejected`);
+   * its reason is in the agent's log.
+   */
+  const poisons: Array<{
+    what: string;
+    queue: () => string;
+    body: Buffer;
+    reason: RegExp;
+    kind?: 'rejected';
+  }> = [
     { what: 'not JSON on jobs', queue: () => queues.jobs, body: Buffer.from(`{"oops ${tag}`), reason: /not JSON/ },
     {
       what: 'a wrong type on jobs',
@@ -134,12 +147,14 @@ describe('dead letters', () => {
       queue: () => queues.node,
       body: Buffer.from(JSON.stringify({ type: 'create-container', jobId: tag })),
       reason: /spec is required/,
+      kind: 'rejected',
     },
     {
       what: 'a wrong type on the host queue',
       queue: () => queues.node,
       body: Buffer.from(JSON.stringify({ type: 'format-disk', jobId: tag })),
       reason: /type must be one of create-container, remove-container, fetch-logs/,
+      kind: 'rejected',
     },
   ];
   const stored = new Map<string, DeadLetter>();
@@ -154,10 +169,16 @@ describe('dead letters', () => {
       expect({ what: poison.what, queue: letter.queue, kind: letter.kind }).toEqual({
         what: poison.what,
         queue: poison.queue(),
-        kind: 'malformed',
+        kind: poison.kind ?? 'malformed',
       });
-      expect(letter.reason).toMatch(poison.reason);
-      expect(letter.headers['x-berth-queue']).toBe(poison.queue());
+      if (poison.kind === 'rejected') {
+        expect(letter.reason).toMatch(/rejected by a consumer of/);
+        const agentLog = readFileSync(join(LOG_DIR, `${cluster.prefix}-agent-${host}.log`), 'utf8');
+        expect(agentLog).toMatch(poison.reason);
+      } else {
+        expect(letter.reason).toMatch(poison.reason);
+        expect(letter.headers['x-berth-queue']).toBe(poison.queue());
+      }
     }
     const binary = stored.get('bytes that are not UTF-8 on outcomes');
     expect(binary?.bodyEncoding).toBe('base64');

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NodeRecord } from '@berth/contracts';
+import { EXIT_REFUSED } from '@berth/runtime';
 import type { JobView } from '../apps/gateway/src/jobs/job.view';
 import { LOG_DIR, TestCluster, testHosts, waitFor } from './support/cluster';
 
@@ -24,7 +25,8 @@ describe('node identity', () => {
 
     // Another Docker engine, the same node id.
     cluster.startAgent('impostor', { BERTH_DOCKER_HOST: `unix://${h2.socket}`, BERTH_NODE_ID: 'h1' });
-    expect(await cluster.exited('impostor')).toBe(1);
+    // EX_CONFIG: the systemd unit does not restart it (RestartPreventExitStatus).
+    expect(await cluster.exited('impostor')).toBe(EXIT_REFUSED);
     // Its last words reach the log file through a pipe that may drain after the exit.
     await waitFor('the refusal in the log', () =>
       Promise.resolve(

@@ -57,6 +57,7 @@ export interface ClusterOptions {
   schedulerEnv?: Record<string, string>;
   /** Environment for every process of the cluster (e.g. the node timeout, which all of them read). */
   commonEnv?: Record<string, string>;
+  /** Schedulers to run (1 by default). With none, no host registers: agents register through a scheduler. */
   schedulers?: number;
   /** RabbitMQ and Redis of this cluster; the shared ones (BERTH_AMQP_URL / BERTH_REDIS_URL, else local) by default. */
   amqpUrl?: string;
@@ -140,6 +141,9 @@ export class TestCluster {
         ...this.options.agentEnv,
         ...this.options.hostEnv?.[host.id],
       });
+    }
+    if ((this.options.schedulers ?? 1) === 0) {
+      return; // hosts register through a scheduler: without one, none becomes ready
     }
     await waitFor('all hosts registered', async () => {
       const nodes = await this.getJson<{ items: Array<{ status: string }> }>('/v1/nodes');

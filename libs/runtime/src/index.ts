@@ -36,12 +36,24 @@ export function runUntilSignal(logger: ShutdownLogger, stop: () => Promise<void>
 }
 
 /** Starts a service's main function; a failure at boot is printed plainly and exits non-zero. */
+/**
+ * The exit code of a service that must not simply be started again (sysexits' EX_CONFIG): its node id is held by
+ * another live agent, or its credential is refused. The systemd units name it in RestartPreventExitStatus, so such
+ * an agent stays stopped, with its reason in the journal, instead of being restarted every few seconds.
+ */
+export const EXIT_REFUSED = 78;
+
+/** An error that says starting again will not help: the process exits with EXIT_REFUSED. */
+export class StartRefused extends Error {
+  override readonly name: string = 'StartRefused';
+}
+
 export function boot(name: string, main: () => Promise<void>): void {
   main().then(
     () => process.exit(0),
     (err: unknown) => {
       console.error(`[${name}] failed to start: ${err instanceof Error ? err.message : String(err)}`);
-      process.exit(1);
+      process.exit(err instanceof StartRefused ? EXIT_REFUSED : 1);
     },
   );
 }

@@ -1,5 +1,6 @@
 import { AgentEnv, parseLabels } from '@berth/config';
 import { Resources } from '@berth/contracts';
+import { StartRefused } from '@berth/runtime';
 import { Logger } from '@nestjs/common';
 import { ControlPlaneClient, ControlPlaneRefused } from './control-plane.client';
 import { readFileSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { DockerRepository, EngineInfo } from './docker.repository';
 const MiB = 1024 * 1024;
 
 /** Another live agent holds this host's node id: this one must not take its work. */
-export class NodeIdConflict extends Error {
+export class NodeIdConflict extends StartRefused {
   override readonly name = 'NodeIdConflict';
 }
 
@@ -51,8 +52,11 @@ export async function claimNodeId(
         `node id ${nodeId} is held by another live agent; refusing to start (set BERTH_NODE_ID to a unique id)`,
       );
     } catch (err) {
-      if (err instanceof NodeIdConflict || (err instanceof ControlPlaneRefused && !err.retryable)) {
+      if (err instanceof NodeIdConflict) {
         throw err;
+      }
+      if (err instanceof ControlPlaneRefused && !err.retryable) {
+        throw new StartRefused(`the control plane will not hear this agent as ${nodeId}: ${err.message}`);
       }
       logger.warn(`cannot claim node id ${nodeId} yet (${String(err)}); retrying in ${retryMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, retryMs));
