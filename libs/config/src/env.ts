@@ -85,6 +85,16 @@ export class SchedulerEnv extends CommonEnv {
   @Min(1)
   @Max(1000)
   BERTH_SCHEDULER_CONCURRENCY: number = 64;
+
+  /**
+   * How long a job that finished for good (removed, or unschedulable or failed without a container) stays in Redis,
+   * by Redis's clock, before the schedulers delete it with its name, index entries and idempotency key. Jobs with a
+   * container stay until they are removed.
+   */
+  @IsInt()
+  @Min(1)
+  @Max(31_536_000)
+  BERTH_JOB_RETENTION_SECONDS: number = 86_400;
 }
 
 export class AgentEnv extends CommonEnv {

@@ -14,6 +14,8 @@ export interface Keys {
   reservation(jobId: string): string;
   /** Jobs taken off a host and not placed again yet, by when (ms). */
   rescheduled: string;
+  /** Jobs finished for good, by when they finished (Redis's clock, ms): they leave Redis after the retention. */
+  expiring: string;
   /** Cluster-wide unique job names: name → job id. */
   name(name: string): string;
   /**
@@ -23,7 +25,10 @@ export interface Keys {
   epoch: string;
   /** Present (with a TTL) while the cluster rebuilds its state after a loss: no placement until it expires. */
   recovery: string;
-  /** Jobs the gateway took back (never confirmed): their records must never be rebuilt from a stray message. */
+  /**
+   * Jobs the gateway took back (never confirmed), or that expired: their records must never be rebuilt from a stray
+   * message.
+   */
   tombstone(jobId: string): string;
   /** A client's Idempotency-Key → the job it created and the request's fingerprint. */
   idempotency(key: string): string;
@@ -49,6 +54,7 @@ export function keysFor(prefix: string): Keys {
     nodeIndex: `${prefix}:nodes`,
     reservation: (jobId) => `${prefix}:reservation:${jobId}`,
     rescheduled: `${prefix}:rescheduled`,
+    expiring: `${prefix}:expiring`,
     name: (name) => `${prefix}:name:${name}`,
     epoch: `${prefix}:epoch`,
     recovery: `${prefix}:recovery`,

@@ -6,6 +6,7 @@ import { Keys, keysFor } from './keys';
 import { NameRegistry } from './names';
 import { NodeBooks } from './node-books';
 import { RecoveryRepository } from './recovery';
+import { JobRetention } from './retention';
 import { connectRedis, RedisContext } from './redis-client';
 import { ScriptGuard, Scripts } from './scripts';
 
@@ -20,11 +21,12 @@ export interface StateOptions {
 }
 
 /**
- * Berth's state in Redis, by aggregate: job records, the hosts' books and reservations, names, recovery, and dead
+ * Berth's state in Redis, by aggregate: job records and their retention, the hosts' books and reservations, names, recovery, and dead
  * letters, each behind a small typed repository over one connection. A service takes only those it uses.
  */
 export class BerthState {
   readonly jobs: JobRepository;
+  readonly retention: JobRetention;
   readonly nodes: NodeBooks;
   readonly names: NameRegistry;
   readonly recovery: RecoveryRepository;
@@ -40,6 +42,7 @@ export class BerthState {
     this.keys = keysFor(options.prefix);
     const context: RedisContext = { redis, scripts: new Scripts(redis, options.scriptGuard), keys: this.keys };
     this.jobs = new JobRepository(context);
+    this.retention = new JobRetention(context);
     this.nodes = new NodeBooks(context, options.nodeTimeoutMs, options.nodeTimeoutMs);
     this.names = new NameRegistry(context);
     this.recovery = new RecoveryRepository(context, options.nodeTimeoutMs);

@@ -129,8 +129,8 @@ export class AgentService {
   private async create(command: CreateContainer): Promise<void> {
     let job = await this.state.jobs.get(command.jobId);
     if (!job) {
-      // Redis lost the record (records are never deleted otherwise): rebuild it from the container if there is
-      // one, else hand the job back to the schedulers, whose books were lost with it.
+      // Redis lost the record: rebuild it from the container if there is one, else hand the job back to the
+      // schedulers, whose books were lost with it. (An expired job left a tombstone: neither rebuilds it.)
       if ((await this.restoreLostJob(command.jobId)) === 'no-container') {
         await this.requeue(command);
         return;
@@ -207,7 +207,7 @@ export class AgentService {
     const outcome = await this.state.recovery.restore(restored);
     if (outcome === 'tombstoned') {
       await this.docker.remove(jobId, 0);
-      this.logger.warn(`job ${jobId} was never accepted: removed its container`);
+      this.logger.warn(`job ${jobId} was taken back or has expired: removed its container`);
       return 'removed';
     }
     if (outcome === 'restored') {
