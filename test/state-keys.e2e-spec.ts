@@ -164,6 +164,8 @@ describe('every script touches only the keys it is given (real Redis, ACL per ca
     }
     expect(await state.deadLetters.get(letters[0].id)).toBeNull();
     expect(await state.deadLetters.count()).toBe(2);
+    expect(await state.deadLetters.delete(letters[1].id)).toBe(true);
+    expect(await state.deadLetters.count()).toBe(1);
 
     expect([...ran].filter((name) => name !== 'probe').sort()).toEqual(
       Object.values(SCRIPTS)

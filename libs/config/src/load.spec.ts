@@ -19,6 +19,11 @@ describe('loadEnv', () => {
     expect(() => loadEnv(SchedulerEnv, { BERTH_JOB_RETENTION_SECONDS: '0' })).toThrow(/BERTH_JOB_RETENTION_SECONDS/);
   });
 
+  it('keeps 64 MiB of dead letters unless told otherwise, and never less than the largest letter', () => {
+    expect(loadEnv(GatewayEnv, {}).BERTH_DEAD_LETTER_MAX_BYTES).toBe(64 * 1024 * 1024);
+    expect(() => loadEnv(GatewayEnv, { BERTH_DEAD_LETTER_MAX_BYTES: '1000' })).toThrow(/BERTH_DEAD_LETTER_MAX_BYTES/);
+  });
+
   it('names every bad variable in one error', () => {
     let error: unknown;
     try {

@@ -32,9 +32,13 @@ export interface Keys {
   tombstone(jobId: string): string;
   /** A client's Idempotency-Key → the job it created and the request's fingerprint. */
   idempotency(key: string): string;
-  /** One dead letter (a hash), its index by time (a sorted set), and the lock of a retry in progress. */
+  /**
+   * One dead letter (a hash), its index by time (a sorted set), the bytes all of them take, and the lock of a retry
+   * in progress.
+   */
   deadLetter(id: string): string;
   deadLetterIndex: string;
+  deadLetterBytes: string;
   deadLetterRetry(id: string): string;
   /** One API token (a hash, never its secret), the index of all of them, and secret hash → token id. */
   token(id: string): string;
@@ -62,6 +66,7 @@ export function keysFor(prefix: string): Keys {
     idempotency: (key) => `${prefix}:idempotency:${key}`,
     deadLetter: (id) => `${prefix}:dead-letter:${id}`,
     deadLetterIndex: `${prefix}:dead-letters`,
+    deadLetterBytes: `${prefix}:dead-letter-bytes`,
     deadLetterRetry: (id) => `${prefix}:dead-letter-retry:${id}`,
     token: (id) => `${prefix}:token:${id}`,
     tokenIndex: `${prefix}:tokens`,

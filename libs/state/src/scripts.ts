@@ -169,9 +169,14 @@ export const SCRIPTS = {
   }),
   addDeadLetter: define<number>()({
     name: 'add-dead-letter',
-    keys: ['record', 'index'],
+    keys: ['record', 'index', 'bytes'],
     restKeys: 'evicted',
-    args: ['id', 'atMs', 'cap', 'fields', 'evictedIds'],
+    args: ['id', 'atMs', 'cap', 'maxBytes', 'bytes', 'fields', 'evictedIds'],
+  }),
+  deleteDeadLetter: define<number>()({
+    name: 'delete-dead-letter',
+    keys: ['record', 'index', 'bytes'],
+    args: ['id'],
   }),
 } as const;
 

@@ -1,5 +1,6 @@
 import { TokenRepository } from './tokens';
 import type Redis from 'ioredis';
+import { DEFAULT_DEAD_LETTER_MAX_BYTES } from '@berth/contracts';
 import { DEFAULT_DEAD_LETTER_CAP, DeadLetterStore } from './dead-letters';
 import { JobRepository } from './jobs';
 import { Keys, keysFor } from './keys';
@@ -16,6 +17,7 @@ export interface StateOptions {
   /** A host not heard from for this long is down; it is also how long placement pauses after a loss of Redis. */
   nodeTimeoutMs: number;
   deadLetterCap?: number;
+  deadLetterMaxBytes?: number;
   /** See ScriptGuard; tests only. */
   scriptGuard?: ScriptGuard;
 }
@@ -46,7 +48,11 @@ export class BerthState {
     this.nodes = new NodeBooks(context, options.nodeTimeoutMs, options.nodeTimeoutMs);
     this.names = new NameRegistry(context);
     this.recovery = new RecoveryRepository(context, options.nodeTimeoutMs);
-    this.deadLetters = new DeadLetterStore(context, options.deadLetterCap ?? DEFAULT_DEAD_LETTER_CAP);
+    this.deadLetters = new DeadLetterStore(
+      context,
+      options.deadLetterCap ?? DEFAULT_DEAD_LETTER_CAP,
+      options.deadLetterMaxBytes ?? DEFAULT_DEAD_LETTER_MAX_BYTES,
+    );
     this.tokens = new TokenRepository(context);
   }
 
