@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { connect, ChannelModel, ConfirmChannel, Options } from 'amqplib';
 import Redis from 'ioredis';
+import { MAX_DEAD_LETTER_BODY_BYTES } from '@berth/contracts';
 import { toDeadLetterRecord } from '@berth/messaging';
-import { BerthState } from '@berth/state';
+import { BerthState, deadLetterFields, storedBytesOf } from '@berth/state';
 import type { JobView } from '../apps/gateway/src/jobs/job.view';
 import { AMQP_URL, LOG_DIR, REDIS_URL, TestCluster, testHosts, waitFor } from './support/cluster';
 
@@ -375,6 +376,62 @@ describe('dead letters', () => {
       expect(await store.get(records[0].id)).toBeNull();
       expect(await redis.exists(state.keys.deadLetter(records[1].id))).toBe(0);
       expect((await store.get(records[2].id))?.body).toBe('{"n":3}');
+    } finally {
+      await redis.quit();
+    }
+  });
+
+  it('keeps at most its byte cap, dropping the oldest first, and keeps a letter too large to keep whole, cut', async () => {
+    const redis = new Redis(REDIS_URL);
+    try {
+      const letter = (n: number, size: number) =>
+        toDeadLetterRecord(
+          Buffer.from(JSON.stringify({ n, pad: 'p'.repeat(size) })),
+          { headers: { 'x-berth-reason': 'test', 'x-berth-queue': queues.jobs } },
+          new Date(Date.UTC(2025, 0, 1, 0, 0, n)),
+        );
+      const sizeOf = (record: ReturnType<typeof letter>) => storedBytesOf(deadLetterFields(record));
+      const small = [1, 2, 3, 4].map((n) => letter(n, 1000));
+      // Room for three small letters, not four; the count cap is far away.
+      const maxBytes = sizeOf(small[0]) * 3 + 100;
+      const state = new BerthState(redis, {
+        prefix: `${cluster.prefix}:bytes-test`,
+        nodeTimeoutMs: 15_000,
+        deadLetterCap: 100,
+        deadLetterMaxBytes: maxBytes,
+      });
+      const store = state.deadLetters;
+      const stored = async () => (await store.list({ limit: 100 })).map((d) => d.id);
+      for (const record of small) {
+        expect(await store.add(record)).toBe(true);
+        expect(await store.bytes()).toBeLessThanOrEqual(maxBytes);
+      }
+      expect(await stored()).toEqual([small[3], small[2], small[1]].map((r) => r.id));
+      expect(await store.bytes()).toBe(sizeOf(small[1]) + sizeOf(small[2]) + sizeOf(small[3]));
+
+      // A letter nearly as large as two small ones (its pad makes up the difference) pushes out the two oldest; a
+      // deletion gives its bytes back.
+      const double = letter(5, sizeOf(small[0]) + 1000 - 50);
+      expect(sizeOf(double)).toBe(2 * sizeOf(small[0]) - 50);
+      expect(await store.add(double)).toBe(true);
+      expect(await stored()).toEqual([double.id, small[3].id]);
+      expect(await store.delete(small[3].id)).toBe(true);
+      expect(await store.bytes()).toBe(sizeOf(double));
+
+      // A body beyond what a letter keeps is cut, says so, and is kept: it empties the store to fit, never lost.
+      const huge = letter(6, MAX_DEAD_LETTER_BODY_BYTES * 2);
+      expect(huge.bodyTruncated).toBe(true);
+      const roomy = new BerthState(redis, {
+        prefix: `${cluster.prefix}:bytes-test`,
+        nodeTimeoutMs: 15_000,
+        deadLetterMaxBytes: sizeOf(huge),
+      });
+      expect(await roomy.deadLetters.add(huge)).toBe(true);
+      expect(await roomy.deadLetters.list({ limit: 100 })).toEqual([
+        expect.objectContaining({ id: huge.id, bodyTruncated: true, bodyBytes: huge.bodyBytes }),
+      ]);
+      expect(await roomy.deadLetters.bytes()).toBe(sizeOf(huge));
+      expect(await redis.exists(state.keys.deadLetter(double.id))).toBe(0);
     } finally {
       await redis.quit();
     }

@@ -146,6 +146,15 @@ describe('every script touches only the keys it is given (real Redis, ACL per ca
     expect(await state.names.holderOf('default', 'cache')).toBe('j4');
     expect((await books())?.allocated).toEqual({ cpuMillis: 100, memoryMiB: 16 });
 
+    // A finished job expired with its name, idempotency key and a reservation it still held.
+    await state.jobs.create('j5', 'default', spec('queue'), new Date(), { key: 'k5', fingerprint: 'f5' });
+    const portless = { ...claim('j5'), ports: [], workload: { ...claim('j5').workload, ports: [] } };
+    expect(await state.nodes.reserve('j5', 'h1', portless, { schedule: true })).toMatchObject({ ok: true });
+    await state.jobs.transition('j5', 'failed', { reason: 'Docker refused it' });
+    expect(await state.retention.expire('j5', 0)).toBe('expired');
+    expect([await state.jobs.get('j5'), await state.names.holderOf('default', 'queue')]).toEqual([null, null]);
+    expect((await books())?.allocated).toEqual({ cpuMillis: 100, memoryMiB: 16 });
+
     // Dead letters beyond the cap (2): the oldest record is deleted with its index entry.
     const letters = [1, 2, 3].map((n) =>
       toDeadLetterRecord(Buffer.from(`{"n":${n}}`), { headers: {} }, new Date(Date.UTC(2026, 0, 1, 0, 0, n))),
@@ -155,6 +164,8 @@ describe('every script touches only the keys it is given (real Redis, ACL per ca
     }
     expect(await state.deadLetters.get(letters[0].id)).toBeNull();
     expect(await state.deadLetters.count()).toBe(2);
+    expect(await state.deadLetters.delete(letters[1].id)).toBe(true);
+    expect(await state.deadLetters.count()).toBe(1);
 
     expect([...ran].filter((name) => name !== 'probe').sort()).toEqual(
       Object.values(SCRIPTS)

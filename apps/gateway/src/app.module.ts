@@ -57,6 +57,7 @@ import { QueuesController } from './queues/queues.controller';
           prefix: env.BERTH_PREFIX,
           nodeTimeoutMs: env.BERTH_NODE_TIMEOUT_SECONDS * 1000,
           deadLetterCap: env.BERTH_DEAD_LETTER_CAP,
+          deadLetterMaxBytes: env.BERTH_DEAD_LETTER_MAX_BYTES,
           failFast: true,
         }),
     },

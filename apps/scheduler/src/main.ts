@@ -10,6 +10,7 @@ import { HostBooksService } from './services/host-books.service';
 import { NodeMonitorService } from './services/node-monitor.service';
 import { NodeView } from './services/node-view';
 import { PlacementService } from './services/placement.service';
+import { RetentionSweeper } from './services/retention-sweeper.service';
 
 async function main(): Promise<void> {
   const env = loadEnv(SchedulerEnv);
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
     inFlight,
   );
   logger.log(
-    `consuming ${topology.jobs} with ${env.BERTH_SCHEDULER_CONCURRENCY} jobs in flight, default strategy ${env.BERTH_DEFAULT_STRATEGY}`,
+    `consuming ${topology.jobs} with ${env.BERTH_SCHEDULER_CONCURRENCY} jobs in flight, default strategy ${env.BERTH_DEFAULT_STRATEGY}, finished jobs kept ${env.BERTH_JOB_RETENTION_SECONDS} s`,
   );
   const nodeMonitor = new NodeMonitorService(
     state,
@@ -50,11 +51,18 @@ async function main(): Promise<void> {
   );
   const monitor = new PeriodicTask('node check', () => nodeMonitor.check(), logger);
   monitor.start(2000);
+  const sweeper = new RetentionSweeper(state.retention, env.BERTH_JOB_RETENTION_SECONDS * 1000);
+  const sweep = new PeriodicTask('retention sweep', () => sweeper.sweep(), logger);
+  sweep.start(1000);
   // Conflicts show how often replicas raced for the same room; a steady rise means too little capacity.
-  const statsTimer = setInterval(() => logger.log(`placement: ${JSON.stringify(placement.stats)}`), 60_000);
+  const statsTimer = setInterval(
+    () => logger.log(`placement: ${JSON.stringify(placement.stats)}; jobs expired: ${sweeper.expired}`),
+    60_000,
+  );
   statsTimer.unref();
 
   return runUntilSignal(logger, async () => {
+    await sweep.stop();
     await monitor.stop();
     await amqp.close();
     await state.close();

@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { STRATEGIES, StrategyName } from '@berth/contracts';
+import { DEFAULT_DEAD_LETTER_MAX_BYTES, MAX_DEAD_LETTER_BYTES, STRATEGIES, StrategyName } from '@berth/contracts';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
 /** Settings every Berth service shares. */
@@ -48,6 +48,15 @@ export class GatewayEnv extends ControlPlaneEnv {
   @Min(1)
   @Max(1_000_000)
   BERTH_DEAD_LETTER_CAP: number = 10_000;
+
+  /**
+   * Bytes of dead letters kept in Redis (every field counted); beyond it the oldest are dropped. At least what the
+   * largest letter takes, so a new one always finds room.
+   */
+  @IsInt()
+  @Min(MAX_DEAD_LETTER_BYTES)
+  @Max(Number.MAX_SAFE_INTEGER)
+  BERTH_DEAD_LETTER_MAX_BYTES: number = DEFAULT_DEAD_LETTER_MAX_BYTES;
 
   /**
    * A file holding the admin token (npm start writes `.berth/admin-token`). Read at start; never in Redis, so a
@@ -101,6 +110,16 @@ export class SchedulerEnv extends ControlPlaneEnv {
   @Min(1)
   @Max(1000)
   BERTH_SCHEDULER_CONCURRENCY: number = 64;
+
+  /**
+   * How long a job that finished for good (removed, or unschedulable or failed without a container) stays in Redis,
+   * by Redis's clock, before the schedulers delete it with its name, index entries and idempotency key. Jobs with a
+   * container stay until they are removed.
+   */
+  @IsInt()
+  @Min(1)
+  @Max(31_536_000)
+  BERTH_JOB_RETENTION_SECONDS: number = 86_400;
 }
 
 export class AgentEnv extends CommonEnv {

@@ -1,4 +1,4 @@
-import { AgentEnv, ConfigError, GatewayEnv, loadEnv, parseLabels } from './index';
+import { AgentEnv, ConfigError, GatewayEnv, loadEnv, parseLabels, SchedulerEnv } from './index';
 
 describe('loadEnv', () => {
   it('applies defaults', () => {
@@ -11,6 +11,17 @@ describe('loadEnv', () => {
   it('converts numbers', () => {
     expect(loadEnv(GatewayEnv, { PORT: '9090' }).PORT).toBe(9090);
     expect(loadEnv(AgentEnv, { BERTH_NODE_MEMORY_MIB: '512' }).BERTH_NODE_MEMORY_MIB).toBe(512);
+  });
+
+  it('keeps finished jobs a day unless told otherwise, and refuses a retention of nothing', () => {
+    expect(loadEnv(SchedulerEnv, {}).BERTH_JOB_RETENTION_SECONDS).toBe(86_400);
+    expect(loadEnv(SchedulerEnv, { BERTH_JOB_RETENTION_SECONDS: '2' }).BERTH_JOB_RETENTION_SECONDS).toBe(2);
+    expect(() => loadEnv(SchedulerEnv, { BERTH_JOB_RETENTION_SECONDS: '0' })).toThrow(/BERTH_JOB_RETENTION_SECONDS/);
+  });
+
+  it('keeps 64 MiB of dead letters unless told otherwise, and never less than the largest letter', () => {
+    expect(loadEnv(GatewayEnv, {}).BERTH_DEAD_LETTER_MAX_BYTES).toBe(64 * 1024 * 1024);
+    expect(() => loadEnv(GatewayEnv, { BERTH_DEAD_LETTER_MAX_BYTES: '1000' })).toThrow(/BERTH_DEAD_LETTER_MAX_BYTES/);
   });
 
   it('names every bad variable in one error', () => {

@@ -32,5 +32,20 @@ export type DeadLetterSummary = Omit<DeadLetterRecord, 'body' | 'headers'> & { p
 /** Bodies are kept in full up to this size; a Berth message is a few KiB (a job spec is at most 64 KiB). */
 export const MAX_DEAD_LETTER_BODY_BYTES = 128 * 1024;
 
+/** Headers kept, as JSON; beyond it they are replaced by one header saying how many bytes were not kept. */
+export const MAX_DEAD_LETTER_HEADERS_BYTES = 16 * 1024;
+
+/** Characters of the reason kept (it may quote a long error); beyond it the reason says it was cut. */
+export const MAX_DEAD_LETTER_REASON_CHARS = 2000;
+
+/**
+ * What one stored dead letter takes at most, every field counted (a body cut at MAX_DEAD_LETTER_BODY_BYTES grows by
+ * a third as base64): any byte cap at least this large never refuses a letter, it only drops older ones.
+ */
+export const MAX_DEAD_LETTER_BYTES = 256 * 1024;
+
+/** Bytes of dead letters kept in Redis by default; beyond it the oldest are dropped. */
+export const DEFAULT_DEAD_LETTER_MAX_BYTES = 64 * 1024 * 1024;
+
 /** Characters of the body shown in a list. */
 export const DEAD_LETTER_PREVIEW_CHARS = 200;

@@ -1,6 +1,11 @@
-import { MAX_DEAD_LETTER_BODY_BYTES } from '@berth/contracts';
+import {
+  MAX_DEAD_LETTER_BODY_BYTES,
+  MAX_DEAD_LETTER_HEADERS_BYTES,
+  MAX_DEAD_LETTER_REASON_CHARS,
+} from '@berth/contracts';
 import {
   DEAD_AT_HEADER,
+  HEADERS_NOT_KEPT_HEADER,
   KIND_HEADER,
   DEAD_LETTER_ID,
   deadLetterId,
@@ -222,6 +227,27 @@ describe('toDeadLetterRecord', () => {
     expect(record.bodyTruncated).toBe(true);
     expect(record.bodyBytes).toBe(big.length);
     expect(record.body.length).toBe(MAX_DEAD_LETTER_BODY_BYTES);
+  });
+
+  it('keeps headers too large to keep as one header that says how large they were, and the id from all of them', () => {
+    const headers = { [REASON_HEADER]: 'test', big: 'x'.repeat(MAX_DEAD_LETTER_HEADERS_BYTES) };
+    const record = toDeadLetterRecord(Buffer.from('x'), { headers }, now);
+    expect(Object.keys(record.headers)).toEqual([HEADERS_NOT_KEPT_HEADER]);
+    expect(record.headers[HEADERS_NOT_KEPT_HEADER]).toMatch(/^\d+ bytes of headers, over the 16384/);
+    // The reason was read before: it still names why the message died; the identity still covers every header.
+    expect(record.reason).toBe('malformed message: test');
+    expect(record.id).not.toBe(toDeadLetterRecord(Buffer.from('x'), { headers: { ...headers, big: 'y' } }, now).id);
+  });
+
+  it('cuts a long reason and says so, and names no queue for a name no queue can have', () => {
+    const record = toDeadLetterRecord(
+      Buffer.from('x'),
+      { headers: { [REASON_HEADER]: 'e'.repeat(3 * MAX_DEAD_LETTER_REASON_CHARS), [QUEUE_HEADER]: 'q'.repeat(256) } },
+      now,
+    );
+    expect(record.reason).toMatch(/… \(cut: \d+ characters\)$/);
+    expect(record.reason.length).toBeLessThan(MAX_DEAD_LETTER_REASON_CHARS + 40);
+    expect(record.queue).toBeNull();
   });
 
   it('turns binary and big-integer header values into JSON', () => {

@@ -1,6 +1,13 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { DeadLetterKind, DeadLetterRecord, DELIVERY_LIMIT, MAX_DEAD_LETTER_BODY_BYTES } from '@berth/contracts';
+import {
+  DeadLetterKind,
+  DeadLetterRecord,
+  DELIVERY_LIMIT,
+  MAX_DEAD_LETTER_BODY_BYTES,
+  MAX_DEAD_LETTER_HEADERS_BYTES,
+  MAX_DEAD_LETTER_REASON_CHARS,
+} from '@berth/contracts';
 
 /** Set by Berth when it dead-letters a message itself: why, from which queue, when. */
 export const REASON_HEADER = 'x-berth-reason';
@@ -10,6 +17,8 @@ export const DEAD_AT_HEADER = 'x-berth-dead-at';
 export const KIND_HEADER = 'x-berth-kind';
 /** Set on a dead letter published again by POST /v1/dead-letters/{id}/retry. */
 export const RETRY_OF_HEADER = 'x-berth-retry-of';
+/** Stands in for headers too large to keep (MAX_DEAD_LETTER_HEADERS_BYTES), saying how large they were. */
+export const HEADERS_NOT_KEPT_HEADER = 'x-berth-headers-not-kept';
 
 /**
  * Differ between two copies of one dead letter (its delivery count; the time Berth dead-lettered it, when that
@@ -205,7 +214,29 @@ function storedBody(content: Buffer): Pick<DeadLetterRecord, 'body' | 'bodyEncod
   };
 }
 
-/** Everything the gateway keeps about one delivery from the dead-letter queue. */
+/** Headers as kept: whole up to MAX_DEAD_LETTER_HEADERS_BYTES, else one header that says they were not kept. */
+function storedHeaders(headers: Record<string, unknown>): Record<string, unknown> {
+  const bytes = Buffer.byteLength(JSON.stringify(headers));
+  if (bytes <= MAX_DEAD_LETTER_HEADERS_BYTES) {
+    return headers;
+  }
+  return {
+    [HEADERS_NOT_KEPT_HEADER]: `${bytes} bytes of headers, over the ${MAX_DEAD_LETTER_HEADERS_BYTES} a dead letter keeps`,
+  };
+}
+
+/** The reason as kept: a long one (an error quoting a whole response) is cut, and says so. */
+function storedReason(reason: string): string {
+  if (reason.length <= MAX_DEAD_LETTER_REASON_CHARS) {
+    return reason;
+  }
+  return `${reason.slice(0, MAX_DEAD_LETTER_REASON_CHARS)}… (cut: ${reason.length} characters)`;
+}
+
+/**
+ * Everything the gateway keeps about one delivery from the dead-letter queue, bounded in size (see
+ * MAX_DEAD_LETTER_BYTES): what is cut is never dropped silently, the record says what was cut.
+ */
 export function toDeadLetterRecord(
   content: Buffer,
   properties: { messageId?: unknown; headers?: Headers },
@@ -215,14 +246,15 @@ export function toDeadLetterRecord(
   const info = describeDeadLetter(properties.headers, deliveryLimit);
   return {
     id: deadLetterId(content, properties),
-    queue: info.queue,
-    reason: info.reason,
+    // AMQP names a queue in at most 255 bytes: a longer one from a header names none (and cannot be retried).
+    queue: info.queue !== null && Buffer.byteLength(info.queue) <= 255 ? info.queue : null,
+    reason: storedReason(info.reason),
     kind: info.kind,
     at: (info.at ?? now).toISOString(),
     storedAt: now.toISOString(),
     ...storedBody(content),
     messageId: text(properties.messageId),
-    headers: headersWithout(properties.headers, new Set([DELIVERY_COUNT_HEADER])),
+    headers: storedHeaders(headersWithout(properties.headers, new Set([DELIVERY_COUNT_HEADER]))),
   };
 }
 

@@ -1,8 +1,44 @@
-import { DEAD_LETTER_PREVIEW_CHARS, DeadLetterKind, DeadLetterRecord, DeadLetterSummary } from '@berth/contracts';
+import {
+  DEAD_LETTER_PREVIEW_CHARS,
+  DEFAULT_DEAD_LETTER_MAX_BYTES,
+  DeadLetterKind,
+  DeadLetterRecord,
+  DeadLetterSummary,
+} from '@berth/contracts';
 import { RedisContext, untilCurrent } from './redis-client';
 
 /** Dead letters kept at most; the oldest go first. */
 export const DEFAULT_DEAD_LETTER_CAP = 10_000;
+
+/** The fields of a dead letter's hash, every value as stored. */
+export function deadLetterFields(record: DeadLetterRecord): Record<string, string> {
+  return {
+    id: record.id,
+    queue: record.queue ?? '',
+    reason: record.reason,
+    kind: record.kind,
+    at: record.at,
+    storedAt: record.storedAt,
+    body: record.body,
+    bodyEncoding: record.bodyEncoding,
+    bodyBytes: String(record.bodyBytes),
+    bodyTruncated: record.bodyTruncated ? '1' : '0',
+    messageId: record.messageId ?? '',
+    headers: JSON.stringify(record.headers),
+    preview: record.body.slice(0, DEAD_LETTER_PREVIEW_CHARS),
+  };
+}
+
+/** What a dead letter counts against the byte cap: every field's name and value, in bytes. */
+export function storedBytesOf(fields: Record<string, string>): number {
+  return Object.entries(fields).reduce(
+    (sum, [field, value]) => sum + Buffer.byteLength(field) + Buffer.byteLength(value),
+    0,
+  );
+}
+
+/** How much a page of the oldest letters the store reads when it makes room. */
+const EVICTION_PAGE = 100;
 
 /** Fields a list shows: everything but the body (its preview instead) and the headers. */
 const SUMMARY_FIELDS = [
@@ -36,13 +72,15 @@ function toSummary(hash: Record<string, string>): DeadLetterSummary {
 }
 
 /**
- * Dead letters in Redis, newest first, at most `cap` of them: each one a hash under `<prefix>:dead-letter:<id>`,
- * indexed by when it died in the sorted set `<prefix>:dead-letters`.
+ * Dead letters in Redis, newest first, at most `cap` of them and `maxBytes` bytes: each one a hash under
+ * `<prefix>:dead-letter:<id>`, indexed by when it died in the sorted set `<prefix>:dead-letters`, its bytes counted
+ * in `<prefix>:dead-letter-bytes`. Room is made by dropping the oldest, in the same step as the new one is stored.
  */
 export class DeadLetterStore {
   constructor(
     private readonly context: RedisContext,
     readonly cap = DEFAULT_DEAD_LETTER_CAP,
+    readonly maxBytes = DEFAULT_DEAD_LETTER_MAX_BYTES,
   ) {}
 
   private get keys() {
@@ -55,34 +93,26 @@ export class DeadLetterStore {
 
   /** True when stored, false when it was there already. */
   async add(record: DeadLetterRecord): Promise<boolean> {
-    const fields: Record<string, string> = {
-      id: record.id,
-      queue: record.queue ?? '',
-      reason: record.reason,
-      kind: record.kind,
-      at: record.at,
-      storedAt: record.storedAt,
-      body: record.body,
-      bodyEncoding: record.bodyEncoding,
-      bodyBytes: String(record.bodyBytes),
-      bodyTruncated: record.bodyTruncated ? '1' : '0',
-      messageId: record.messageId ?? '',
-      headers: JSON.stringify(record.headers),
-      preview: record.body.slice(0, DEAD_LETTER_PREVIEW_CHARS),
-    };
+    const fields = deadLetterFields(record);
+    const bytes = storedBytesOf(fields);
     const added = await untilCurrent(
       'the oldest dead letters',
       async () => {
-        // The script may delete only records it is given: the ones the cap pushes out, as read here.
-        const over = (await this.redis.zcard(this.keys.deadLetterIndex)) + 1 - this.cap;
-        const evicted = over > 0 ? await this.redis.zrange(this.keys.deadLetterIndex, 0, over - 1) : [];
+        // The script may delete only records it is given: the ones the caps push out, as read here.
+        const evicted = await this.oldestToDrop(bytes);
         return this.context.scripts.run(
           'addDeadLetter',
-          { record: this.keys.deadLetter(record.id), index: this.keys.deadLetterIndex },
+          {
+            record: this.keys.deadLetter(record.id),
+            index: this.keys.deadLetterIndex,
+            bytes: this.keys.deadLetterBytes,
+          },
           {
             id: record.id,
             atMs: Date.parse(record.at),
             cap: this.cap,
+            maxBytes: this.maxBytes,
+            bytes,
             fields: JSON.stringify(fields),
             evictedIds: JSON.stringify(evicted),
           },
@@ -92,6 +122,31 @@ export class DeadLetterStore {
       (result) => result === -1,
     );
     return added === 1;
+  }
+
+  /** The fewest oldest letters whose dropping leaves room for one more of `bytes` under both caps. */
+  private async oldestToDrop(bytes: number): Promise<string[]> {
+    const [count, total] = await Promise.all([
+      this.redis.zcard(this.keys.deadLetterIndex),
+      this.redis.get(this.keys.deadLetterBytes).then(Number),
+    ]);
+    const drop: string[] = [];
+    let freed = 0;
+    const fits = () => count - drop.length + 1 <= this.cap && total - freed + bytes <= this.maxBytes;
+    for (let start = 0; !fits() && start < count; start += EVICTION_PAGE) {
+      const ids = await this.redis.zrange(this.keys.deadLetterIndex, start, start + EVICTION_PAGE - 1);
+      const pipeline = this.redis.pipeline();
+      ids.forEach((id) => pipeline.hget(this.keys.deadLetter(id), 'storedBytes'));
+      const sizes = ((await pipeline.exec()) ?? []).map(([, size]) => Number(size ?? 0));
+      for (let k = 0; k < ids.length && !fits(); k++) {
+        drop.push(ids[k]);
+        freed += sizes[k];
+      }
+      if (ids.length < EVICTION_PAGE) {
+        break;
+      }
+    }
+    return drop;
   }
 
   async get(id: string): Promise<DeadLetterRecord | null> {
@@ -139,8 +194,12 @@ export class DeadLetterStore {
 
   /** True when it was there. */
   async delete(id: string): Promise<boolean> {
-    const results = await this.redis.multi().del(this.keys.deadLetter(id)).zrem(this.keys.deadLetterIndex, id).exec();
-    return Number(results?.[0]?.[1] ?? 0) === 1;
+    const deleted = await this.context.scripts.run(
+      'deleteDeadLetter',
+      { record: this.keys.deadLetter(id), index: this.keys.deadLetterIndex, bytes: this.keys.deadLetterBytes },
+      { id },
+    );
+    return deleted === 1;
   }
 
   /** Takes the right to retry a dead letter, so two retries at once do not publish it twice. */
@@ -154,5 +213,10 @@ export class DeadLetterStore {
 
   async count(): Promise<number> {
     return this.redis.zcard(this.keys.deadLetterIndex);
+  }
+
+  /** The bytes the stored letters take, as counted against `maxBytes`. */
+  async bytes(): Promise<number> {
+    return Number((await this.redis.get(this.keys.deadLetterBytes)) ?? 0);
   }
 }

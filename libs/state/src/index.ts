@@ -5,6 +5,7 @@ export * from './jobs';
 export * from './node-books';
 export * from './names';
 export * from './recovery';
+export * from './retention';
 export * from './dead-letters';
 export * from './state';
 export * from './tokens';

@@ -71,13 +71,14 @@ export class JobRepository {
     const job = this.keys.job(id);
     // Names and idempotency keys are the namespace's own: two teams may each have `web`, or reuse a key.
     const name = spec.name === undefined ? '' : qualifiedName(namespace, spec.name);
+    const idempotencyKey = idempotency ? qualifiedName(namespace, idempotency.key) : '';
     const [outcome, detail] = await this.context.scripts.run(
       'createJob',
       {
         job,
         index: this.keys.jobIndex,
         name: name === '' ? job : this.keys.name(name),
-        idempotency: idempotency ? this.keys.idempotency(qualifiedName(namespace, idempotency.key)) : job,
+        idempotency: idempotencyKey === '' ? job : this.keys.idempotency(idempotencyKey),
       },
       {
         id,
@@ -87,6 +88,7 @@ export class JobRepository {
         nowIso: at,
         nowMs: now.getTime(),
         history: JSON.stringify(history),
+        idempotencyKey,
         fingerprint: idempotency?.fingerprint ?? '',
         keyLifetimeSeconds: IDEMPOTENCY_KEY_LIFETIME_SECONDS,
       },
@@ -238,7 +240,8 @@ export class JobRepository {
 
   /**
    * Moves a job forward, or refuses. With `expectNode`, only while the job is on that host: a report from a host
-   * the job was moved away from changes nothing. Moving to `removed` frees the job's name.
+   * the job was moved away from changes nothing. Moving to `removed` frees the job's name. A job that has finished
+   * for good starts its retention (see JobRetention).
    */
   async transition(
     id: string,
@@ -254,7 +257,7 @@ export class JobRepository {
         const name = to === 'removed' ? ((await this.context.redis.hget(job, 'name')) ?? '') : '';
         return this.context.scripts.run(
           'transitionJob',
-          { job, name: name === '' ? job : this.keys.name(name) },
+          { job, name: name === '' ? job : this.keys.name(name), expiring: this.keys.expiring },
           {
             status: to,
             nowIso: (options.now ?? new Date()).toISOString(),

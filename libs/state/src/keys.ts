@@ -14,6 +14,8 @@ export interface Keys {
   reservation(jobId: string): string;
   /** Jobs taken off a host and not placed again yet, by when (ms). */
   rescheduled: string;
+  /** Jobs finished for good, by when they finished (Redis's clock, ms): they leave Redis after the retention. */
+  expiring: string;
   /** Cluster-wide unique job names: name → job id. */
   name(name: string): string;
   /**
@@ -23,13 +25,20 @@ export interface Keys {
   epoch: string;
   /** Present (with a TTL) while the cluster rebuilds its state after a loss: no placement until it expires. */
   recovery: string;
-  /** Jobs the gateway took back (never confirmed): their records must never be rebuilt from a stray message. */
+  /**
+   * Jobs the gateway took back (never confirmed), or that expired: their records must never be rebuilt from a stray
+   * message.
+   */
   tombstone(jobId: string): string;
   /** A client's Idempotency-Key → the job it created and the request's fingerprint. */
   idempotency(key: string): string;
-  /** One dead letter (a hash), its index by time (a sorted set), and the lock of a retry in progress. */
+  /**
+   * One dead letter (a hash), its index by time (a sorted set), the bytes all of them take, and the lock of a retry
+   * in progress.
+   */
   deadLetter(id: string): string;
   deadLetterIndex: string;
+  deadLetterBytes: string;
   deadLetterRetry(id: string): string;
   /** One API token (a hash, never its secret), the index of all of them, and secret hash → token id. */
   token(id: string): string;
@@ -49,6 +58,7 @@ export function keysFor(prefix: string): Keys {
     nodeIndex: `${prefix}:nodes`,
     reservation: (jobId) => `${prefix}:reservation:${jobId}`,
     rescheduled: `${prefix}:rescheduled`,
+    expiring: `${prefix}:expiring`,
     name: (name) => `${prefix}:name:${name}`,
     epoch: `${prefix}:epoch`,
     recovery: `${prefix}:recovery`,
@@ -56,6 +66,7 @@ export function keysFor(prefix: string): Keys {
     idempotency: (key) => `${prefix}:idempotency:${key}`,
     deadLetter: (id) => `${prefix}:dead-letter:${id}`,
     deadLetterIndex: `${prefix}:dead-letters`,
+    deadLetterBytes: `${prefix}:dead-letter-bytes`,
     deadLetterRetry: (id) => `${prefix}:dead-letter-retry:${id}`,
     token: (id) => `${prefix}:token:${id}`,
     tokenIndex: `${prefix}:tokens`,

@@ -10,8 +10,12 @@ import type Redis from 'ioredis';
  * given in KEYS (a test runs every script under an ACL that allows only those).
  */
 
-/** Shared Lua functions, in `lua/lib/`. */
-type Helper = 'set-status' | 'take' | 'give-back' | 'server-clock';
+/**
+ * Shared Lua functions, in `lua/lib/`, in the order a script includes them: a helper may call those before it (a Lua
+ * local is visible only after its definition).
+ */
+const HELPERS = ['server-clock', 'set-status', 'take', 'give-back', 'retention'] as const;
+type Helper = (typeof HELPERS)[number];
 
 export interface ScriptDefinition<K extends string = string, A extends string = string, R = unknown> {
   readonly name: string;
@@ -62,14 +66,31 @@ export const SCRIPTS = {
   }),
   transitionJob: define<[string, string]>()({
     name: 'transition-job',
-    keys: ['job', 'name'],
+    keys: ['job', 'name', 'expiring'],
     args: ['status', 'nowIso', 'allowedFrom', 'fields', 'expectNode', 'name'],
-    uses: ['set-status'],
+    uses: ['set-status', 'server-clock', 'retention'],
   }),
   createJob: define<[string, string]>()({
     name: 'create-job',
     keys: ['job', 'index', 'name', 'idempotency'],
-    args: ['id', 'namespace', 'spec', 'name', 'nowIso', 'nowMs', 'history', 'fingerprint', 'keyLifetimeSeconds'],
+    args: [
+      'id',
+      'namespace',
+      'spec',
+      'name',
+      'nowIso',
+      'nowMs',
+      'history',
+      'idempotencyKey',
+      'fingerprint',
+      'keyLifetimeSeconds',
+    ],
+  }),
+  expireJob: define<string>()({
+    name: 'expire-job',
+    keys: [...HOST_KEYS, 'job', 'index', 'expiring', 'rescheduled', 'reservation', 'name', 'idempotency', 'tombstone'],
+    args: ['jobId', 'nodeId', 'name', 'idempotencyKey', 'retentionMs', 'tombstoneSeconds'],
+    uses: ['server-clock', 'give-back', 'retention'],
   }),
   takeBackJob: define<number>()({
     name: 'take-back-job',
@@ -148,9 +169,14 @@ export const SCRIPTS = {
   }),
   addDeadLetter: define<number>()({
     name: 'add-dead-letter',
-    keys: ['record', 'index'],
+    keys: ['record', 'index', 'bytes'],
     restKeys: 'evicted',
-    args: ['id', 'atMs', 'cap', 'fields', 'evictedIds'],
+    args: ['id', 'atMs', 'cap', 'maxBytes', 'bytes', 'fields', 'evictedIds'],
+  }),
+  deleteDeadLetter: define<number>()({
+    name: 'delete-dead-letter',
+    keys: ['record', 'index', 'bytes'],
+    args: ['id'],
   }),
 } as const;
 
@@ -171,7 +197,9 @@ export function sourceOf(definition: ScriptDefinition): string {
   const rest = definition.restKeys
     ? `KEY.${definition.restKeys} = {}\nfor i = ${definition.keys.length + 1}, #KEYS do table.insert(KEY.${definition.restKeys}, KEYS[i]) end\n`
     : '';
-  const helpers = definition.uses.map((helper) => readFileSync(join(LUA_DIR, 'lib', `${helper}.lua`), 'utf8'));
+  const helpers = HELPERS.filter((helper) => definition.uses.includes(helper)).map((helper) =>
+    readFileSync(join(LUA_DIR, 'lib', `${helper}.lua`), 'utf8'),
+  );
   const body = readFileSync(join(LUA_DIR, `${definition.name}.lua`), 'utf8');
   return [`local KEY = {${keys}}\nlocal ARG = {${args}}\n${rest}`, ...helpers, body].join('\n');
 }

@@ -1,11 +1,13 @@
 import { TokenRepository } from './tokens';
 import type Redis from 'ioredis';
+import { DEFAULT_DEAD_LETTER_MAX_BYTES } from '@berth/contracts';
 import { DEFAULT_DEAD_LETTER_CAP, DeadLetterStore } from './dead-letters';
 import { JobRepository } from './jobs';
 import { Keys, keysFor } from './keys';
 import { NameRegistry } from './names';
 import { NodeBooks } from './node-books';
 import { RecoveryRepository } from './recovery';
+import { JobRetention } from './retention';
 import { connectRedis, RedisContext } from './redis-client';
 import { ScriptGuard, Scripts } from './scripts';
 
@@ -15,16 +17,18 @@ export interface StateOptions {
   /** A host not heard from for this long is down; it is also how long placement pauses after a loss of Redis. */
   nodeTimeoutMs: number;
   deadLetterCap?: number;
+  deadLetterMaxBytes?: number;
   /** See ScriptGuard; tests only. */
   scriptGuard?: ScriptGuard;
 }
 
 /**
- * Berth's state in Redis, by aggregate: job records, the hosts' books and reservations, names, recovery, and dead
+ * Berth's state in Redis, by aggregate: job records and their retention, the hosts' books and reservations, names, recovery, and dead
  * letters, each behind a small typed repository over one connection. A service takes only those it uses.
  */
 export class BerthState {
   readonly jobs: JobRepository;
+  readonly retention: JobRetention;
   readonly nodes: NodeBooks;
   readonly names: NameRegistry;
   readonly recovery: RecoveryRepository;
@@ -40,10 +44,15 @@ export class BerthState {
     this.keys = keysFor(options.prefix);
     const context: RedisContext = { redis, scripts: new Scripts(redis, options.scriptGuard), keys: this.keys };
     this.jobs = new JobRepository(context);
+    this.retention = new JobRetention(context);
     this.nodes = new NodeBooks(context, options.nodeTimeoutMs, options.nodeTimeoutMs);
     this.names = new NameRegistry(context);
     this.recovery = new RecoveryRepository(context, options.nodeTimeoutMs);
-    this.deadLetters = new DeadLetterStore(context, options.deadLetterCap ?? DEFAULT_DEAD_LETTER_CAP);
+    this.deadLetters = new DeadLetterStore(
+      context,
+      options.deadLetterCap ?? DEFAULT_DEAD_LETTER_CAP,
+      options.deadLetterMaxBytes ?? DEFAULT_DEAD_LETTER_MAX_BYTES,
+    );
     this.tokens = new TokenRepository(context);
   }
 

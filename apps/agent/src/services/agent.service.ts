@@ -137,7 +137,7 @@ export class AgentService {
     let job = await this.books.job(command.jobId);
     if (!job.found) {
       // Redis lost the record: rebuild it from the container if there is one, else record the job here from the
-      // create (its reservation was lost with it), so it goes on.
+      // create (its reservation was lost with it), so it goes on. (An expired job left a tombstone: neither rebuilds it.)
       if ((await this.restoreLostJob(command.jobId)) === 'no-container') {
         await this.adoptLostJob(command);
       }
@@ -213,7 +213,7 @@ export class AgentService {
     const outcome = await this.books.restore(request);
     if (outcome === 'tombstoned') {
       await this.docker.remove(jobId, 0);
-      this.logger.warn(`job ${jobId} was never accepted: removed its container`);
+      this.logger.warn(`job ${jobId} was taken back or has expired: removed its container`);
       return 'removed';
     }
     if (outcome === 'restored') {

@@ -56,7 +56,8 @@ export class ReconcileService {
       }
       const job = records.get(jobId);
       if (!job?.found) {
-        // Records are never deleted: Redis lost this one. The container is the truth; rebuild the record from it.
+        // A record with a container is never expired: Redis lost this one. The container is the truth; rebuild the
+        // record from it (unless a tombstone says the job was taken back or expired).
         const outcome = await this.agent.restoreLostJob(jobId);
         if (outcome === 'restored') {
           report.restored++;

@@ -1,6 +1,7 @@
 -- createJob: claim the job's name (if any) and its idempotency key (if any), and write the job record and its
 -- index entry, in one step, so a name or a key can never point at a job that was not written. Without a name
--- (ARG.name '') or a key (ARG.fingerprint ''), KEY.name and KEY.idempotency are the job's own key, untouched.
+-- (ARG.name '') or a key (ARG.fingerprint ''), KEY.name and KEY.idempotency are the job's own key, untouched. The
+-- record keeps its key's name (ARG.idempotencyKey, namespace/key), so the job's expiry can delete the key too.
 -- Returns {'ok', ''}, {'name-taken', holder id} or {'replay', 'job id|fingerprint'} when the key was used before.
 if ARG.fingerprint ~= '' then
   local earlier = redis.call('GET', KEY.idempotency)
@@ -17,5 +18,6 @@ end
 redis.call('HSET', KEY.job, 'id', ARG.id, 'namespace', ARG.namespace, 'status', 'queued', 'spec', ARG.spec, 'createdAt', ARG.nowIso,
   'updatedAt', ARG.nowIso, 'history', ARG.history)
 if ARG.name ~= '' then redis.call('HSET', KEY.job, 'name', ARG.name) end
+if ARG.fingerprint ~= '' then redis.call('HSET', KEY.job, 'idempotencyKey', ARG.idempotencyKey) end
 redis.call('ZADD', KEY.index, ARG.nowMs, ARG.id)
 return {'ok', ''}

@@ -2,7 +2,8 @@
 -- ARG.allowedFrom: allowed current statuses (comma-separated); ARG.fields: JSON object of fields to set (node,
 -- containerId, reason...); ARG.expectNode: the host the job must be on ('' for any): a report from a host the
 -- job has left is stale. A job already in the new status only gets the fields (a replay, or a waiting job's new
--- reason). Moving to removed frees the job's name: KEY.name is its claim, read by the caller as ARG.name.
+-- reason). Moving to removed frees the job's name: KEY.name is its claim, read by the caller as ARG.name. A job
+-- that has finished for good is put on KEY.expiring (and taken off when it moves on): see lib/retention.lua.
 -- Returns {'ok', previous}, {'same', previous}, {'refused', current}, {'stale', node}, {'missing', ''}, or
 -- {'retry', ''} when the job's name is not the one the caller passed.
 local current = redis.call('HGET', KEY.job, 'status')
@@ -29,4 +30,5 @@ end
 if ARG.status == 'removed' and name ~= '' and redis.call('GET', KEY.name) == redis.call('HGET', KEY.job, 'id') then
   redis.call('DEL', KEY.name)
 end
+track_retention(KEY.job, KEY.expiring, redis.call('HGET', KEY.job, 'id'))
 return {outcome, current}
