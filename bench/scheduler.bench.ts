@@ -15,9 +15,8 @@ import { Messaging } from '@berth/messaging';
 import { BerthState } from '@berth/state';
 import { percentile, printTable, round, writeResult } from './report';
 import { SimulatedFleet } from './simulated-fleet';
+import { AMQP_URL, REDIS_URL } from '../test/support/cluster';
 
-const AMQP_URL = process.env.BERTH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-const REDIS_URL = process.env.BERTH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const HOSTS = Number(process.env.BENCH_HOSTS ?? 1000);
 const JOBS = Number(process.env.BENCH_JOBS ?? 20_000);
 const OFFERED_RATES = (process.env.BENCH_RATES ?? '500,1000').split(',').map(Number);

@@ -19,6 +19,8 @@ LOG_DIR="$STATE_DIR/logs"
 RABBIT_NODE="${BERTH_FAULTS_RABBIT_NODE:-berth-faults@localhost}"
 RABBIT_PORT="${BERTH_FAULTS_RABBIT_PORT:-5673}"
 RABBIT_DIST_PORT="${BERTH_FAULTS_RABBIT_DIST_PORT:-25673}"
+# Its management API: the suite's gateway makes each agent a RabbitMQ user of its own through it.
+RABBIT_MANAGEMENT_PORT="${BERTH_FAULTS_RABBIT_MANAGEMENT_PORT:-15673}"
 REDIS_PORT="${BERTH_FAULTS_REDIS_PORT:-6380}"
 # The node runs as the rabbitmq user, which cannot read a checkout under /root or in a mktemp folder (both 0700).
 # Its data lives under /var/lib/berth instead, in a folder named after this checkout's path, so two clones on one
@@ -70,8 +72,10 @@ prepare_rabbit_dir() {
   chmod 755 /var/lib/berth 2>/dev/null || true
   cat >"$RABBIT_DIR/rabbitmq.conf" <<EOF
 listeners.tcp.default = 127.0.0.1:$RABBIT_PORT
+management.tcp.ip = 127.0.0.1
+management.tcp.port = $RABBIT_MANAGEMENT_PORT
 EOF
-  echo '[].' >"$RABBIT_DIR/enabled_plugins"
+  echo '[rabbitmq_management].' >"$RABBIT_DIR/enabled_plugins"
   : >"$RABBIT_DIR/rabbitmq-env.conf"
   chown -R rabbitmq:rabbitmq "$RABBIT_DIR"
   # The CLI, as root, needs the cookie the node (as the rabbitmq user) uses; infra.sh does the same.
@@ -183,6 +187,7 @@ case "${1:-up}" in
     echo "BERTH_AMQP_URL=amqp://guest:guest@127.0.0.1:$RABBIT_PORT"
     echo "BERTH_REDIS_URL=redis://127.0.0.1:$REDIS_PORT"
     echo "BERTH_FAULTS_RABBIT_NODE=$RABBIT_NODE"
+    echo "BERTH_RABBITMQ_MANAGEMENT_URL=http://guest:guest@127.0.0.1:$RABBIT_MANAGEMENT_PORT"
     ;;
   down)
     stop_rabbit

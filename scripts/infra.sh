@@ -100,8 +100,73 @@ start_redis() {
   # Nothing on disk in the local stack; see the README for running with AOF.
   redis-server --bind 127.0.0.1 --port 6379 --daemonize yes --save '' --appendonly no \
     --logfile "$LOG_DIR/redis.log" --dir "$STATE_DIR"
-  wait_for 20 "redis" sh -c 'redis-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG'
+  # Once the ACL below is applied, an unauthenticated ping is answered NOAUTH: that is up too.
+  wait_for 20 "redis" sh -c 'redis-cli -h 127.0.0.1 -p 6379 ping 2>&1 | grep -Eq "PONG|NOAUTH"'
   log "redis: up on 127.0.0.1:6379"
+}
+
+# ---- credentials: a user per service, nobody anonymous, no guest
+#
+# Kept once per machine (RabbitMQ and Redis are the machine's), readable by root only, and reused: running this
+# again changes nothing. Agents get theirs from POST /v1/nodes, never from here.
+CREDENTIALS_DIR="$DATA_DIR/credentials"
+CREDENTIALS_ENV="$CREDENTIALS_DIR/local.env"
+
+secret() {
+  local file="$CREDENTIALS_DIR/$1"
+  if [[ ! -s "$file" ]]; then
+    (umask 077 && head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' >"$file")
+  fi
+  cat "$file"
+}
+
+redis_admin() {
+  redis-cli -h 127.0.0.1 -p 6379 --no-auth-warning --user berth-admin --pass "$(secret redis-admin)" "$@"
+}
+
+ensure_credentials() {
+  mkdir -p "$CREDENTIALS_DIR"
+  chmod 700 "$CREDENTIALS_DIR"
+  # RabbitMQ: an administrator for the management API (the gateway adds hosts with it, the tests clean up with
+  # it), and the control plane's two services. guest goes.
+  local user
+  for user in berth-admin berth-gateway berth-scheduler; do
+    if rabbitmqctl -q list_users | awk '{print $1}' | grep -qx "$user"; then
+      rabbitmqctl -q change_password "$user" "$(secret "rabbitmq-$user")" >/dev/null
+    else
+      rabbitmqctl -q add_user "$user" "$(secret "rabbitmq-$user")" >/dev/null
+    fi
+    rabbitmqctl -q set_permissions -p / "$user" '.*' '.*' '.*' >/dev/null
+  done
+  rabbitmqctl -q set_user_tags berth-admin administrator >/dev/null
+  if rabbitmqctl -q list_users | awk '{print $1}' | grep -qx guest; then
+    rabbitmqctl -q delete_user guest >/dev/null
+    log "rabbitmq: removed the guest user"
+  fi
+  # Redis: an ACL user per service; the default user is switched off, so nothing gets in without a password. The
+  # services may not run what could wipe or reconfigure Redis (FLUSHALL, CONFIG, KEYS, DEBUG, ...).
+  local cli=(redis_admin)
+  redis_admin ping 2>/dev/null | grep -q PONG || cli=(redis-cli -h 127.0.0.1 -p 6379)
+  "${cli[@]}" ACL SETUSER berth-admin on ">$(secret redis-admin)" '~*' '&*' +@all >/dev/null
+  for user in berth-gateway berth-scheduler; do
+    redis_admin ACL SETUSER "$user" reset on ">$(secret "redis-$user")" '~*' '&*' +@all -@dangerous \
+      +info +client\|setname +client\|id >/dev/null
+  done
+  redis_admin ACL SETUSER default off >/dev/null
+  local amqp="127.0.0.1:5672" redis="127.0.0.1:6379"
+  (
+    umask 077
+    cat >"$CREDENTIALS_ENV" <<ENV
+BERTH_ADMIN_AMQP_URL=amqp://berth-admin:$(secret rabbitmq-berth-admin)@$amqp
+BERTH_GATEWAY_AMQP_URL=amqp://berth-gateway:$(secret rabbitmq-berth-gateway)@$amqp
+BERTH_SCHEDULER_AMQP_URL=amqp://berth-scheduler:$(secret rabbitmq-berth-scheduler)@$amqp
+BERTH_RABBITMQ_MANAGEMENT_URL=http://berth-admin:$(secret rabbitmq-berth-admin)@127.0.0.1:15672
+BERTH_ADMIN_REDIS_URL=redis://berth-admin:$(secret redis-admin)@$redis
+BERTH_GATEWAY_REDIS_URL=redis://berth-gateway:$(secret redis-berth-gateway)@$redis
+BERTH_SCHEDULER_REDIS_URL=redis://berth-scheduler:$(secret redis-berth-scheduler)@$redis
+ENV
+  )
+  log "credentials: a RabbitMQ and a Redis user per service, in $CREDENTIALS_ENV (no guest, no anonymous Redis)"
 }
 
 docker_up() { docker -H "unix://$(host_socket "$1")" version >/dev/null 2>&1; }
@@ -163,8 +228,8 @@ load_image() {
 print_env() {
   local n="$1" endpoints=()
   for ((i = 1; i <= n; i++)); do endpoints+=("unix://$(host_socket "$i")"); done
-  echo "BERTH_AMQP_URL=amqp://guest:guest@127.0.0.1:5672"
-  echo "BERTH_REDIS_URL=redis://127.0.0.1:6379"
+  # Each service's own credentials (see ensure_credentials), as `BERTH_<SERVICE>_AMQP_URL` and so on.
+  [[ -r "$CREDENTIALS_ENV" ]] && cat "$CREDENTIALS_ENV"
   echo "BERTH_DOCKER_HOSTS=$(
     IFS=,
     echo "${endpoints[*]}"
@@ -179,6 +244,7 @@ cmd_up() {
   install_missing
   start_rabbitmq
   start_redis
+  ensure_credentials
   # The tarball is also what the tests' local registry serves, so it is made even when every host has the image.
   build_rootfs >/dev/null
   for ((i = 1; i <= n; i++)); do
@@ -192,7 +258,7 @@ cmd_status() {
   local n
   n="$(host_count "${1:-}")"
   if rabbit_up; then echo "rabbitmq: up"; else echo "rabbitmq: down"; fi
-  if redis-cli ping 2>/dev/null | grep -q PONG; then echo "redis: up"; else echo "redis: down"; fi
+  if redis-cli ping 2>&1 | grep -Eq "PONG|NOAUTH"; then echo "redis: up"; else echo "redis: down"; fi
   for ((i = 1; i <= n; i++)); do
     if docker_up "$i"; then echo "docker h$i: up ($(host_socket "$i"))"; else echo "docker h$i: down"; fi
   done

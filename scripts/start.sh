@@ -38,11 +38,17 @@ start_service() {
   echo $! >"$PID_DIR/$name.pid"
 }
 
+# Each service's own RabbitMQ and Redis user (scripts/infra.sh made them), and where the Docker hosts listen.
+# shellcheck source=/dev/null
+source <(bash "$ROOT/scripts/infra.sh" env "$HOSTS")
+IFS=, read -r -a ENDPOINTS <<<"$BERTH_DOCKER_HOSTS"
+
 say "starting gateway, scheduler and $HOSTS agent(s); logs in $LOG_DIR"
 # The gateway makes each host's agent a RabbitMQ user of its own, through the broker's management API.
 start_service gateway PORT="$PORT" BERTH_ADMIN_TOKEN_FILE="$ADMIN_TOKEN_FILE" \
-  BERTH_RABBITMQ_MANAGEMENT_URL="${BERTH_RABBITMQ_MANAGEMENT_URL:-http://guest:guest@127.0.0.1:15672}"
-start_service scheduler
+  BERTH_AMQP_URL="$BERTH_GATEWAY_AMQP_URL" BERTH_REDIS_URL="$BERTH_GATEWAY_REDIS_URL" \
+  BERTH_RABBITMQ_MANAGEMENT_URL="$BERTH_RABBITMQ_MANAGEMENT_URL"
+start_service scheduler BERTH_AMQP_URL="$BERTH_SCHEDULER_AMQP_URL" BERTH_REDIS_URL="$BERTH_SCHEDULER_REDIS_URL"
 
 say "waiting for $API/readyz"
 for _ in $(seq 1 120); do
@@ -53,9 +59,6 @@ curl -fsS "$API/readyz" >/dev/null 2>&1 || fail "the gateway is not ready; see $
 
 # Each host is added as an operator adds one (POST /v1/nodes): its agent runs with the environment, credential
 # included, that the answer holds, kept in .berth/agents/<node>.env (mode 0600).
-while IFS= read -r line; do
-  case "$line" in BERTH_DOCKER_HOSTS=*) IFS=, read -r -a ENDPOINTS <<<"${line#*=}" ;; esac
-done < <(bash "$ROOT/scripts/infra.sh" env "$HOSTS")
 mkdir -p "$STATE_DIR/agents"
 chmod 700 "$STATE_DIR/agents"
 for endpoint in "${ENDPOINTS[@]}"; do

@@ -147,10 +147,26 @@ describe("one host's credential", () => {
 
   it('cannot touch Redis: the agent is given no Redis credential, and its RabbitMQ one opens nothing there', async () => {
     expect(Object.keys(cluster.agentEnvOf('h1')).sort()).toEqual(['BERTH_AMQP_URL', 'BERTH_NODE_ID', 'BERTH_PREFIX']);
+    // What the running agent was started with: no Redis URL, and no URL with another user than its own.
+    const environ = readFileSync(`/proc/${cluster.pid('agent-h1')}/environ`, 'utf8').split('\0');
+    expect(environ.filter((v) => v.startsWith('BERTH_REDIS'))).toEqual([]);
+    expect(environ.filter((v) => /^BERTH_[A-Z_]*URL=/.test(v))).toEqual([
+      `BERTH_AMQP_URL=${cluster.agentEnvOf('h1').BERTH_AMQP_URL}`,
+    ]);
     const { username, password } = new URL(cluster.agentEnvOf('h1').BERTH_AMQP_URL);
-    const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    // The cluster's Redis with no credential of its own (REDIS_URL names the administrator).
+    const { hostname, port: redisPort } = new URL(REDIS_URL);
+    const redis = new Redis({
+      host: hostname,
+      port: Number(redisPort || 6379),
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     redis.on('error', () => undefined);
     await redis.connect().catch(() => undefined);
+    // Without a password Redis lets nobody in (its default user is off), and this one is not a Redis user.
+    await expect(redis.call('GET', 'anything')).rejects.toThrow(/NOAUTH/);
     await expect(redis.call('AUTH', decodeURIComponent(username), decodeURIComponent(password))).rejects.toThrow(
       /WRONGPASS|invalid username-password/,
     );

@@ -2,7 +2,7 @@ import { connect } from 'amqplib';
 import { topologyFor } from '@berth/contracts';
 import { Messaging } from '@berth/messaging';
 import type { JobView } from '../apps/gateway/src/jobs/job.view';
-import { AMQP_URL, TestCluster, testHosts, waitFor } from './support/cluster';
+import { AMQP_URL, RABBITMQ_MANAGEMENT_URL, TestCluster, testHosts, waitFor } from './support/cluster';
 import { ROOTFS_TAR, TestRegistry } from './support/registry';
 
 /**
@@ -11,8 +11,10 @@ import { ROOTFS_TAR, TestRegistry } from './support/registry';
  * (they lag by up to 5 s).
  */
 async function queueFigures(queue: string): Promise<{ unacknowledged?: number; acked?: number }> {
-  const response = await fetch(`http://127.0.0.1:15672/api/queues/%2F/${encodeURIComponent(queue)}`, {
-    headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` },
+  const management = new URL(RABBITMQ_MANAGEMENT_URL);
+  const credential = `${decodeURIComponent(management.username)}:${decodeURIComponent(management.password)}`;
+  const response = await fetch(`${management.origin}/api/queues/%2F/${encodeURIComponent(queue)}`, {
+    headers: { authorization: `Basic ${Buffer.from(credential).toString('base64')}` },
   });
   if (!response.ok) {
     throw new Error(`management API: ${response.status}`);

@@ -37,7 +37,9 @@ describe('every script touches only the keys it is given (real Redis, ACL per ca
 
   beforeAll(async () => {
     await admin.call('ACL', 'SETUSER', user, 'reset', 'on', `>${password}`, 'allkeys', '+@all');
-    audited = new Redis(REDIS_URL, { username: user, password });
+    // The same Redis as its audited user (REDIS_URL names the administrator, whose credential would win).
+    const { hostname, port } = new URL(REDIS_URL);
+    audited = new Redis({ host: hostname, port: Number(port || 6379), username: user, password });
     state = new BerthState(audited, { prefix, nodeTimeoutMs: 60_000, deadLetterCap: 2, scriptGuard: guard });
   });
 

@@ -13,6 +13,8 @@ export const ROOT = join(__dirname, '..', '..');
 /** The suite's own broker and Redis (scripts/faults-infra.sh), never the shared ones. */
 export const FAULTS_AMQP_URL = process.env.BERTH_FAULTS_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5673';
 export const FAULTS_REDIS_URL = process.env.BERTH_FAULTS_REDIS_URL ?? 'redis://127.0.0.1:6380';
+/** The suite's node's management API (scripts/faults-infra.sh), through which its agents get their users. */
+export const FAULTS_MANAGEMENT_URL = process.env.BERTH_FAULTS_MANAGEMENT_URL ?? 'http://guest:guest@127.0.0.1:15673';
 const RABBIT_NODE = process.env.BERTH_FAULTS_RABBIT_NODE ?? 'berth-faults@localhost';
 const AMQP_PORT = Number(new URL(FAULTS_AMQP_URL).port || 5672);
 
@@ -64,6 +66,7 @@ export function newCluster(): TestCluster {
     hosts: testHosts(3),
     amqpUrl: FAULTS_AMQP_URL,
     redisUrl: FAULTS_REDIS_URL,
+    managementUrl: FAULTS_MANAGEMENT_URL,
     commonEnv: { BERTH_NODE_TIMEOUT_SECONDS: '4' },
     agentEnv: {
       BERTH_NODE_CPU_MILLIS: String(HOST_CPU),

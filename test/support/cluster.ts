@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Docker from 'dockerode';
 import Redis from 'ioredis';
@@ -27,11 +27,43 @@ function repositoryRoot(): string {
 
 const ROOT = repositoryRoot();
 export const LOG_DIR = join(ROOT, '.berth', 'logs', 'e2e');
-export const AMQP_URL = process.env.BERTH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-export const REDIS_URL = process.env.BERTH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/**
+ * The local machine's credentials, as scripts/infra.sh made them: an administrator for the tests' own look
+ * underneath (and cleanup), and the gateway's and scheduler's own users. Empty when there is no such file.
+ */
+function localCredentials(): Record<string, string> {
+  const file = join(process.env.BERTH_DATA_DIR ?? '/var/lib/berth', 'credentials', 'local.env');
+  try {
+    return Object.fromEntries(
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((line) => line.includes('='))
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    );
+  } catch {
+    return {};
+  }
+}
+
+const LOCAL = localCredentials();
+/** The shared broker and Redis, as their administrator (tests inspect and clean up with these). */
+export const AMQP_URL = process.env.BERTH_AMQP_URL ?? LOCAL.BERTH_ADMIN_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+export const REDIS_URL = process.env.BERTH_REDIS_URL ?? LOCAL.BERTH_ADMIN_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** RabbitMQ's management API, with which the cluster's gateway makes each agent a user of its own. */
 export const RABBITMQ_MANAGEMENT_URL =
-  process.env.BERTH_RABBITMQ_MANAGEMENT_URL ?? 'http://guest:guest@127.0.0.1:15672';
+  process.env.BERTH_RABBITMQ_MANAGEMENT_URL ??
+  LOCAL.BERTH_RABBITMQ_MANAGEMENT_URL ??
+  'http://guest:guest@127.0.0.1:15672';
+
+/** What each control-plane service logs in as on the shared broker and Redis: its own user, when there is one. */
+function serviceUrls(service: 'GATEWAY' | 'SCHEDULER'): Record<string, string> {
+  const amqp = LOCAL[`BERTH_${service}_AMQP_URL`];
+  const redis = LOCAL[`BERTH_${service}_REDIS_URL`];
+  return {
+    ...(amqp && !process.env.BERTH_AMQP_URL ? { BERTH_AMQP_URL: amqp } : {}),
+    ...(redis && !process.env.BERTH_REDIS_URL ? { BERTH_REDIS_URL: redis } : {}),
+  };
+}
 
 export interface TestHost {
   id: string;
@@ -124,13 +156,20 @@ export class TestCluster {
   async start(): Promise<void> {
     mkdirSync(LOG_DIR, { recursive: true });
     writeFileSync(this.adminTokenFile, `${this.adminToken}\n`, { mode: 0o600 });
+    // On the shared broker and Redis each service logs in as itself; a cluster of its own (the fault suite's)
+    // gives every service the URLs it was given.
+    const own = this.options.amqpUrl === undefined && this.options.redisUrl === undefined;
     this.spawn('gateway', 'gateway', {
+      ...(own ? serviceUrls('GATEWAY') : {}),
       PORT: String(this.port),
       BERTH_ADMIN_TOKEN_FILE: this.adminTokenFile,
       BERTH_RABBITMQ_MANAGEMENT_URL: this.managementUrl,
     });
     for (let i = 0; i < (this.options.schedulers ?? 1); i++) {
-      this.spawn(`scheduler-${i + 1}`, 'scheduler', this.options.schedulerEnv ?? {});
+      this.spawn(`scheduler-${i + 1}`, 'scheduler', {
+        ...(own ? serviceUrls('SCHEDULER') : {}),
+        ...this.options.schedulerEnv,
+      });
     }
     await waitFor('gateway ready', async () => (await fetch(`${this.api}/readyz`).catch(() => null))?.ok === true);
     // Hosts are added as an operator adds them: each agent runs with the environment POST /v1/nodes gave it.
@@ -239,16 +278,20 @@ export class TestCluster {
   private spawn(name: string, app: string, env: Record<string, string>): void {
     this.launches.set(name, { app, env });
     const log = createWriteStream(join(LOG_DIR, `${this.prefix}-${name}.log`), { flags: 'a' });
+    const processEnv: Record<string, string | undefined> = {
+      ...process.env,
+      BERTH_PREFIX: this.prefix,
+      BERTH_AMQP_URL: this.amqpUrl,
+      BERTH_REDIS_URL: this.redisUrl,
+      NO_COLOR: '1',
+      ...this.options.commonEnv,
+      ...env,
+    };
+    if (app === 'agent') {
+      delete processEnv.BERTH_REDIS_URL; // an agent is given no Redis credential, as on a real host
+    }
     const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', app, 'src', 'main.js')], {
-      env: {
-        ...process.env,
-        BERTH_PREFIX: this.prefix,
-        BERTH_AMQP_URL: this.amqpUrl,
-        BERTH_REDIS_URL: this.redisUrl,
-        NO_COLOR: '1',
-        ...this.options.commonEnv,
-        ...env,
-      },
+      env: processEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout?.pipe(log);
