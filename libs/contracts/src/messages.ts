@@ -1,8 +1,7 @@
 import { MalformedMessage } from './decode';
-import { DEFAULT_NAMESPACE, NAMESPACE_NAME } from './access';
 import { JOB_SPEC } from './job-spec';
-import { boolean, defaulted, integer, literal, object, required, text } from './schema';
-import { contract, decoderOf, MessageOf, QueueContract } from './wire';
+import { boolean, defaulted, integer, object, required, text } from './schema';
+import { contract, decoderOf, kind, MessageOf, namespaceField, QueueContract } from './wire';
 import type { NodeReply, NodeRequest } from './node-requests';
 
 /**
@@ -11,16 +10,10 @@ import type { NodeReply, NodeRequest } from './node-requests';
  * acted on half-read.
  */
 
-const kind = <K extends string>(type: K, doc: string) => required(literal(type), doc);
 const jobId = required(text({ maxLength: 128 }), 'The job the message is about.');
 const nodeId = required(text({ maxLength: 128 }), 'The host that reports.');
 const spec = required(object(JOB_SPEC), 'The job as stored.');
-// Defaulted, so a message queued before namespaces existed still decodes (into the default namespace).
-const namespace = defaulted(
-  text({ maxLength: 63, pattern: NAMESPACE_NAME, message: 'must be a namespace name' }),
-  DEFAULT_NAMESPACE,
-  "The job's namespace: its dependencies resolve only there.",
-);
+const namespace = namespaceField("The job's namespace: its dependencies resolve only there.");
 const count = (doc: string) => required(integer(0, Number.MAX_SAFE_INTEGER), doc);
 
 /** Gateway → scheduler, on the jobs queue. */

@@ -1,11 +1,9 @@
-import { DEFAULT_NAMESPACE, NAMESPACE_NAME } from './access';
 import { JOB_STATUSES } from './job';
 import { JOB_SPEC } from './job-spec';
 import {
   boolean,
   defaulted,
   integer,
-  literal,
   object,
   objectList,
   oneOf,
@@ -16,7 +14,7 @@ import {
   textList,
   textMap,
 } from './schema';
-import { contract, decoderOf, MessageOf } from './wire';
+import { contract, decoderOf, kind, MessageOf, namespaceField } from './wire';
 
 /**
  * What an agent asks the control plane about its own host, and the answers. Agents hold no Redis credential: the
@@ -24,15 +22,10 @@ import { contract, decoderOf, MessageOf } from './wire';
  * agent (by its RabbitMQ user) asks, so one host's credential reads and changes nothing of another's.
  */
 
-const kind = <K extends string>(type: K, doc: string) => required(literal(type), doc);
 const nodeId = required(text({ maxLength: 128 }), 'The host that asks (its agent is the only one allowed to).');
 const jobId = required(text({ maxLength: 128 }), 'The job.');
 const instance = required(text({ maxLength: 1024 }), "Which agent this is: its machine's boot and Docker endpoint.");
-const namespace = defaulted(
-  text({ maxLength: 63, pattern: NAMESPACE_NAME, message: 'must be a namespace name' }),
-  DEFAULT_NAMESPACE,
-  "The job's namespace.",
-);
+const namespace = namespaceField("The job's namespace.");
 const images = required(
   textList({ maxItems: 10_000, maxItemLength: 1024 }),
   'The images the host holds, for `image==` affinities.',

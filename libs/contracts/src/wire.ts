@@ -1,5 +1,17 @@
 import { MalformedMessage, parseJson } from './decode';
-import { decodeObject, Schema, Stored } from './schema';
+import { DEFAULT_NAMESPACE, NAMESPACE_NAME } from './access';
+import { decodeObject, defaulted, literal, required, Schema, Stored, text } from './schema';
+
+/** The `type` field every wire message starts with. */
+export const kind = <K extends string>(type: K, doc: string) => required(literal(type), doc);
+
+/** A job's namespace on the wire; defaulted, so a message queued before namespaces existed still decodes. */
+export const namespaceField = (doc: string) =>
+  defaulted(
+    text({ maxLength: 63, pattern: NAMESPACE_NAME, message: 'must be a namespace name' }),
+    DEFAULT_NAMESPACE,
+    doc,
+  );
 
 /** The kinds of message one queue carries: a schema each, keyed by the message's `type`. */
 export type Variants = Readonly<Record<string, Schema>>;

@@ -4,6 +4,7 @@ import {
   containerNameFor,
   CreateContainer,
   DELIVERY_LIMIT,
+  dependenciesOf,
   FetchLogs,
   JobOutcome,
   LogsReply,
@@ -164,7 +165,8 @@ export class AgentService {
           spec: command.spec,
           cluster: this.identity.cluster,
           submittedAt: job.createdAt ?? new Date().toISOString(),
-          dependencies: await this.books.dependencies(command.jobId),
+          // Asked only of a job that has some: most creates need no round trip for it.
+          dependencies: dependenciesOf(command.spec).length > 0 ? await this.books.dependencies(command.jobId) : {},
         },
         this.identity.policy,
       );
