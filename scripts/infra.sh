@@ -145,8 +145,9 @@ ensure_credentials() {
   fi
   # Redis: an ACL user per service; the default user is switched off, so nothing gets in without a password. The
   # services may not run what could wipe or reconfigure Redis (FLUSHALL, CONFIG, KEYS, DEBUG, ...).
+  # A fresh Redis still lets its default user in: create the administrator through it, then lock it.
   local cli=(redis_admin)
-  redis_admin ping 2>/dev/null | grep -q PONG || cli=(redis-cli -h 127.0.0.1 -p 6379)
+  redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG && cli=(redis-cli -h 127.0.0.1 -p 6379)
   "${cli[@]}" ACL SETUSER berth-admin on ">$(secret redis-admin)" '~*' '&*' +@all >/dev/null
   for user in berth-gateway berth-scheduler; do
     redis_admin ACL SETUSER "$user" reset on ">$(secret "redis-$user")" '~*' '&*' +@all -@dangerous \

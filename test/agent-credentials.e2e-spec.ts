@@ -160,6 +160,8 @@ describe("one host's credential", () => {
       host: hostname,
       port: Number(redisPort || 6379),
       lazyConnect: true,
+      // Its ready check (INFO) would be refused and close the connection before the commands below are tried.
+      enableReadyCheck: false,
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
     });
