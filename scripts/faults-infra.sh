@@ -6,6 +6,7 @@
 #
 #   scripts/faults-infra.sh up              start what is stopped, reuse what runs
 #   scripts/faults-infra.sh restart-rabbit  stop the suite's RabbitMQ node and start it again (data kept)
+#   scripts/faults-infra.sh kill-rabbit     kill -9 the suite's RabbitMQ node (a crash; `up` starts it again)
 #   scripts/faults-infra.sh restart-redis   stop the suite's Redis and start it again (it keeps nothing)
 #   scripts/faults-infra.sh env             print the endpoints as shell assignments
 #   scripts/faults-infra.sh down            stop both
@@ -142,6 +143,16 @@ stop_rabbit() {
   wait_for 60 "rabbitmq $RABBIT_NODE to stop" port_closed "$RABBIT_PORT"
 }
 
+# A crash, not a stop: the Erlang VM gets SIGKILL, with no chance to flush or close anything.
+kill_rabbit() {
+  local pid
+  pid="$(cat "$RABBIT_DIR/node.pid" 2>/dev/null || true)"
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || die "rabbitmq $RABBIT_NODE is not running from $RABBIT_DIR"
+  log "rabbitmq $RABBIT_NODE: kill -9 $pid"
+  kill -9 "$pid"
+  wait_for 30 "rabbitmq $RABBIT_NODE to die" port_closed "$RABBIT_PORT"
+}
+
 redis_ping() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping | grep -q PONG; }
 
 start_redis() {
@@ -179,6 +190,9 @@ case "${1:-up}" in
     stop_rabbit
     start_rabbit
     ;;
+  kill-rabbit)
+    kill_rabbit
+    ;;
   restart-redis)
     stop_redis
     start_redis
@@ -193,5 +207,5 @@ case "${1:-up}" in
     stop_rabbit
     stop_redis
     ;;
-  *) die "usage: $0 up | restart-rabbit | restart-redis | env | down" ;;
+  *) die "usage: $0 up | restart-rabbit | kill-rabbit | restart-redis | env | down" ;;
 esac

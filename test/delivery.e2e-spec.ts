@@ -40,7 +40,12 @@ describe('failed handlers wait in delay queues, not in open deliveries', () => {
     await client.close();
     const connection = await connect(AMQP_URL);
     const channel = await connection.createChannel();
-    for (const name of [queue, `${queue}.retry-1000ms`, `${queue}.retry-4000ms`, topology.deadLetters]) {
+    for (const name of [
+      queue,
+      topology.handlerRetry(queue, 1000),
+      topology.handlerRetry(queue, 4000),
+      topology.deadLetters,
+    ]) {
       await channel.deleteQueue(name).catch(() => undefined);
     }
     for (const delay of [1000, 2000, 5000]) {
@@ -77,7 +82,7 @@ describe('failed handlers wait in delay queues, not in open deliveries', () => {
     // After its second failure it waits 4 s in the delay queue, acknowledged: no delivery is held open meanwhile.
     await waitFor('the second failure', () => Promise.resolve(seen.length === 2));
     await waitFor('the message in the 4 s delay queue', async () => {
-      return (await client.declarations.stats(`${queue}.retry-4000ms`))?.messages === 1;
+      return (await client.declarations.stats(topology.handlerRetry(queue, 4000)))?.messages === 1;
     });
     expect(seen).toHaveLength(2);
     expect(await client.declarations.stats(queue)).toEqual({ messages: 0, consumers: 1 });

@@ -442,7 +442,7 @@ async function killAndRestart(cluster: TestCluster, name: string, random: Random
   return `kill -9 ${name} at ${at}, restarted after ${downMs} ms`;
 }
 
-async function faultsInfra(command: string): Promise<void> {
+export async function faultsInfra(command: string): Promise<void> {
   await run('bash', [join(ROOT, 'scripts', 'faults-infra.sh'), command], { timeout: 180_000 });
 }
 

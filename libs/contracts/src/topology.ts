@@ -55,8 +55,8 @@ export function topologyFor(prefix: string): Topology {
     deadLetterExchange: `${prefix}.dead`,
     deadLetters: `${prefix}.dead-letters`,
     nodeQueue: (nodeId: string) => `${prefix}.node.${nodeId}`,
-    jobsRetry: (delayMs: number) => `${prefix}.jobs.wait-${delayMs}ms`,
-    handlerRetry: (queue: string, delayMs: number) => `${queue}.retry-${delayMs}ms`,
+    jobsRetry: (delayMs: number) => `${prefix}.jobs.waiting-${delayMs}ms`,
+    handlerRetry: (queue: string, delayMs: number) => `${queue}.retrying-${delayMs}ms`,
   };
 }
 

@@ -84,15 +84,15 @@ describe('describeDeadLetter', () => {
     (headers['x-death'] as unknown[]).unshift({
       count: 1,
       reason: 'expired',
-      queue: 'berth.dead-letters.retry-1000ms',
+      queue: 'berth.dead-letters.retrying-1000ms',
     });
     expect(describeDeadLetter(headers)).toMatchObject({ queue: 'berth.outcomes', kind: 'delivery-limit' });
   });
 
   it('uses the most recent x-death entry', () => {
     const headers = deliveryLimitHeaders('berth.jobs');
-    (headers['x-death'] as unknown[]).push({ count: 3, reason: 'expired', queue: 'berth.jobs.wait-1000ms' });
-    headers['x-first-death-queue'] = 'berth.jobs.wait-1000ms';
+    (headers['x-death'] as unknown[]).push({ count: 3, reason: 'expired', queue: 'berth.jobs.waiting-1000ms' });
+    headers['x-first-death-queue'] = 'berth.jobs.waiting-1000ms';
     headers['x-first-death-reason'] = 'expired';
     const info = describeDeadLetter(headers);
     expect(info.queue).toBe('berth.jobs');

@@ -33,7 +33,7 @@ const NOT_IDENTITY = new Set([DELIVERY_COUNT_HEADER, DEAD_AT_HEADER, 'x-berth-at
 
 /** Berth's own delay queues and the dead-letter queue: passing through them says nothing of where a message died. */
 function isTransit(queue: string | null): boolean {
-  return queue !== null && (/\.retry-\d+ms$/.test(queue) || queue.endsWith('.dead-letters'));
+  return queue !== null && (/\.retry(ing)?-\d+ms$/.test(queue) || queue.endsWith('.dead-letters'));
 }
 
 export type Headers = Record<string, unknown>;

@@ -19,11 +19,23 @@ export function deadLetterQueueArguments(): Options.AssertQueue {
   return { durable: true, arguments: { 'x-queue-type': 'quorum' } };
 }
 
-/** A queue nobody consumes: a message sits out its delay there, then goes back to `queue`. */
+/**
+ * A queue nobody consumes: a message sits out its delay there, then goes back to `queue`. It is a quorum queue
+ * that dead-letters at least once: the broker hands an expired message back with a confirm of its own and keeps
+ * it until then, where a classic queue's hand-back is at most once and a broker crash in it loses the message (a
+ * job waiting for room, answered 202). RabbitMQ allows that strategy only with `reject-publish` overflow.
+ */
 function delayQueueArguments(queue: string, delayMs: number): Options.AssertQueue {
   return {
     durable: true,
-    arguments: { 'x-message-ttl': delayMs, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': queue },
+    arguments: {
+      'x-queue-type': 'quorum',
+      'x-message-ttl': delayMs,
+      'x-dead-letter-exchange': '',
+      'x-dead-letter-routing-key': queue,
+      'x-dead-letter-strategy': 'at-least-once',
+      'x-overflow': 'reject-publish',
+    },
   };
 }
 
