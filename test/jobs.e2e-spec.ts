@@ -196,6 +196,43 @@ describe('a job through gateway, RabbitMQ, scheduler, agent and Docker', () => {
     await waitFor('removed', async () => (await cluster.getJson<JobView>(`/v1/jobs/${id}`)).status === 'removed');
   });
 
+  it('streams a large output in bounded chunks, capped in bytes and saying how much it left out', async () => {
+    // One 3,000,000-byte line, then a short one: a cap in lines alone would send all of it.
+    const id = await submitted({
+      cmd: ['sh', '-c', "head -c 3000000 /dev/zero | tr '\\0' a; echo; echo end; sleep 600"],
+    });
+    await settledTo(id, 'running');
+    const total = 3_000_000 + '\nend\n'.length;
+    let response: Response | null = null;
+    let body = '';
+    await waitFor('the whole output written', async () => {
+      response = await cluster.fetch(`/v1/jobs/${id}/logs?tail=10000`);
+      body = await response.text();
+      return body.endsWith('\nend\n');
+    });
+    // The default cap, 1 MiB: the end of the output, and the count of what came before. The host sends it as many
+    // messages (the wire refuses one logs message over 64 KiB), relayed in order.
+    expect(response!.status).toBe(200);
+    expect(Buffer.byteLength(body)).toBe(1024 * 1024);
+    expect(body).toBe(`${'a'.repeat(1024 * 1024 - 5)}\nend\n`);
+    expect(response!.headers.get('berth-logs-dropped-bytes')).toBe(String(total - 1024 * 1024));
+
+    const small = await cluster.fetch(`/v1/jobs/${id}/logs?tail=10000&limitBytes=100`);
+    expect(await small.text()).toBe(`${'a'.repeat(95)}\nend\n`);
+    expect(small.headers.get('berth-logs-dropped-bytes')).toBe(String(total - 100));
+    const short = await cluster.fetch(`/v1/jobs/${id}/logs?tail=1`);
+    expect(await short.text()).toBe('end\n');
+    expect(short.headers.get('berth-logs-dropped-bytes')).toBe('0');
+
+    for (const limitBytes of ['0', String(8 * 1024 * 1024 + 1), 'lots']) {
+      const refused = await cluster.fetch(`/v1/jobs/${id}/logs?limitBytes=${limitBytes}`);
+      expect(refused.status).toBe(400);
+      expect(await refused.text()).toContain('limitBytes');
+    }
+    await cluster.remove(id);
+    await waitFor('removed', async () => (await cluster.getJson<JobView>(`/v1/jobs/${id}`)).status === 'removed');
+  });
+
   it('runs the command in the working directory the job names', async () => {
     const id = await submitted({ cmd: ['sh', '-c', 'pwd; sleep 600'], workingDir: '/tmp' });
     const job = await settledTo(id, 'running');

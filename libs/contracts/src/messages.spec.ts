@@ -2,6 +2,7 @@ import {
   decodeAgentCommand,
   decodeJobOutcome,
   decodeLogsReply,
+  LOGS_CHUNK_BYTES,
   decodePlaceJob,
   encode,
   MalformedMessage,
@@ -49,8 +50,10 @@ describe('wire contracts', () => {
     expect(decodeJobOutcome(encode(failed))).toEqual(failed);
     const exited = { type: 'container-exited' as const, jobId: 'j1', nodeId: 'h1', exitCode: -1, oomKilled: true };
     expect(decodeJobOutcome(encode(exited))).toEqual(exited);
-    const logs = { type: 'logs' as const, logs: '' };
-    expect(decodeLogsReply(encode(logs))).toEqual(logs);
+    const chunk = { type: 'logs-chunk' as const, seq: 0, data: '', droppedBytes: 0, last: true };
+    expect(decodeLogsReply(encode(chunk))).toEqual(chunk);
+    // One logs message never carries more than a chunk: a whole tail in one message is refused.
+    expect(() => decodeLogsReply(encode({ ...chunk, data: 'x'.repeat(LOGS_CHUNK_BYTES + 1) }))).toThrow(/data/);
   });
 
   it('fills what a message may leave out with its default', () => {

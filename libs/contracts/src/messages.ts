@@ -16,6 +16,12 @@ const spec = required(object(JOB_SPEC), 'The job as stored.');
 const namespace = namespaceField("The job's namespace: its dependencies resolve only there.");
 const count = (doc: string) => required(integer(0, Number.MAX_SAFE_INTEGER), doc);
 
+/** The most of a container's output one logs request returns (its end), and what it returns unless told. */
+export const LOGS_MAX_BYTES = 8 * 1024 * 1024;
+export const LOGS_DEFAULT_BYTES = 1024 * 1024;
+/** The most output one logs message carries: a tail travels as many small messages, never one big one. */
+export const LOGS_CHUNK_BYTES = 64 * 1024;
+
 /** Gateway → scheduler, on the jobs queue. */
 const JOBS_MESSAGES = {
   'place-job': {
@@ -44,6 +50,7 @@ const NODE_MESSAGES = {
     type: kind('fetch-logs', "A request (reply-to): the container's recent output."),
     jobId,
     tail: required(integer(1, 10_000), 'Lines from the end.'),
+    limitBytes: required(integer(1, LOGS_MAX_BYTES), 'Of those lines, at most this many bytes, from the end.'),
   },
 } as const;
 
@@ -89,11 +96,14 @@ const OUTCOME_MESSAGES = {
   },
 } as const;
 
-/** Agent → gateway, the reply to fetch-logs. */
+/** Agent → gateway, the replies to fetch-logs: the output in chunks, in order, or why there is none. */
 const LOGS_REPLIES = {
-  logs: {
-    type: kind('logs', "The container's recent output."),
-    logs: required(text({ minLength: 0, maxLength: 64 * 1024 * 1024 }), 'stdout and stderr, interleaved.'),
+  'logs-chunk': {
+    type: kind('logs-chunk', "A piece of the container's recent output."),
+    seq: count('Its place among the chunks, from 0.'),
+    data: required(text({ minLength: 0, maxLength: LOGS_CHUNK_BYTES }), 'stdout and stderr, interleaved.'),
+    droppedBytes: count('Bytes of the asked lines left out at the front, to stay within limitBytes.'),
+    last: required(boolean(), 'Whether this chunk ends the output.'),
   },
   'logs-unavailable': {
     type: kind('logs-unavailable', 'The host could not read them.'),

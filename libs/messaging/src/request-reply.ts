@@ -19,7 +19,8 @@ import { Publisher } from './publisher';
 const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
 
 interface Pending {
-  resolve(reply: Buffer): void;
+  /** Takes one reply; true when it was the last one. */
+  accept(reply: Buffer): boolean;
   /** The RabbitMQ user the answer must come from (a host's agent), if any. */
   from?: string;
 }
@@ -27,9 +28,9 @@ interface Pending {
 /**
  * Requests that wait for an answer, one reply channel per connection, opened on the first request.
  * - An agent asks the control plane through the reports exchange and is answered over direct reply-to.
- * - The control plane asks an agent (fetch-logs) on the host's queue. An agent may publish nowhere but the reports
- *   exchange, under its node id, so the answer comes back there, routed to the asker's own reply queue; it counts
- *   only when it comes from the agent of the host that was asked.
+ * - The control plane asks an agent (fetch-logs) on the host's queue, and may be answered in several replies. An
+ *   agent may publish nowhere but the reports exchange, under its node id, so the answers come back there, routed
+ *   to the asker's own reply queue; they count only when they come from the agent of the host that was asked.
  */
 export class RequestReply implements ConnectionPart {
   private replies: Promise<{ channel: Channel; replyTo: string }> | null = null;
@@ -51,13 +52,25 @@ export class RequestReply implements ConnectionPart {
   }
 
   /**
-   * Sends a request to a host's agent and waits for its reply; BrokerUnavailable when none comes in time (the host
-   * may be down).
+   * Sends a request to a host's agent and hands its replies, in the order they come, to `onReply` until it says
+   * one was the last (or throws, which ends the stream with that error). Rejects with BrokerUnavailable when the
+   * host stays silent for `idleMs`, before its first reply or between two.
    */
-  async askHost(nodeId: string, request: AgentCommand, timeoutMs = 10_000): Promise<Buffer> {
+  async streamFromHost(
+    nodeId: string,
+    request: AgentCommand,
+    onReply: (reply: Buffer) => boolean,
+    idleMs = 10_000,
+  ): Promise<void> {
     const queue = await this.declarations.nodeQueue(nodeId);
     const from = this.declarations.topology.agentUser(nodeId);
-    return this.ask((channel, options) => channel.sendToQueue(queue, encode(request), options), queue, timeoutMs, from);
+    return this.converse(
+      (channel, options) => channel.sendToQueue(queue, encode(request), options),
+      queue,
+      idleMs,
+      onReply,
+      from,
+    );
   }
 
   /**
@@ -66,7 +79,8 @@ export class RequestReply implements ConnectionPart {
    */
   async askControlPlane(request: NodeRequest, timeoutMs = 10_000): Promise<NodeReply> {
     const topology = this.declarations.topology;
-    const reply = await this.ask(
+    let reply: Buffer = Buffer.alloc(0);
+    await this.converse(
       (channel, options) =>
         channel.publish(topology.reports, reportKey(request.nodeId, 'request'), encode(request), {
           ...options,
@@ -74,6 +88,10 @@ export class RequestReply implements ConnectionPart {
         }),
       `the control plane (${request.type})`,
       timeoutMs,
+      (answer) => {
+        reply = answer;
+        return true;
+      },
     );
     return decodeNodeReply(reply);
   }
@@ -96,28 +114,50 @@ export class RequestReply implements ConnectionPart {
     });
   }
 
-  /** Sends a request on the reply channel (direct reply-to answers only there) and waits for its answer. */
-  private async ask(
+  /**
+   * Sends a request on the reply channel (direct reply-to answers only there) and takes its answers until
+   * `accept` has the last one; each answer gives the other side `idleMs` more.
+   */
+  private async converse(
     send: (channel: Channel, options: Options.Publish) => void,
     whom: string,
-    timeoutMs: number,
+    idleMs: number,
+    accept: (reply: Buffer) => boolean,
     from?: string,
-  ): Promise<Buffer> {
+  ): Promise<void> {
     const { channel, replyTo } = await this.replyChannel();
     const correlationId = randomUUID();
-    return new Promise<Buffer>((resolve, reject) => {
-      const timer = setTimeout(() => {
+    return new Promise<void>((resolve, reject) => {
+      const silence = () =>
+        setTimeout(() => {
+          this.pending.delete(correlationId);
+          reject(new BrokerUnavailable(`no reply from ${whom} within ${idleMs} ms`));
+        }, idleMs);
+      let timer = silence();
+      const end = () => {
+        clearTimeout(timer);
         this.pending.delete(correlationId);
-        reject(new BrokerUnavailable(`no reply from ${whom} within ${timeoutMs} ms`));
-      }, timeoutMs);
+      };
       this.pending.set(correlationId, {
         from,
-        resolve: (reply) => {
+        accept: (reply) => {
           clearTimeout(timer);
-          resolve(reply);
+          try {
+            if (accept(reply)) {
+              end();
+              resolve();
+              return true;
+            }
+          } catch (err) {
+            end();
+            reject(err instanceof Error ? err : new Error(String(err)));
+            return true;
+          }
+          timer = silence();
+          return false;
         },
       });
-      send(channel, { replyTo, correlationId, contentType: 'application/json', expiration: String(timeoutMs) });
+      send(channel, { replyTo, correlationId, contentType: 'application/json', expiration: String(idleMs) });
     });
   }
 
@@ -132,8 +172,7 @@ export class RequestReply implements ConnectionPart {
       this.broker.logger.warn(`rabbitmq: ignored a reply from ${user}: only ${pending.from} may answer it`);
       return;
     }
-    this.pending.delete(id);
-    pending.resolve(message.content);
+    pending.accept(message.content);
   }
 
   /** Concurrent first requests share the channel's creation. */

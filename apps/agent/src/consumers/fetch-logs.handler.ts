@@ -12,6 +12,9 @@ export class FetchLogsHandler implements MessageHandler<AgentCommand, 'fetch-log
   ) {}
 
   async handle(command: FetchLogs, delivery: Delivery): Promise<void> {
-    await this.requests.reply(delivery, await this.agent.logs(command));
+    // In order, one after the other: the asker puts the chunks together by their sequence.
+    for (const reply of await this.agent.logs(command)) {
+      await this.requests.reply(delivery, reply);
+    }
   }
 }

@@ -7,6 +7,7 @@ import {
   dependenciesOf,
   FetchLogs,
   JobOutcome,
+  LOGS_CHUNK_BYTES,
   LogsReply,
   PullProgress,
 } from '@berth/contracts';
@@ -14,6 +15,7 @@ import { Publisher } from '@berth/messaging';
 import { Logger } from '@nestjs/common';
 import { ControlPlaneClient } from './control-plane.client';
 import { ContainerAlreadyEnded, DockerRefused, DockerRepository } from './docker.repository';
+import { textChunks } from './log-tail';
 import { restoreRequestFrom } from './restore';
 
 /** A command that failed after its delivery was acknowledged is tried again here after this long. */
@@ -44,13 +46,22 @@ export class AgentService {
     private readonly publisher: Publisher,
   ) {}
 
-  /** The container's recent output, for GET /v1/jobs/{id}/logs. */
-  async logs(command: FetchLogs): Promise<LogsReply> {
+  /** The container's recent output, for GET /v1/jobs/{id}/logs: the replies to send, in order. */
+  async logs(command: FetchLogs): Promise<LogsReply[]> {
+    let tail: { bytes: Buffer; droppedBytes: number };
     try {
-      return { type: 'logs', logs: await this.docker.logs(command.jobId, command.tail) };
+      tail = await this.docker.logTail(command.jobId, command.tail, command.limitBytes);
     } catch (err) {
-      return { type: 'logs-unavailable', error: (err as Error).message };
+      return [{ type: 'logs-unavailable', error: (err as Error).message.slice(0, 4096) }];
     }
+    const { chunks, skippedBytes } = textChunks(tail.bytes, LOGS_CHUNK_BYTES);
+    return chunks.map((data, seq) => ({
+      type: 'logs-chunk',
+      seq,
+      data,
+      droppedBytes: tail.droppedBytes + skippedBytes,
+      last: seq === chunks.length - 1,
+    }));
   }
 
   async handle(command: Exclude<AgentCommand, FetchLogs>): Promise<void> {

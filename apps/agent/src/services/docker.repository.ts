@@ -1,6 +1,10 @@
 import { ContainerConfigView, ContainerCreateBody } from '@berth/container';
 import { containerNameFor, LABEL_CLUSTER, LABEL_JOB, PullProgress } from '@berth/contracts';
 import Docker from 'dockerode';
+import { Demultiplexer, TailBuffer } from './log-tail';
+
+/** How long reading a container's output may take. */
+const LOGS_READ_TIMEOUT_MS = 8000;
 
 /** Docker answered and said no (bad image, bad command, ...): retrying the same call will not help. */
 export class DockerRefused extends Error {
@@ -64,21 +68,6 @@ function dockerError(err: unknown): { statusCode?: number; message: string } {
 function isStatus(err: unknown, ...codes: number[]): boolean {
   const { statusCode } = dockerError(err);
   return statusCode !== undefined && codes.includes(statusCode);
-}
-
-/**
- * Docker multiplexes a container's stdout and stderr (when it has no TTY) into frames: one byte for the stream,
- * three of padding, four for the length, then the payload.
- */
-export function demultiplex(raw: Buffer): string {
-  const parts: Buffer[] = [];
-  let offset = 0;
-  while (offset + 8 <= raw.length) {
-    const size = raw.readUInt32BE(offset + 4);
-    parts.push(raw.subarray(offset + 8, offset + 8 + size));
-    offset += 8 + size;
-  }
-  return Buffer.concat(parts).toString();
 }
 
 /** Maps Docker's answer to what the caller can act on: refusals are final, anything else may be retried. */
@@ -307,17 +296,40 @@ export class DockerRepository {
     return { exitCode: state.ExitCode, oomKilled: state.OOMKilled };
   }
 
-  /** The last `tail` lines a job's container wrote to stdout and stderr. */
-  async logs(jobId: string, tail: number): Promise<string> {
-    const container = this.docker.getContainer(containerNameFor(jobId));
-    let raw: Buffer;
+  /**
+   * The end of a job's container output: its last `tail` lines, of which at most the last `limitBytes`, with the
+   * count of bytes left out. Read as a stream, so the agent never holds more than `limitBytes` of it.
+   */
+  async logTail(jobId: string, tail: number, limitBytes: number): Promise<{ bytes: Buffer; droppedBytes: number }> {
+    const name = containerNameFor(jobId);
     try {
-      raw = await container.logs({ stdout: true, stderr: true, tail, follow: false });
+      const tty = (await this.docker.getContainer(name).inspect()).Config.Tty;
+      const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) => {
+        this.docker.modem.dial(
+          {
+            path: `/containers/${encodeURIComponent(name)}/logs?`,
+            method: 'GET',
+            isStream: true,
+            // A Docker that stops sending must not hold the request (and its buffer) for ever.
+            abortSignal: AbortSignal.timeout(LOGS_READ_TIMEOUT_MS),
+            statusCodes: { 200: true, 404: 'no such container', 500: 'server error' },
+            options: { stdout: true, stderr: true, tail, follow: false },
+          },
+          (err, data) => (err ? reject(err) : resolve(data as NodeJS.ReadableStream)),
+        );
+      });
+      const kept = new TailBuffer(limitBytes);
+      const demultiplexer = tty ? null : new Demultiplexer();
+      for await (const chunk of stream) {
+        const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+        for (const payload of demultiplexer ? demultiplexer.write(bytes) : [bytes]) {
+          kept.push(payload);
+        }
+      }
+      return { bytes: kept.contents(), droppedBytes: kept.droppedBytes };
     } catch (err) {
       rethrow(err);
     }
-    const tty = (await container.inspect()).Config.Tty;
-    return tty ? raw.toString() : demultiplex(raw);
   }
 
   /** Whether the kernel's OOM killer ended the container; false when it is gone. */

@@ -4,15 +4,15 @@ import {
   Controller,
   Delete,
   Get,
-  Header,
   Headers,
   HttpCode,
   Param,
   Post,
   Query,
   Res,
+  StreamableFile,
 } from '@nestjs/common';
-import { Principal } from '@berth/contracts';
+import { LOGS_DEFAULT_BYTES, Principal } from '@berth/contracts';
 import { Caller, RequireScope } from '../auth/access.decorators';
 import { problem } from '../common/problem';
 import type { Response } from 'express';
@@ -24,6 +24,8 @@ import { JobsService } from './jobs.service';
 
 /** A client's key for retrying a submission safely (as Stripe's and the IETF draft's Idempotency-Key). */
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+/** On a logs answer: bytes of the asked lines left out at the front, to stay within limitBytes. */
+const LOGS_DROPPED_BYTES_HEADER = 'Berth-Logs-Dropped-Bytes';
 
 @Controller('v1/jobs')
 export class JobsController {
@@ -66,9 +68,19 @@ export class JobsController {
 
   @Get(':id/logs')
   @RequireScope('read')
-  @Header('Content-Type', 'text/plain; charset=utf-8')
-  logs(@Caller() caller: Principal, @Param('id') id: string, @Query() query: LogsQuery): Promise<string> {
-    return this.jobs.logs(caller, id, query.tail ?? 200);
+  async logs(
+    @Caller() caller: Principal,
+    @Param('id') id: string,
+    @Query() query: LogsQuery,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<StreamableFile> {
+    const logs = await this.jobs.logs(caller, id, {
+      tail: query.tail ?? 200,
+      limitBytes: query.limitBytes ?? LOGS_DEFAULT_BYTES,
+    });
+    // Non-zero when the lines asked for were more than limitBytes: the body is their end.
+    response.setHeader(LOGS_DROPPED_BYTES_HEADER, String(logs.droppedBytes));
+    return new StreamableFile(logs.body, { type: 'text/plain; charset=utf-8' });
   }
 
   @Delete(':id')

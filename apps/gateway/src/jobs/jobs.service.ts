@@ -1,18 +1,10 @@
 import { GatewayEnv, parseList } from '@berth/config';
 import { registryProblem } from '@berth/container';
-import {
-  canSee,
-  decodeLogsReply,
-  InvalidJobField,
-  JobRecord,
-  JobRequest,
-  JobSpec,
-  jobSpecFrom,
-  Principal,
-} from '@berth/contracts';
+import { canSee, InvalidJobField, JobRecord, JobRequest, JobSpec, jobSpecFrom, Principal } from '@berth/contracts';
 import { BrokerUnavailable, Publisher, RequestReply } from '@berth/messaging';
 import { JobCursor, JobRepository } from '@berth/state';
 import {
+  BadGatewayException,
   BadRequestException,
   ConflictException,
   ForbiddenException,
@@ -22,8 +14,10 @@ import {
   ServiceUnavailableException,
 } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { problem } from '../common/problem';
 import { ListJobsQuery } from './dto/list-jobs.query';
+import { LogsAnswer, relayLogs } from './logs-relay';
 
 /** A first request younger than this may still be waiting for its confirm (the publish times out after 10 s). */
 const REPLAY_IN_FLIGHT_MS = 15_000;
@@ -192,9 +186,14 @@ export class JobsService {
 
   /**
    * The container's recent output, fetched from its host's agent over RabbitMQ (the gateway never talks to
-   * Docker). 409 when the job has no container, 504 when the host does not answer.
+   * Docker) and streamed on as it comes. 409 when the job has no container, 504 when the host does not answer,
+   * 502 when it answers with something that is not logs.
    */
-  async logs(principal: Principal, id: string, tail: number): Promise<string> {
+  async logs(
+    principal: Principal,
+    id: string,
+    limits: { tail: number; limitBytes: number },
+  ): Promise<{ droppedBytes: number; body: Readable }> {
     const job = await this.get(principal, id);
     if (!job.node || !['running', 'exited', 'failed', 'pulling', 'removing'].includes(job.status)) {
       throw new ConflictException(
@@ -203,20 +202,19 @@ export class JobsService {
         ]),
       );
     }
-    let raw: Buffer;
+    let answer: LogsAnswer;
     try {
-      raw = await this.requests.askHost(job.node, { type: 'fetch-logs', jobId: id, tail });
+      answer = await relayLogs(this.requests, job.node, { type: 'fetch-logs', jobId: id, ...limits });
     } catch (err) {
       if (err instanceof BrokerUnavailable) {
         throw new GatewayTimeoutException(problem(504, `host ${job.node} did not answer: ${err.message}`));
       }
-      throw err;
+      throw new BadGatewayException(problem(502, `host ${job.node} answered with no logs: ${(err as Error).message}`));
     }
-    const reply = decodeLogsReply(raw);
-    if (reply.type === 'logs-unavailable') {
-      throw new ConflictException(problem(409, `host ${job.node} could not read the logs: ${reply.error}`));
+    if (answer.type === 'logs-unavailable') {
+      throw new ConflictException(problem(409, `host ${job.node} could not read the logs: ${answer.error}`));
     }
-    return reply.logs;
+    return answer;
   }
 
   /** One page of the principal's namespace; an admin may name another, or `*` for all. */

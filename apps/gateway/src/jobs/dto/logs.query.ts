@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsInt, Max, Min } from 'class-validator';
+import { LOGS_MAX_BYTES } from '@berth/contracts';
 import { Optional } from '../../common/schema-validation';
 
 export class LogsQuery {
@@ -10,4 +11,12 @@ export class LogsQuery {
   @Min(1)
   @Max(10_000)
   tail?: number;
+
+  /** Of those lines, at most this many bytes (their end); default 1 MiB, at most 8 MiB. */
+  @Optional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(LOGS_MAX_BYTES)
+  limitBytes?: number;
 }
