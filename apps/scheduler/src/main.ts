@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   await amqp.consumers.consume(
     topology.nodeRequests,
     NODE_REQUESTS_QUEUE,
-    nodeRequestHandlers(new HostBooksService(state), amqp.requests, topology),
+    nodeRequestHandlers(new HostBooksService(state, amqp.publisher), amqp.requests, topology),
     inFlight,
   );
   logger.log(

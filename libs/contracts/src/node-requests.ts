@@ -102,10 +102,11 @@ const NODE_REQUESTS = {
     createdAt: timestamp('When Docker created the container'),
     submittedAt: timestamp('When the job was submitted, from its label'),
   },
-  'adopt-lost-job': {
+  'requeue-lost-job': {
     type: kind(
-      'adopt-lost-job',
-      'A create reached the host after Redis lost its record, before any container: record it there, scheduled.',
+      'requeue-lost-job',
+      'A create reached the host after Redis lost its record, before any container: record it queued and place it ' +
+        'again, so its capacity is reserved as any placement is.',
     ),
     nodeId,
     jobId,
@@ -159,7 +160,7 @@ const NODE_REPLIES = {
     containers: required(integer(0, Number.MAX_SAFE_INTEGER), 'Containers placed.'),
   },
   restored: {
-    type: kind('restored', 'The answer to restore-job and adopt-lost-job.'),
+    type: kind('restored', 'The answer to restore-job and requeue-lost-job.'),
     outcome: required(oneOf(['restored', 'exists', 'tombstoned'] as const), 'What became of the record.'),
   },
   dependencies: {

@@ -78,10 +78,11 @@ export function restoredJobFrom(nodeId: string, container: ContainerReport, now 
 }
 
 /**
- * The record of a job whose create reached its host after Redis lost the record, before any container: scheduled
- * on that host, holding its place there, so the create goes on.
+ * The record of a job whose create reached its host after Redis lost the record, before any container: queued,
+ * on no host, to be placed again. (Recording it on that host would take room there without the reservation's
+ * check: other jobs may have been placed in that room since.)
  */
-export function adoptedJobFrom(
+export function requeuedJobFrom(
   nodeId: string,
   job: { jobId: string; namespace: string; spec: JobSpec },
   now = new Date(),
@@ -91,17 +92,13 @@ export function adoptedJobFrom(
     id: jobId,
     namespace,
     spec,
-    status: 'scheduled',
-    node: nodeId,
+    status: 'queued',
+    node: null,
     containerId: null,
     createdAt: now,
-    history: [
-      { status: 'queued', at: now.toISOString() },
-      { status: 'scheduled', at: now.toISOString() },
-    ],
-    reason: `record rebuilt from the create sent to host ${nodeId} after Berth's state was lost`,
+    history: [{ status: 'queued', at: now.toISOString() }],
+    reason: `record rebuilt from the create sent to host ${nodeId} after Berth's state was lost; placed again`,
     exitCode: null,
-    holds: { ports: spec.ports ?? [], workload: workloadFor(jobId, namespace, spec) },
   };
 }
 

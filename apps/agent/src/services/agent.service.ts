@@ -148,10 +148,11 @@ export class AgentService {
   private async create(command: CreateContainer): Promise<void> {
     let job = await this.books.job(command.jobId);
     if (!job.found) {
-      // Redis lost the record: rebuild it from the container if there is one, else record the job here from the
-      // create (its reservation was lost with it), so it goes on. (An expired job left a tombstone: neither rebuilds it.)
+      // Redis lost the record: rebuild it from the container if there is one, else have the job placed again from
+      // the create (its reservation was lost with it; this host may have no room for it now). The create then ends
+      // here: the job is on no host until placement sends it. (An expired job left a tombstone: neither rebuilds it.)
       if ((await this.restoreLostJob(command.jobId)) === 'no-container') {
-        await this.adoptLostJob(command);
+        await this.requeueLostJob(command);
       }
       job = await this.books.job(command.jobId);
     }
@@ -238,11 +239,11 @@ export class AgentService {
     return outcome;
   }
 
-  /** A create for a job whose record and reservation were lost with Redis, before any container: recorded here. */
-  private async adoptLostJob(command: CreateContainer): Promise<void> {
-    const outcome = await this.books.adopt(command);
+  /** A create for a job whose record and reservation were lost with Redis, before any container: placed again. */
+  private async requeueLostJob(command: CreateContainer): Promise<void> {
+    const outcome = await this.books.requeue(command);
     this.logger.warn(
-      `job ${command.jobId}: its record was lost; ${outcome === 'tombstoned' ? 'it was never accepted' : 'recorded again on this host'}`,
+      `job ${command.jobId}: its record was lost; ${outcome === 'tombstoned' ? 'it was never accepted' : 'queued to be placed again'}`,
     );
   }
 

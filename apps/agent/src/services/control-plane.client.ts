@@ -100,9 +100,10 @@ export class ControlPlaneClient {
     return (await this.ask('restore-job', request, 'restored')).outcome;
   }
 
-  async adopt(command: CreateContainer): Promise<Reply<'restored'>['outcome']> {
+  /** A create whose job Redis lost, before any container: the control plane records it queued and places it again. */
+  async requeue(command: CreateContainer): Promise<Reply<'restored'>['outcome']> {
     const body = { jobId: command.jobId, namespace: command.namespace, spec: command.spec };
-    return (await this.ask('adopt-lost-job', body, 'restored')).outcome;
+    return (await this.ask('requeue-lost-job', body, 'restored')).outcome;
   }
 
   /** Reference → container name of what a job placed here depends on. */

@@ -1,5 +1,6 @@
 import { containerNameFor, dependenciesOf, HostJob, JobStatus, NodeReply, NodeRequest } from '@berth/contracts';
-import { adoptedJobFrom, BerthState, restoredJobFrom } from '@berth/state';
+import { Publisher } from '@berth/messaging';
+import { BerthState, requeuedJobFrom, restoredJobFrom } from '@berth/state';
 
 type Request<K extends NodeRequest['type']> = Extract<NodeRequest, { type: K }>;
 
@@ -13,7 +14,10 @@ const LIVE: readonly JobStatus[] = ['scheduled', 'pulling', 'running', 'removing
  * shows only that it exists, and nothing here changes another host's books or another host's jobs.
  */
 export class HostBooksService {
-  constructor(private readonly state: Pick<BerthState, 'jobs' | 'nodes' | 'names' | 'recovery'>) {}
+  constructor(
+    private readonly state: Pick<BerthState, 'jobs' | 'nodes' | 'names' | 'recovery'>,
+    private readonly publisher: Pick<Publisher, 'sendJob'>,
+  ) {}
 
   async answer(request: NodeRequest): Promise<NodeReply> {
     const { nodes } = this.state;
@@ -59,13 +63,35 @@ export class HostBooksService {
         const outcome = await this.state.recovery.restore(restoredJobFrom(nodeId, request));
         return { type: 'restored', outcome };
       }
-      case 'adopt-lost-job': {
-        const outcome = await this.state.recovery.restore(adoptedJobFrom(nodeId, request));
-        return { type: 'restored', outcome };
-      }
+      case 'requeue-lost-job':
+        return { type: 'restored', outcome: await this.requeueLostJob(request) };
       case 'job-dependencies':
         return this.dependencies(request);
     }
+  }
+
+  /**
+   * Records a lost job queued again and hands it to placement, which reserves its room with the usual check. Sent
+   * again when the record already exists and is still queued: an earlier try may have recorded it and then failed
+   * to publish (placing a job twice is harmless; the second finds it placed).
+   */
+  private async requeueLostJob(request: Request<'requeue-lost-job'>): Promise<'restored' | 'exists' | 'tombstoned'> {
+    const outcome = await this.state.recovery.restore(requeuedJobFrom(request.nodeId, request));
+    if (outcome === 'tombstoned') {
+      return outcome;
+    }
+    const job = await this.state.jobs.get(request.jobId);
+    if (job?.status === 'queued' && job.node === null) {
+      await this.publisher.sendJob({
+        type: 'place-job',
+        jobId: job.id,
+        namespace: job.namespace,
+        spec: job.spec,
+        submittedAt: new Date().toISOString(),
+        attempt: 0,
+      });
+    }
+    return outcome;
   }
 
   /** A job as its host may see it. */
