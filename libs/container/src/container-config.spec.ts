@@ -198,6 +198,35 @@ describe('workingDir', () => {
   });
 });
 
+describe('entrypoint', () => {
+  it("becomes Docker's Entrypoint beside Cmd, and is read back from a container that lost its spec label", () => {
+    const { body } = containerConfigFor(job({ entrypoint: ['/bin/sh', '-c'], cmd: ['echo hi'] }), POLICY);
+    expect(body.Entrypoint).toEqual(['/bin/sh', '-c']);
+    expect(body.Cmd).toEqual(['echo hi']);
+    const labels: Record<string, string> = { ...body.Labels };
+    delete labels[LABEL_SPEC];
+    expect(specFromContainer({ ...body, Labels: labels })).toMatchObject({
+      entrypoint: ['/bin/sh', '-c'],
+      cmd: ['echo hi'],
+    });
+    // dockerode's type allows a string; Docker's string form is a one-item list.
+    expect(specFromContainer({ ...body, Entrypoint: '/init', Labels: labels }).entrypoint).toEqual(['/init']);
+  });
+
+  it("passes Docker's [''] (clear the image's entrypoint) and an empty list as given", () => {
+    expect(containerConfigFor(job({ entrypoint: [''] }), POLICY).body.Entrypoint).toEqual(['']);
+    expect(containerConfigFor(job({ entrypoint: [] }), POLICY).body.Entrypoint).toEqual([]);
+  });
+
+  it("is left to the image when the job names none (Docker's null reads back as none)", () => {
+    const { body } = containerConfigFor(job(), POLICY);
+    expect(body).not.toHaveProperty('Entrypoint');
+    const labels: Record<string, string> = { ...body.Labels };
+    delete labels[LABEL_SPEC];
+    expect(specFromContainer({ ...body, Entrypoint: null, Labels: labels })).not.toHaveProperty('entrypoint');
+  });
+});
+
 describe('specFromContainer', () => {
   const { body } = containerConfigFor(job(), POLICY);
 

@@ -21,6 +21,7 @@ import { ContainerPolicy, ContainerRefused, registryProblem } from './policy';
 export interface ContainerCreateBody {
   Image: string;
   Cmd?: string[];
+  Entrypoint?: string[];
   WorkingDir?: string;
   User?: string;
   Env: string[];
@@ -48,6 +49,8 @@ export interface ContainerCreateBody {
 export interface ContainerConfigView {
   Image: string;
   Cmd?: string[] | null;
+  /** The image's own when the create body set none; dockerode types it as a string too. */
+  Entrypoint?: string[] | string | null;
   /** The image's own when the create body set none; empty when neither did. */
   WorkingDir?: string;
   User?: string;
@@ -117,6 +120,16 @@ const MAPPING: { [K in JobSpecField]-?: FieldMapping<K> } = {
       }
     },
     fromDocker: (config) => config.Cmd ?? undefined,
+  },
+  // Passed as given, so Docker's own rules hold: an entrypoint replaces the image's (and its cmd), [''] clears it.
+  entrypoint: {
+    toDocker: (body, job) => {
+      if (job.spec.entrypoint) {
+        body.Entrypoint = job.spec.entrypoint;
+      }
+    },
+    fromDocker: (config) =>
+      typeof config.Entrypoint === 'string' ? [config.Entrypoint] : (config.Entrypoint ?? undefined),
   },
   user: {
     toDocker: (body, job) => {

@@ -110,6 +110,10 @@ export const JOB_SPEC = {
     textList({ maxItems: 256, maxItemLength: 4096 }),
     "The command and its arguments; the image's own when absent.",
   ),
+  entrypoint: optional(
+    textList({ maxItems: 256, maxItemLength: 4096 }),
+    `Docker's Entrypoint, which cmd is appended to; the image's own when absent, and [""] clears it.`,
+  ),
   user: optional(
     text({
       maxLength: 65,

@@ -1,4 +1,4 @@
-import { collectSwarmExpressions, LabelArrayError } from './swarm';
+import { collectSwarmExpressions, collectSwarmReschedule, LabelArrayError } from './swarm';
 
 describe('collectSwarmExpressions', () => {
   it('gathers expressions from job fields, env entries and Swarm labels, and strips them', () => {
@@ -23,6 +23,32 @@ describe('collectSwarmExpressions', () => {
     );
     expect(() => collectSwarmExpressions({}, {}, { 'com.docker.swarm.affinities': '[1]' })).toThrow(
       /com\.docker\.swarm\.affinities must hold a JSON array of strings/,
+    );
+  });
+});
+
+describe('collectSwarmReschedule', () => {
+  it('gathers policies from reschedule: env entries and the Swarm label, and strips them', () => {
+    const collected = collectSwarmReschedule(['A=1', 'reschedule:on-node-failure', 'B=reschedule:off'], {
+      'com.docker.swarm.reschedule-policies': '["off"]',
+      team: 'x',
+    });
+    expect(collected.policies).toEqual(['on-node-failure', 'off']);
+    expect(collected.env).toEqual(['A=1', 'B=reschedule:off']);
+    expect(collected.labels).toEqual({ team: 'x' });
+  });
+
+  it('finds nothing, and changes nothing, where there is none', () => {
+    expect(collectSwarmReschedule(['A=1'], { team: 'x' })).toEqual({
+      policies: [],
+      env: ['A=1'],
+      labels: { team: 'x' },
+    });
+  });
+
+  it('rejects a reschedule label that is not a JSON array of strings, naming it', () => {
+    expect(() => collectSwarmReschedule([], { 'com.docker.swarm.reschedule-policies': 'on-node-failure' })).toThrow(
+      /com\.docker\.swarm\.reschedule-policies must hold a JSON array of strings/,
     );
   });
 });

@@ -50,6 +50,43 @@ export function collectSwarmExpressions(
   return { constraints, affinities, env: cleanEnv, labels: cleanLabels };
 }
 
+/** Swarm's reschedule policy: the label holds a JSON array, the env entry (`reschedule:on-node-failure`) has no `=`. */
+export const SWARM_RESCHEDULE_LABEL = 'com.docker.swarm.reschedule-policies';
+const RESCHEDULE_ENV_PREFIX = 'reschedule:';
+
+export interface SwarmReschedule {
+  /** Every policy found, env entries first, as written: Swarm took `off` and `on-node-failure`, and one at most. */
+  policies: string[];
+  /** Docker's env list without the `reschedule:` entries. */
+  env: string[];
+  /** The labels without Swarm's reschedule label. */
+  labels: Record<string, string>;
+}
+
+/**
+ * Gathers Swarm's reschedule policies from a Docker env list (`KEY=value` entries, as `docker run -e` sends them:
+ * `reschedule:off` has no `=`, so it cannot be a key of a JSON env map) and from the labels. Throws
+ * LabelArrayError when the label does not hold a JSON array of strings.
+ */
+export function collectSwarmReschedule(env: readonly string[], labels: Record<string, string>): SwarmReschedule {
+  const policies: string[] = [];
+  const cleanEnv: string[] = [];
+  for (const entry of env) {
+    if (entry.startsWith(RESCHEDULE_ENV_PREFIX)) {
+      policies.push(entry.slice(RESCHEDULE_ENV_PREFIX.length));
+    } else {
+      cleanEnv.push(entry);
+    }
+  }
+  const cleanLabels = { ...labels };
+  const raw = cleanLabels[SWARM_RESCHEDULE_LABEL];
+  if (raw !== undefined) {
+    delete cleanLabels[SWARM_RESCHEDULE_LABEL];
+    policies.push(...parseLabelArray(SWARM_RESCHEDULE_LABEL, raw));
+  }
+  return { policies, env: cleanEnv, labels: cleanLabels };
+}
+
 export class LabelArrayError extends Error {
   override readonly name = 'LabelArrayError';
   constructor(
