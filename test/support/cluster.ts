@@ -96,6 +96,10 @@ export interface ClusterOptions {
   redisUrl?: string;
   /** The management API of this cluster's RabbitMQ (RABBITMQ_MANAGEMENT_URL by default). */
   managementUrl?: string;
+  /** Serve the Docker Engine API (on `dockerPort`); off by default, so clusters never contend for a port. */
+  dockerApi?: boolean;
+  /** Environment for the gateway. */
+  gatewayEnv?: Record<string, string>;
 }
 
 let portSeed = 18100 + (process.pid % 500) * 2;
@@ -108,6 +112,8 @@ export class TestCluster {
   readonly prefix = `e2e-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   readonly port = portSeed++;
   readonly api = `http://127.0.0.1:${this.port}`;
+  /** Where the gateway serves the Docker Engine API when `dockerApi` is set. */
+  readonly dockerPort = this.port + 2000;
   private readonly processes = new Map<string, ChildProcess>();
   private readonly launches = new Map<string, { app: string; env: Record<string, string> }>();
 
@@ -164,6 +170,8 @@ export class TestCluster {
       PORT: String(this.port),
       BERTH_ADMIN_TOKEN_FILE: this.adminTokenFile,
       BERTH_RABBITMQ_MANAGEMENT_URL: this.managementUrl,
+      BERTH_DOCKER_PORT: this.options.dockerApi ? String(this.dockerPort) : '0',
+      ...this.options.gatewayEnv,
     });
     for (let i = 0; i < (this.options.schedulers ?? 1); i++) {
       this.spawn(`scheduler-${i + 1}`, 'scheduler', {

@@ -1,7 +1,7 @@
 import { GatewayEnv, loadEnv } from '@berth/config';
 import { topologyFor } from '@berth/contracts';
 import { Declarations, Messaging, Publisher, RequestReply } from '@berth/messaging';
-import { BerthState, DeadLetterStore, JobRepository, NodeBooks, TokenRepository } from '@berth/state';
+import { BerthState, DeadLetterStore, JobRepository, NameRegistry, NodeBooks, TokenRepository } from '@berth/state';
 import { Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
@@ -14,6 +14,10 @@ import { requestValidation } from './common/schema-validation';
 import { DeadLettersController } from './dead-letters/dead-letters.controller';
 import { GatewayConsumers } from './consumers/gateway-consumers';
 import { DeadLettersService } from './dead-letters/dead-letters.service';
+import { ContainerLogs } from './docker-api/container-logs';
+import { ContainerRoutes } from './docker-api/container.routes';
+import { DockerApiServer } from './docker-api/docker-api.server';
+import { SystemRoutes } from './docker-api/system.routes';
 import { HealthController } from './health/health.controller';
 import { JobsController } from './jobs/jobs.controller';
 import { JobsService } from './jobs/jobs.service';
@@ -47,6 +51,11 @@ import { QueuesController } from './queues/queues.controller';
     DeadLettersService,
     NodeCredentialsService,
     GatewayConsumers,
+    // The Docker Engine API, on its own port (BERTH_DOCKER_PORT): main.ts starts it after the HTTP API.
+    DockerApiServer,
+    SystemRoutes,
+    ContainerRoutes,
+    ContainerLogs,
     { provide: GatewayEnv, useFactory: () => loadEnv(GatewayEnv) },
     {
       provide: BerthState,
@@ -66,6 +75,7 @@ import { QueuesController } from './queues/queues.controller';
     { provide: NodeBooks, inject: [BerthState], useFactory: (state: BerthState) => state.nodes },
     { provide: DeadLetterStore, inject: [BerthState], useFactory: (state: BerthState) => state.deadLetters },
     { provide: TokenRepository, inject: [BerthState], useFactory: (state: BerthState) => state.tokens },
+    { provide: NameRegistry, inject: [BerthState], useFactory: (state: BerthState) => state.names },
     {
       provide: Messaging,
       inject: [GatewayEnv],

@@ -5,6 +5,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
+import { DockerApiServer } from './docker-api/docker-api.server';
 import { bodyErrors, parseJson, requireJson, requireObjectBody } from './common/body.middleware';
 
 async function main(): Promise<void> {
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
   app.enableShutdownHooks();
   await app.listen(env.PORT, env.BERTH_BIND);
   new Logger('Gateway').log(`listening on http://${env.BERTH_BIND}:${env.PORT}`);
+  await app.get(DockerApiServer).listen();
   // Nest's shutdown hooks close the server on SIGTERM/SIGINT; the service ends with it.
   await new Promise((resolve) => app.getHttpServer().once('close', resolve));
 }

@@ -31,6 +31,13 @@ export class CommonEnv {
 export class ControlPlaneEnv extends CommonEnv {
   @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// or rediss:// URL' })
   BERTH_REDIS_URL: string = 'redis://127.0.0.1:6379';
+
+  /**
+   * Strategy for jobs that do not name one: spread, binpack or random. The scheduler places by it; the gateway
+   * reports it (docker info).
+   */
+  @IsIn(STRATEGIES)
+  BERTH_DEFAULT_STRATEGY: StrategyName = 'spread';
 }
 
 export class GatewayEnv extends ControlPlaneEnv {
@@ -38,6 +45,25 @@ export class GatewayEnv extends ControlPlaneEnv {
   @Min(1)
   @Max(65535)
   PORT: number = 8080;
+
+  /** The Docker Engine API for the whole cluster (`docker -H tcp://...`); 0 turns it off. */
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  BERTH_DOCKER_PORT: number = 2375;
+
+  /** Loopback by default, like BERTH_BIND. */
+  @IsString()
+  BERTH_DOCKER_BIND: string = '127.0.0.1';
+
+  /**
+   * How long `docker create`/`run` waits for room. 0 (as classic Swarm): a container that fits on no host is
+   * refused at once, with the reason.
+   */
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  BERTH_DOCKER_PLACEMENT_TIMEOUT_SECONDS: number = 0;
 
   /** Loopback by default: put a TLS-terminating proxy in front before exposing Berth. */
   @IsString()
@@ -100,10 +126,6 @@ export class SchedulerEnv extends ControlPlaneEnv {
   @Min(0)
   @Max(86_400)
   BERTH_RESCHEDULE_GRACE_SECONDS: number = 30;
-
-  /** Strategy for jobs that do not name one: spread, binpack or random. */
-  @IsIn(STRATEGIES)
-  BERTH_DEFAULT_STRATEGY: StrategyName = 'spread';
 
   /** Jobs placed at once by one scheduler process. */
   @IsInt()

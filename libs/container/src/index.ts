@@ -1,2 +1,3 @@
 export * from './container-config';
 export * from './policy';
+export * from './docker-stream';

@@ -51,8 +51,45 @@ const NODE_MESSAGES = {
     jobId,
     tail: required(integer(1, 10_000), 'Lines from the end.'),
     limitBytes: required(integer(1, LOGS_MAX_BYTES), 'Of those lines, at most this many bytes, from the end.'),
+    stdout: defaulted(boolean(), true, 'Include what the container wrote to stdout.'),
+    stderr: defaulted(boolean(), true, 'Include what the container wrote to stderr.'),
+    since: defaulted(
+      text({ minLength: 0, maxLength: 32, pattern: /^(\d{1,12}(\.\d{1,9})?)?$/ }),
+      '',
+      "Only what was written from then on (unix seconds, fraction allowed; '' for all).",
+    ),
+    timestamps: defaulted(boolean(), false, "Prefix each entry with Docker's RFC 3339 timestamp."),
+    framed: defaulted(
+      boolean(),
+      false,
+      "Keep Docker's multiplexed frames (8-byte header per entry), base64 in each chunk's data: the Engine API's form.",
+    ),
+  },
+  'stop-container': {
+    type: kind('stop-container', 'A request (reply-to): stop the container, as `docker stop`.'),
+    jobId,
+    timeoutSeconds: required(integer(0, 600), 'Seconds between SIGTERM and SIGKILL.'),
+  },
+  'kill-container': {
+    type: kind('kill-container', "A request (reply-to): signal the container's main process, as `docker kill`."),
+    jobId,
+    signal: required(
+      text({
+        maxLength: 16,
+        pattern: /^(SIG)?[A-Z0-9+-]{1,12}$|^\d{1,2}$/,
+        message: 'must be a signal name or number',
+      }),
+      'SIGTERM, KILL, 9, ...',
+    ),
+  },
+  'inspect-container': {
+    type: kind('inspect-container', "A request (reply-to): Docker's inspect of the container."),
+    jobId,
   },
 } as const;
+
+/** The commands that ask for an answer (reply-to): answered at once, never handed over or retried later. */
+export const HOST_REQUEST_KINDS = ['fetch-logs', 'stop-container', 'kill-container', 'inspect-container'] as const;
 
 /** Agent → scheduler, on the outcomes queue: what happened to a job on a host. */
 const OUTCOME_MESSAGES = {
@@ -111,22 +148,45 @@ const LOGS_REPLIES = {
   },
 } as const;
 
+/** Agent → gateway, the replies to stop-, kill- and inspect-container. */
+const CONTAINER_REPLIES = {
+  'container-done': {
+    type: kind('container-done', 'Done.'),
+    changed: required(boolean(), 'False when there was nothing to do (already stopped).'),
+  },
+  'container-inspect': {
+    type: kind('container-inspect', "Docker's inspect of the container."),
+    inspect: required(text({ maxLength: 1024 * 1024 }), 'As Docker answered it, JSON.'),
+  },
+  'container-refused': {
+    type: kind('container-refused', 'Docker said no, or the host could not ask it.'),
+    status: required(integer(400, 599), "Docker's status (404: no such container, 409: not running, ...)."),
+    error: required(text({ maxLength: 64 * 1024 }), "Docker's answer."),
+  },
+} as const;
+
 export type PlaceJob = MessageOf<typeof JOBS_MESSAGES>;
 export type AgentCommand = MessageOf<typeof NODE_MESSAGES>;
 export type CreateContainer = Extract<AgentCommand, { type: 'create-container' }>;
 export type RemoveContainer = Extract<AgentCommand, { type: 'remove-container' }>;
 export type FetchLogs = Extract<AgentCommand, { type: 'fetch-logs' }>;
+export type HostRequest = Extract<AgentCommand, { type: (typeof HOST_REQUEST_KINDS)[number] }>;
+/** What changes a host's containers for the scheduler's books: handed over when slow, retried when it fails. */
+export type HostCommand = Exclude<AgentCommand, HostRequest>;
+export type ContainerRequest = Exclude<HostRequest, FetchLogs>;
+export type ContainerReply = MessageOf<typeof CONTAINER_REPLIES>;
 export type JobOutcome = MessageOf<typeof OUTCOME_MESSAGES>;
 export type LogsReply = MessageOf<typeof LOGS_REPLIES>;
 export type PullProgress = Extract<JobOutcome, { type: 'image-pulling' }>['progress'];
 
 /** Anything Berth puts on a queue. */
-export type WireMessage = PlaceJob | AgentCommand | JobOutcome | LogsReply | NodeRequest | NodeReply;
+export type WireMessage = PlaceJob | AgentCommand | JobOutcome | LogsReply | ContainerReply | NodeRequest | NodeReply;
 
 export const decodePlaceJob = decoderOf(JOBS_MESSAGES);
 export const decodeAgentCommand = decoderOf(NODE_MESSAGES);
 export const decodeJobOutcome = decoderOf(OUTCOME_MESSAGES);
 export const decodeLogsReply = decoderOf(LOGS_REPLIES);
+export const decodeContainerReply = decoderOf(CONTAINER_REPLIES);
 
 export function encode(message: WireMessage): Buffer {
   return Buffer.from(JSON.stringify(message));

@@ -1,4 +1,13 @@
-import { AgentCommand, encode, JobOutcome, LogsReply, NodeReply, PlaceJob, reportKey } from '@berth/contracts';
+import {
+  AgentCommand,
+  ContainerReply,
+  encode,
+  JobOutcome,
+  LogsReply,
+  NodeReply,
+  PlaceJob,
+  reportKey,
+} from '@berth/contracts';
 import { ChannelModel, ConfirmChannel, Options } from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import { BrokerConnection, BrokerUnavailable, ConnectionPart } from './connection';
@@ -77,7 +86,7 @@ export class Publisher implements ConnectionPart {
   }
 
   /** The answer to a request (see RequestReply). */
-  sendReply(replyTo: string, correlationId: string, reply: LogsReply | NodeReply): Promise<void> {
+  sendReply(replyTo: string, correlationId: string, reply: LogsReply | ContainerReply | NodeReply): Promise<void> {
     return this.publishRaw(encode(reply), { routingKey: replyTo, options: { correlationId } });
   }
 

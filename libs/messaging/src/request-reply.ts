@@ -1,5 +1,6 @@
 import {
   AgentCommand,
+  ContainerReply,
   decodeNodeReply,
   encode,
   LogsReply,
@@ -97,7 +98,7 @@ export class RequestReply implements ConnectionPart {
   }
 
   /** Answers a request a consumer received: an agent through the reports exchange, the control plane directly. */
-  async reply(request: Delivery, reply: LogsReply | NodeReply): Promise<void> {
+  async reply(request: Delivery, reply: LogsReply | ContainerReply | NodeReply): Promise<void> {
     const { replyTo, correlationId } = request.properties as { replyTo?: string; correlationId?: string };
     if (!replyTo) {
       return;

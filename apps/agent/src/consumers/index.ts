@@ -1,6 +1,7 @@
 import { AgentCommand } from '@berth/contracts';
 import { HandlerOf, RequestReply } from '@berth/messaging';
 import { AgentService } from '../services/agent.service';
+import { ContainerRequestHandler } from './container-request.handler';
 import { FetchLogsHandler } from './fetch-logs.handler';
 import { CreateContainerHandler, RemoveContainerHandler } from './host-command.handler';
 
@@ -14,5 +15,8 @@ export function hostCommandHandlers(
     new CreateContainerHandler(agent, settleAfterMs),
     new RemoveContainerHandler(agent, settleAfterMs),
     new FetchLogsHandler(agent, requests),
+    new ContainerRequestHandler('stop-container', agent, requests),
+    new ContainerRequestHandler('kill-container', agent, requests),
+    new ContainerRequestHandler('inspect-container', agent, requests),
   ];
 }

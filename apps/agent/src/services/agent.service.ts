@@ -1,11 +1,13 @@
 import { containerConfigFor, ContainerPolicy, ContainerRefused } from '@berth/container';
 import {
-  AgentCommand,
   containerNameFor,
   CreateContainer,
   DELIVERY_LIMIT,
   dependenciesOf,
+  ContainerReply,
+  ContainerRequest,
   FetchLogs,
+  HostCommand,
   JobOutcome,
   LOGS_CHUNK_BYTES,
   LogsReply,
@@ -15,7 +17,7 @@ import { Publisher } from '@berth/messaging';
 import { Logger } from '@nestjs/common';
 import { ControlPlaneClient } from './control-plane.client';
 import { ContainerAlreadyEnded, DockerRefused, DockerRepository } from './docker.repository';
-import { textChunks } from './log-tail';
+import { base64Chunks, TailBuffer, textChunks } from './log-tail';
 import { restoreRequestFrom } from './restore';
 
 /** A command that failed after its delivery was acknowledged is tried again here after this long. */
@@ -46,15 +48,20 @@ export class AgentService {
     private readonly publisher: Publisher,
   ) {}
 
-  /** The container's recent output, for GET /v1/jobs/{id}/logs: the replies to send, in order. */
+  /**
+   * The container's recent output, for GET /v1/jobs/{id}/logs and the Engine API's logs: the replies to send, in
+   * order. Text, or (framed) Docker's own frames in base64.
+   */
   async logs(command: FetchLogs): Promise<LogsReply[]> {
-    let tail: { bytes: Buffer; droppedBytes: number };
+    let tail: TailBuffer;
     try {
-      tail = await this.docker.logTail(command.jobId, command.tail, command.limitBytes);
+      tail = await this.docker.logTail(command.jobId, command);
     } catch (err) {
       return [{ type: 'logs-unavailable', error: (err as Error).message.slice(0, 4096) }];
     }
-    const { chunks, skippedBytes } = textChunks(tail.bytes, LOGS_CHUNK_BYTES);
+    const { chunks, skippedBytes } = command.framed
+      ? { chunks: base64Chunks(tail.frames(), (LOGS_CHUNK_BYTES / 4) * 3), skippedBytes: 0 }
+      : textChunks(tail.contents(), LOGS_CHUNK_BYTES);
     return chunks.map((data, seq) => ({
       type: 'logs-chunk',
       seq,
@@ -64,7 +71,25 @@ export class AgentService {
     }));
   }
 
-  async handle(command: Exclude<AgentCommand, FetchLogs>): Promise<void> {
+  /** stop, kill and inspect, for the Engine API: Docker's own answer, refusals included. */
+  async containerRequest(request: ContainerRequest): Promise<ContainerReply> {
+    try {
+      switch (request.type) {
+        case 'stop-container':
+          return { type: 'container-done', changed: await this.docker.stop(request.jobId, request.timeoutSeconds) };
+        case 'kill-container':
+          await this.docker.kill(request.jobId, request.signal);
+          return { type: 'container-done', changed: true };
+        case 'inspect-container':
+          return { type: 'container-inspect', inspect: JSON.stringify(await this.docker.inspect(request.jobId)) };
+      }
+    } catch (err) {
+      const status = err instanceof DockerRefused && err.statusCode < 600 ? Math.max(err.statusCode, 400) : 502;
+      return { type: 'container-refused', status, error: (err as Error).message.slice(0, 4096) };
+    }
+  }
+
+  async handle(command: HostCommand): Promise<void> {
     this.inFlight.set(command.jobId, (this.inFlight.get(command.jobId) ?? 0) + 1);
     try {
       switch (command.type) {
@@ -89,11 +114,7 @@ export class AgentService {
    * itself; should the agent die, its reconciliation finds the job placed here without a container and runs it
    * again. A failure within the time rejects, so the delivery is retried as usual.
    */
-  async handleOrHandOver(
-    command: Exclude<AgentCommand, FetchLogs>,
-    settleAfterMs: number,
-    attempts = 0,
-  ): Promise<void> {
+  async handleOrHandOver(command: HostCommand, settleAfterMs: number, attempts = 0): Promise<void> {
     const work = this.handle(command);
     let timer: NodeJS.Timeout | undefined;
     const handedOver = new Promise<'handed-over'>((resolve) => {
@@ -114,11 +135,11 @@ export class AgentService {
    * Runs a command away from any delivery (after a hand-over, a rebuilt record, reconciliation): a failure is tried
    * again here, and after DELIVERY_LIMIT attempts a create fails its job for good.
    */
-  runInBackground(command: Exclude<AgentCommand, FetchLogs>, attempts = 0): void {
+  runInBackground(command: HostCommand, attempts = 0): void {
     this.handle(command).catch((err: unknown) => this.afterHandOverFailure(command, attempts + 1, err));
   }
 
-  private afterHandOverFailure(command: Exclude<AgentCommand, FetchLogs>, attempts: number, err: unknown): void {
+  private afterHandOverFailure(command: HostCommand, attempts: number, err: unknown): void {
     const error = err instanceof Error ? err.message : String(err);
     this.logger.warn(`job ${command.jobId}: ${command.type} failed after it was acknowledged (${attempts}): ${error}`);
     const next = async (): Promise<void> => {

@@ -1,7 +1,7 @@
-import { ContainerConfigView, ContainerCreateBody } from '@berth/container';
-import { containerNameFor, LABEL_CLUSTER, LABEL_JOB, PullProgress } from '@berth/contracts';
+import { ContainerConfigView, ContainerCreateBody, Demultiplexer } from '@berth/container';
+import { containerNameFor, FetchLogs, LABEL_CLUSTER, LABEL_JOB, PullProgress } from '@berth/contracts';
 import Docker from 'dockerode';
-import { Demultiplexer, TailBuffer } from './log-tail';
+import { TailBuffer } from './log-tail';
 
 /** How long reading a container's output may take. */
 const LOGS_READ_TIMEOUT_MS = 8000;
@@ -297,10 +297,14 @@ export class DockerRepository {
   }
 
   /**
-   * The end of a job's container output: its last `tail` lines, of which at most the last `limitBytes`, with the
-   * count of bytes left out. Read as a stream, so the agent never holds more than `limitBytes` of it.
+   * The end of a job's container output: its last `tail` entries (from `since`, if given), of which at most the
+   * last `limitBytes`, with the count of bytes left out. Read as a stream, so the agent never holds more than
+   * `limitBytes` of it.
    */
-  async logTail(jobId: string, tail: number, limitBytes: number): Promise<{ bytes: Buffer; droppedBytes: number }> {
+  async logTail(
+    jobId: string,
+    options: Pick<FetchLogs, 'tail' | 'limitBytes' | 'stdout' | 'stderr' | 'since' | 'timestamps'>,
+  ): Promise<TailBuffer> {
     const name = containerNameFor(jobId);
     try {
       const tty = (await this.docker.getContainer(name).inspect()).Config.Tty;
@@ -313,20 +317,27 @@ export class DockerRepository {
             // A Docker that stops sending must not hold the request (and its buffer) for ever.
             abortSignal: AbortSignal.timeout(LOGS_READ_TIMEOUT_MS),
             statusCodes: { 200: true, 404: 'no such container', 500: 'server error' },
-            options: { stdout: true, stderr: true, tail, follow: false },
+            options: {
+              stdout: options.stdout,
+              stderr: options.stderr,
+              tail: options.tail,
+              timestamps: options.timestamps,
+              ...(options.since !== '' ? { since: options.since } : {}),
+              follow: false,
+            },
           },
           (err, data) => (err ? reject(err) : resolve(data as NodeJS.ReadableStream)),
         );
       });
-      const kept = new TailBuffer(limitBytes);
+      const kept = new TailBuffer(options.limitBytes);
       const demultiplexer = tty ? null : new Demultiplexer();
       for await (const chunk of stream) {
         const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
-        for (const payload of demultiplexer ? demultiplexer.write(bytes) : [bytes]) {
-          kept.push(payload);
+        for (const piece of demultiplexer ? demultiplexer.write(bytes) : [{ stream: 1 as const, bytes }]) {
+          kept.push(piece);
         }
       }
-      return { bytes: kept.contents(), droppedBytes: kept.droppedBytes };
+      return kept;
     } catch (err) {
       rethrow(err);
     }
@@ -341,6 +352,37 @@ export class DockerRepository {
         return false;
       }
       throw err;
+    }
+  }
+
+  /** `docker stop`: true when it stopped the container, false when it was not running. */
+  async stop(jobId: string, timeoutSeconds: number): Promise<boolean> {
+    try {
+      await this.docker.getContainer(containerNameFor(jobId)).stop({ t: timeoutSeconds });
+      return true;
+    } catch (err) {
+      if (isStatus(err, 304)) {
+        return false;
+      }
+      rethrow(err);
+    }
+  }
+
+  /** `docker kill`: sends the signal to the container's main process (409 from Docker when it is not running). */
+  async kill(jobId: string, signal: string): Promise<void> {
+    try {
+      await this.docker.getContainer(containerNameFor(jobId)).kill({ signal });
+    } catch (err) {
+      rethrow(err);
+    }
+  }
+
+  /** Docker's inspect of the job's container, as Docker answered it. */
+  async inspect(jobId: string): Promise<Docker.ContainerInspectInfo> {
+    try {
+      return await this.docker.getContainer(containerNameFor(jobId)).inspect();
+    } catch (err) {
+      rethrow(err);
     }
   }
 

@@ -1,40 +1,13 @@
-import { Demultiplexer, TailBuffer, textChunks } from './log-tail';
+import { Demultiplexer, frame } from '@berth/container';
+import { base64Chunks, TailBuffer, textChunks } from './log-tail';
 
-/** One frame of Docker's multiplexed stream: stream type (1 stdout, 2 stderr), padding, size, payload. */
-function frame(stream: 1 | 2, payload: string): Buffer {
-  const body = Buffer.from(payload);
-  const header = Buffer.alloc(8);
-  header.writeUInt8(stream, 0);
-  header.writeUInt32BE(body.length, 4);
-  return Buffer.concat([header, body]);
-}
-
-describe('Demultiplexer', () => {
-  it('gives back the payloads, however the stream cuts the frames', () => {
-    const wire = Buffer.concat([frame(1, 'hello '), frame(2, 'from stderr '), frame(1, 'and stdout\n')]);
-    for (const cut of [1, 3, 7, 8, 9, 13, wire.length]) {
-      const demultiplexer = new Demultiplexer();
-      const out: Buffer[] = [];
-      for (let i = 0; i < wire.length; i += cut) {
-        out.push(...demultiplexer.write(wire.subarray(i, i + cut)));
-      }
-      expect(Buffer.concat(out).toString()).toBe('hello from stderr and stdout\n');
-    }
-  });
-
-  it('streams a large frame before it has all arrived', () => {
-    const demultiplexer = new Demultiplexer();
-    const header = frame(1, 'x'.repeat(1000)).subarray(0, 8);
-    expect(demultiplexer.write(header)).toEqual([]);
-    expect(Buffer.concat(demultiplexer.write(Buffer.from('x'.repeat(10)))).toString()).toBe('x'.repeat(10));
-  });
-});
+const out = (text: string) => ({ stream: 1 as const, bytes: Buffer.from(text) });
 
 describe('TailBuffer', () => {
   it('keeps the last bytes up to its limit and counts the rest', () => {
     const tail = new TailBuffer(10);
     for (const part of ['0123', '4567', '89ab', 'cdef']) {
-      tail.push(Buffer.from(part));
+      tail.push(out(part));
     }
     expect(tail.contents().toString()).toBe('6789abcdef');
     expect(tail.droppedBytes).toBe(6);
@@ -42,9 +15,30 @@ describe('TailBuffer', () => {
 
   it('drops nothing under its limit', () => {
     const tail = new TailBuffer(100);
-    tail.push(Buffer.from('short'));
+    tail.push(out('short'));
     expect(tail.contents().toString()).toBe('short');
     expect(tail.droppedBytes).toBe(0);
+  });
+});
+
+describe('TailBuffer in frames', () => {
+  it("gives back what it kept in Docker's frames, each piece on its own stream", () => {
+    const tail = new TailBuffer(8);
+    tail.push(out('hello '));
+    tail.push({ stream: 2, bytes: Buffer.from('world') });
+    const kept = new Demultiplexer().write(tail.frames());
+    expect(kept.map((p) => [p.stream, p.bytes.toString()])).toEqual([
+      [1, 'lo '],
+      [2, 'world'],
+    ]);
+    expect(tail.droppedBytes).toBe(3);
+  });
+
+  it('cuts frames into base64 chunks that put back together into the same bytes', () => {
+    const bytes = Buffer.concat([frame(1, Buffer.from('x'.repeat(100))), frame(2, Buffer.from([0, 255, 10]))]);
+    const chunks = base64Chunks(bytes, 30);
+    expect(chunks.every((c) => c.length <= 40)).toBe(true);
+    expect(Buffer.concat(chunks.map((c) => Buffer.from(c, 'base64')))).toEqual(bytes);
   });
 });
 

@@ -1,72 +1,54 @@
+import { frame, StreamPiece } from '@berth/container';
+
 /**
  * Reading a container's output with bounded memory: Docker's stream is taken apart as it arrives, only its last
  * `limitBytes` are kept, and what is kept leaves in chunks small enough for one message each.
  */
 
-const FRAME_HEADER_BYTES = 8;
-
-/**
- * Docker's multiplexed stream (a container without a TTY): frames of an 8-byte header (stream type, 3 zero bytes,
- * payload size) and a payload. Gives back the payloads as bytes arrive, however the stream cut them, without
- * waiting for a whole frame (a frame may be large).
- */
-export class Demultiplexer {
-  private header = Buffer.alloc(0);
-  /** Payload bytes still to come in the current frame. */
-  private remaining = 0;
-
-  write(chunk: Buffer): Buffer[] {
-    const payloads: Buffer[] = [];
-    let offset = 0;
-    while (offset < chunk.length) {
-      if (this.remaining > 0) {
-        const take = Math.min(this.remaining, chunk.length - offset);
-        payloads.push(chunk.subarray(offset, offset + take));
-        this.remaining -= take;
-        offset += take;
-        continue;
-      }
-      const need = FRAME_HEADER_BYTES - this.header.length;
-      this.header = Buffer.concat([this.header, chunk.subarray(offset, offset + need)]);
-      offset += Math.min(need, chunk.length - offset);
-      if (this.header.length === FRAME_HEADER_BYTES) {
-        this.remaining = this.header.readUInt32BE(4);
-        this.header = Buffer.alloc(0);
-      }
-    }
-    return payloads;
-  }
-}
-
-/** Keeps the last `limit` bytes pushed into it and counts the ones it let go. */
+/** Keeps the last `limit` bytes of output pushed into it, with the stream of each, and counts what it let go. */
 export class TailBuffer {
-  private parts: Buffer[] = [];
+  private parts: StreamPiece[] = [];
   private size = 0;
   droppedBytes = 0;
 
   constructor(private readonly limit: number) {}
 
-  push(bytes: Buffer): void {
-    this.parts.push(bytes);
-    this.size += bytes.length;
+  push(piece: StreamPiece): void {
+    this.parts.push(piece);
+    this.size += piece.bytes.length;
     while (this.size > this.limit) {
       const excess = this.size - this.limit;
       const first = this.parts[0];
-      if (first.length <= excess) {
+      if (first.bytes.length <= excess) {
         this.parts.shift();
-        this.size -= first.length;
-        this.droppedBytes += first.length;
+        this.size -= first.bytes.length;
+        this.droppedBytes += first.bytes.length;
       } else {
-        this.parts[0] = first.subarray(excess);
+        this.parts[0] = { stream: first.stream, bytes: first.bytes.subarray(excess) };
         this.size -= excess;
         this.droppedBytes += excess;
       }
     }
   }
 
+  /** What was kept, stdout and stderr interleaved. */
   contents(): Buffer {
-    return Buffer.concat(this.parts);
+    return Buffer.concat(this.parts.map((p) => p.bytes));
   }
+
+  /** What was kept, in Docker's frames again (one per piece). */
+  frames(): Buffer {
+    return Buffer.concat(this.parts.map((p) => frame(p.stream, p.bytes)));
+  }
+}
+
+/** Cuts bytes into chunks of at most `size` bytes, base64 each (Docker's frames carry binary). */
+export function base64Chunks(bytes: Buffer, size: number): string[] {
+  const chunks: string[] = [];
+  for (let start = 0; start < bytes.length; start += size) {
+    chunks.push(bytes.subarray(start, start + size).toString('base64'));
+  }
+  return chunks.length > 0 ? chunks : [''];
 }
 
 const isContinuationByte = (byte: number) => (byte & 0xc0) === 0x80;

@@ -204,7 +204,16 @@ export class JobsService {
     }
     let answer: LogsAnswer;
     try {
-      answer = await relayLogs(this.requests, job.node, { type: 'fetch-logs', jobId: id, ...limits });
+      answer = await relayLogs(this.requests, job.node, {
+        type: 'fetch-logs',
+        jobId: id,
+        ...limits,
+        stdout: true,
+        stderr: true,
+        since: '',
+        timestamps: false,
+        framed: false,
+      });
     } catch (err) {
       if (err instanceof BrokerUnavailable) {
         throw new GatewayTimeoutException(problem(504, `host ${job.node} did not answer: ${err.message}`));
