@@ -8,6 +8,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 HOSTS="${BERTH_HOSTS:-2}"
 PORT="${PORT:-8080}"
 API="http://127.0.0.1:$PORT"
+# The Docker Engine API for the whole cluster: `docker -H tcp://127.0.0.1:2375 ...`.
+DOCKER_PORT="${BERTH_DOCKER_PORT:-2375}"
+DOCKER_CONFIG_DIR="$STATE_DIR/docker"
 export BERTH_PREFIX="${BERTH_PREFIX:-berth}"
 
 ensure_node_modules
@@ -29,6 +32,10 @@ fi
 chmod 600 "$ADMIN_TOKEN_FILE"
 TOKEN="$(cat "$ADMIN_TOKEN_FILE")"
 AUTH=(-H "Authorization: Bearer $TOKEN")
+# The docker CLI sends the headers of its config.json's HttpHeaders on every request: the admin token, here.
+mkdir -p "$DOCKER_CONFIG_DIR"
+chmod 700 "$DOCKER_CONFIG_DIR"
+(umask 077 && printf '{"HttpHeaders": {"Authorization": "Bearer %s"}}\n' "$TOKEN" >"$DOCKER_CONFIG_DIR/config.json")
 
 start_service() {
   local name="$1"
@@ -47,7 +54,7 @@ say "starting gateway, scheduler and $HOSTS agent(s); logs in $LOG_DIR"
 # The gateway makes each host's agent a RabbitMQ user of its own, through the broker's management API.
 start_service gateway PORT="$PORT" BERTH_ADMIN_TOKEN_FILE="$ADMIN_TOKEN_FILE" \
   BERTH_AMQP_URL="$BERTH_GATEWAY_AMQP_URL" BERTH_REDIS_URL="$BERTH_GATEWAY_REDIS_URL" \
-  BERTH_RABBITMQ_MANAGEMENT_URL="$BERTH_RABBITMQ_MANAGEMENT_URL"
+  BERTH_RABBITMQ_MANAGEMENT_URL="$BERTH_RABBITMQ_MANAGEMENT_URL" BERTH_DOCKER_PORT="$DOCKER_PORT"
 start_service scheduler BERTH_AMQP_URL="$BERTH_SCHEDULER_AMQP_URL" BERTH_REDIS_URL="$BERTH_SCHEDULER_REDIS_URL"
 
 say "waiting for $API/readyz"
@@ -116,6 +123,9 @@ say "Docker on $node_id says:"
 docker -H "unix://${BERTH_RUN_DIR:-/run/berth}/$node_id/docker.sock" ps --filter "label=berth.job=$id" \
   --format '  {{.Names}}  {{.Image}}  {{.Status}}'
 docker -H "unix://${BERTH_RUN_DIR:-/run/berth}/$node_id/docker.sock" logs "berth-$id" 2>&1 | sed 's/^/  output: /'
+say "the docker CLI, through Berth's Engine API, says:"
+DOCKER_HOST="tcp://127.0.0.1:$DOCKER_PORT" DOCKER_CONFIG="$DOCKER_CONFIG_DIR" docker ps \
+  --format '  {{.ID}}  {{.Names}}  {{.Image}}  {{.Status}}'
 
 cat <<MSG
 
@@ -134,6 +144,12 @@ Every /v1 request needs a token; the admin token is in $ADMIN_TOKEN_FILE:
   # a token for a team: its own namespace, only reading and submitting
   curl -s -H "Authorization: Bearer \$BERTH_TOKEN" -X POST $API/v1/tokens -H 'content-type: application/json' \\
     -d '{"name":"team-a ci","namespace":"team-a","scopes":["read","submit"]}'
+
+The docker CLI works against the whole cluster (Berth picks the host; the admin token is in its config):
+
+  export DOCKER_HOST=tcp://127.0.0.1:$DOCKER_PORT DOCKER_CONFIG=$DOCKER_CONFIG_DIR
+  docker run -d --name web -m 64m berth/busybox:latest sleep 600
+  docker ps; docker info; docker logs web; docker rm -f web
 
 Stop with: npm stop
 MSG

@@ -1,19 +1,8 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { NodeRecord } from '@berth/contracts';
 import { TestCluster, testHosts, waitFor } from './support/cluster';
+import { CliResult, dockerCli, dockerConfigWith } from './support/docker-cli';
 
-/** The real docker CLI (28.2), never Debian's older client. */
-const DOCKER_CLI = process.env.BERTH_DOCKER_CLI ?? '/usr/local/bin/docker';
 const IMAGE = 'berth/busybox:latest';
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 /**
  * The docker CLI against Berth's Engine API on real hosts: each host offers 5 CPUs, so exactly ten `--cpus 1`
@@ -25,35 +14,12 @@ describe('the docker CLI against Berth', () => {
     dockerApi: true,
     agentEnv: { BERTH_NODE_CPU_MILLIS: '5000', BERTH_NODE_MEMORY_MIB: '4096' },
   });
-  const config = mkdtempSync(join(tmpdir(), 'berth-docker-config-'));
-
-  /** Runs the CLI as a user who followed the README: DOCKER_HOST and DOCKER_CONFIG, nothing else. */
-  function docker(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(DOCKER_CLI, args, {
-        env: {
-          PATH: process.env.PATH,
-          HOME: config,
-          DOCKER_HOST: `tcp://127.0.0.1:${cluster.dockerPort}`,
-          DOCKER_CONFIG: config,
-          ...env,
-        },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
-  }
-
+  let config = '';
+  const berth = () => `tcp://127.0.0.1:${cluster.dockerPort}`;
+  const docker = (args: string[], configDir = config): Promise<CliResult> => dockerCli(args, berth(), configDir);
   /** The CLI straight against one host's own engine, to see what Berth really did there. */
   const onHost = (hostId: string, args: string[]) =>
-    docker(args, {
-      DOCKER_HOST: `unix:///run/berth/${hostId}/docker.sock`,
-      DOCKER_CONFIG: mkdtempSync(join(tmpdir(), 'plain-')),
-    });
+    dockerCli(args, `unix:///run/berth/${hostId}/docker.sock`, dockerConfigWith(null));
 
   async function allocated(): Promise<number> {
     const nodes = await cluster.getJson<{ items: NodeRecord[] }>('/v1/nodes');
@@ -62,10 +28,7 @@ describe('the docker CLI against Berth', () => {
 
   beforeAll(async () => {
     await cluster.start();
-    writeFileSync(
-      join(config, 'config.json'),
-      JSON.stringify({ HttpHeaders: { Authorization: `Bearer ${cluster.adminToken}` } }),
-    );
+    config = dockerConfigWith(cluster.adminToken);
   });
   afterAll(() => cluster.stop());
 
@@ -86,7 +49,7 @@ describe('the docker CLI against Berth', () => {
   });
 
   it('refuses a request without a token, saying how to give one', async () => {
-    const bare = await docker(['ps'], { DOCKER_CONFIG: mkdtempSync(join(tmpdir(), 'no-token-')) });
+    const bare = await docker(['ps'], dockerConfigWith(null));
     expect(bare.code).not.toBe(0);
     expect(bare.stderr).toMatch(/bearer token.*HttpHeaders/);
   });
