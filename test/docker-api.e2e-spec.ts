@@ -153,9 +153,13 @@ describe('the docker CLI against Berth', () => {
     for (const r of refused) {
       expect(r.stderr).toMatch(/Error response from daemon: Berth could not create the container: .*(cpu|CPU)/);
     }
-    const onHosts = (await Promise.all(cluster.hosts.map((h) => onHost(h.id, ['ps', '-q', '--no-trunc'])))).flatMap(
-      (r) => r.stdout.trim().split('\n').filter(Boolean),
-    );
+    const onHosts = (
+      await Promise.all(
+        cluster.hosts.map((h) =>
+          onHost(h.id, ['ps', '-q', '--no-trunc', '--filter', `label=berth.cluster=${cluster.prefix}`]),
+        ),
+      )
+    ).flatMap((r) => r.stdout.trim().split('\n').filter(Boolean));
     expect(onHosts.sort()).toEqual([...ids].sort());
     const rm = await docker(['rm', '-f', ...ids]);
     expect(rm.code).toBe(0);
