@@ -1,6 +1,7 @@
 import { NodeRecord } from '@berth/contracts';
 import { TestCluster, testHosts, waitFor } from './support/cluster';
 import { CliResult, dockerCli, dockerConfigWith } from './support/docker-cli';
+import { ROOTFS_TAR, TestRegistry } from './support/registry';
 
 const IMAGE = 'berth/busybox:latest';
 
@@ -166,11 +167,39 @@ describe('the docker CLI against Berth', () => {
     expect(await allocated()).toBe(0);
   });
 
+  it("pulls onto every ready host from a registry, showing each host's progress, and lists the union", async () => {
+    const registry = new TestRegistry(ROOTFS_TAR, 4, 200);
+    const port = await registry.start();
+    const image = `127.0.0.1:${port}/berth/pulled:${Date.now()}`;
+    try {
+      const pull = await docker(['pull', image]);
+      expect(pull.stderr).toBe('');
+      expect(pull.code).toBe(0);
+      for (const host of cluster.hosts) {
+        expect(pull.stdout).toMatch(new RegExp(`${host.id}: [0-9a-f]{12}: (Pull complete|Download complete)`));
+        expect(pull.stdout).toContain(`Pulled ${image} on ${host.id}`);
+        // The host's own engine has it now.
+        expect((await onHost(host.id, ['image', 'inspect', '-f', '{{.Id}}', image])).code).toBe(0);
+      }
+      expect(pull.stdout).toContain(`Status: ${image} is on 2 host(s)`);
+      const images = await docker(['images', '--format', '{{.Repository}}:{{.Tag}}']);
+      expect(images.code).toBe(0);
+      expect(images.stdout.split('\n')).toEqual(expect.arrayContaining([image, IMAGE]));
+      const bad = await docker(['pull', 'UPPER/case']);
+      expect(bad.code).not.toBe(0);
+    } finally {
+      await registry.stop();
+      for (const host of cluster.hosts) {
+        await onHost(host.id, ['rmi', '-f', image]);
+      }
+    }
+  });
+
   it('answers 501 naming a route it does not serve', async () => {
-    const response = await fetch(`http://127.0.0.1:${cluster.dockerPort}/v1.45/swarm`, {
+    const response = await fetch(`http://127.0.0.1:${cluster.dockerPort}/v1.45/networks`, {
       headers: { authorization: `Bearer ${cluster.adminToken}` },
     });
     expect(response.status).toBe(501);
-    expect(((await response.json()) as { message: string }).message).toMatch(/GET \/swarm/);
+    expect(((await response.json()) as { message: string }).message).toMatch(/GET \/networks/);
   });
 });

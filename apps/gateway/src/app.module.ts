@@ -17,6 +17,8 @@ import { DeadLettersService } from './dead-letters/dead-letters.service';
 import { ContainerLogs } from './docker-api/container-logs';
 import { ContainerRoutes } from './docker-api/container.routes';
 import { DockerApiServer } from './docker-api/docker-api.server';
+import { ImageRoutes } from './docker-api/image.routes';
+import { StreamBudget } from './docker-api/stream-budget';
 import { SystemRoutes } from './docker-api/system.routes';
 import { HealthController } from './health/health.controller';
 import { JobsController } from './jobs/jobs.controller';
@@ -56,6 +58,8 @@ import { QueuesController } from './queues/queues.controller';
     SystemRoutes,
     ContainerRoutes,
     ContainerLogs,
+    ImageRoutes,
+    StreamBudget,
     { provide: GatewayEnv, useFactory: () => loadEnv(GatewayEnv) },
     {
       provide: BerthState,

@@ -1,5 +1,5 @@
 import { MalformedMessage } from './decode';
-import { JOB_SPEC } from './job-spec';
+import { IMAGE_REFERENCE, JOB_SPEC } from './job-spec';
 import { boolean, defaulted, integer, object, required, text } from './schema';
 import { contract, decoderOf, kind, MessageOf, namespaceField, QueueContract } from './wire';
 import type { NodeReply, NodeRequest } from './node-requests';
@@ -86,10 +86,23 @@ const NODE_MESSAGES = {
     type: kind('inspect-container', "A request (reply-to): Docker's inspect of the container."),
     jobId,
   },
+  'pull-image': {
+    type: kind('pull-image', 'A request (reply-to): pull an image onto the host, answered with its progress.'),
+    image: required(
+      text({ maxLength: 512, pattern: IMAGE_REFERENCE, message: 'must be an image reference' }),
+      'What to pull.',
+    ),
+  },
 } as const;
 
 /** The commands that ask for an answer (reply-to): answered at once, never handed over or retried later. */
-export const HOST_REQUEST_KINDS = ['fetch-logs', 'stop-container', 'kill-container', 'inspect-container'] as const;
+export const HOST_REQUEST_KINDS = [
+  'fetch-logs',
+  'stop-container',
+  'kill-container',
+  'inspect-container',
+  'pull-image',
+] as const;
 
 /** Agent → scheduler, on the outcomes queue: what happened to a job on a host. */
 const OUTCOME_MESSAGES = {
@@ -148,6 +161,26 @@ const LOGS_REPLIES = {
   },
 } as const;
 
+/** Agent → gateway, the replies to pull-image: Docker's progress events, in order, then how it ended. */
+const PULL_REPLIES = {
+  'pull-progress': {
+    type: kind('pull-progress', "One of Docker's progress events."),
+    seq: count('Its place among the replies, from 0.'),
+    status: required(text({ minLength: 0, maxLength: 256 }), 'Pulling fs layer, Downloading, Pull complete, ...'),
+    layer: defaulted(text({ minLength: 0, maxLength: 128 }), '', 'The layer it is about, if any.'),
+    progress: defaulted(text({ minLength: 0, maxLength: 256 }), '', "Docker's progress bar text, if any."),
+  },
+  'pull-done': {
+    type: kind('pull-done', 'The image is on the host.'),
+    seq: count('Its place among the replies, from 0.'),
+  },
+  'pull-failed': {
+    type: kind('pull-failed', 'Docker could not pull it.'),
+    seq: count('Its place among the replies, from 0.'),
+    error: required(text({ maxLength: 64 * 1024 }), "Docker's answer."),
+  },
+} as const;
+
 /** Agent → gateway, the replies to stop-, kill- and inspect-container. */
 const CONTAINER_REPLIES = {
   'container-done': {
@@ -173,20 +206,25 @@ export type FetchLogs = Extract<AgentCommand, { type: 'fetch-logs' }>;
 export type HostRequest = Extract<AgentCommand, { type: (typeof HOST_REQUEST_KINDS)[number] }>;
 /** What changes a host's containers for the scheduler's books: handed over when slow, retried when it fails. */
 export type HostCommand = Exclude<AgentCommand, HostRequest>;
-export type ContainerRequest = Exclude<HostRequest, FetchLogs>;
+export type ContainerRequest = Exclude<HostRequest, FetchLogs | { type: 'pull-image' }>;
 export type ContainerReply = MessageOf<typeof CONTAINER_REPLIES>;
+export type PullImage = Extract<AgentCommand, { type: 'pull-image' }>;
+export type PullReply = MessageOf<typeof PULL_REPLIES>;
+/** What an agent answers the gateway's requests with. */
+export type HostReply = LogsReply | ContainerReply | PullReply;
 export type JobOutcome = MessageOf<typeof OUTCOME_MESSAGES>;
 export type LogsReply = MessageOf<typeof LOGS_REPLIES>;
 export type PullProgress = Extract<JobOutcome, { type: 'image-pulling' }>['progress'];
 
 /** Anything Berth puts on a queue. */
-export type WireMessage = PlaceJob | AgentCommand | JobOutcome | LogsReply | ContainerReply | NodeRequest | NodeReply;
+export type WireMessage = PlaceJob | AgentCommand | JobOutcome | HostReply | NodeRequest | NodeReply;
 
 export const decodePlaceJob = decoderOf(JOBS_MESSAGES);
 export const decodeAgentCommand = decoderOf(NODE_MESSAGES);
 export const decodeJobOutcome = decoderOf(OUTCOME_MESSAGES);
 export const decodeLogsReply = decoderOf(LOGS_REPLIES);
 export const decodeContainerReply = decoderOf(CONTAINER_REPLIES);
+export const decodePullReply = decoderOf(PULL_REPLIES);
 
 export function encode(message: WireMessage): Buffer {
   return Buffer.from(JSON.stringify(message));

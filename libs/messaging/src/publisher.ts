@@ -1,13 +1,4 @@
-import {
-  AgentCommand,
-  ContainerReply,
-  encode,
-  JobOutcome,
-  LogsReply,
-  NodeReply,
-  PlaceJob,
-  reportKey,
-} from '@berth/contracts';
+import { AgentCommand, HostReply, encode, JobOutcome, NodeReply, PlaceJob, reportKey } from '@berth/contracts';
 import { ChannelModel, ConfirmChannel, Options } from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import { BrokerConnection, BrokerUnavailable, ConnectionPart } from './connection';
@@ -86,7 +77,7 @@ export class Publisher implements ConnectionPart {
   }
 
   /** The answer to a request (see RequestReply). */
-  sendReply(replyTo: string, correlationId: string, reply: LogsReply | ContainerReply | NodeReply): Promise<void> {
+  sendReply(replyTo: string, correlationId: string, reply: HostReply | NodeReply): Promise<void> {
     return this.publishRaw(encode(reply), { routingKey: replyTo, options: { correlationId } });
   }
 

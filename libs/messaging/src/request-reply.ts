@@ -1,9 +1,8 @@
 import {
   AgentCommand,
-  ContainerReply,
+  HostReply,
   decodeNodeReply,
   encode,
-  LogsReply,
   NodeReply,
   NodeRequest,
   ReportKind,
@@ -98,7 +97,7 @@ export class RequestReply implements ConnectionPart {
   }
 
   /** Answers a request a consumer received: an agent through the reports exchange, the control plane directly. */
-  async reply(request: Delivery, reply: LogsReply | ContainerReply | NodeReply): Promise<void> {
+  async reply(request: Delivery, reply: HostReply | NodeReply): Promise<void> {
     const { replyTo, correlationId } = request.properties as { replyTo?: string; correlationId?: string };
     if (!replyTo) {
       return;

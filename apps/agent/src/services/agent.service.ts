@@ -1,4 +1,4 @@
-import { containerConfigFor, ContainerPolicy, ContainerRefused } from '@berth/container';
+import { containerConfigFor, ContainerPolicy, ContainerRefused, registryProblem } from '@berth/container';
 import {
   containerNameFor,
   CreateContainer,
@@ -16,7 +16,7 @@ import {
 import { Publisher } from '@berth/messaging';
 import { Logger } from '@nestjs/common';
 import { ControlPlaneClient } from './control-plane.client';
-import { ContainerAlreadyEnded, DockerRefused, DockerRepository } from './docker.repository';
+import { ContainerAlreadyEnded, DockerRefused, DockerRepository, PullEvent } from './docker.repository';
 import { base64Chunks, TailBuffer, textChunks } from './log-tail';
 import { restoreRequestFrom } from './restore';
 
@@ -87,6 +87,19 @@ export class AgentService {
       const status = err instanceof DockerRefused && err.statusCode < 600 ? Math.max(err.statusCode, 400) : 502;
       return { type: 'container-refused', status, error: (err as Error).message.slice(0, 4096) };
     }
+  }
+
+  /** `docker pull` for the Engine API, within the host's registry policy (the same words as for a job's image). */
+  async pullImage(image: string, onEvent: (event: PullEvent) => void): Promise<void> {
+    const refused = registryProblem(image, this.identity.policy.allowedRegistries);
+    if (refused !== null) {
+      throw new ContainerRefused(`image ${refused}`);
+    }
+    await this.docker.pull(image, onEvent);
+    // Placement's `image==` affinities see it at once, not at the next periodic refresh.
+    await this.books
+      .setImages(await this.docker.imageNames())
+      .catch((err: unknown) => this.logger.warn(`image list refresh after a pull failed: ${String(err)}`));
   }
 
   async handle(command: HostCommand): Promise<void> {

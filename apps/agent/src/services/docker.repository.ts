@@ -17,12 +17,14 @@ export class DockerRefused extends Error {
   }
 }
 
-interface PullEvent {
+export interface PullEvent {
   id?: string;
   status?: string;
   error?: string;
   errorDetail?: { message?: string };
   progressDetail?: { current?: number; total?: number };
+  /** Docker's progress bar, as text. */
+  progress?: string;
 }
 
 /** The job's container exists from an earlier delivery and has already run to its end. */
@@ -186,13 +188,45 @@ export class DockerRepository {
         rethrow(err);
       }
     }
+    const layers = new Map<string, { done: boolean; current: number; total: number }>();
+    await this.pull(image, (event) => {
+      if (!event.id || event.id === image || !event.status) {
+        return;
+      }
+      const layer = layers.get(event.id) ?? { done: false, current: 0, total: 0 };
+      if (event.progressDetail?.total) {
+        layer.total = event.progressDetail.total;
+      }
+      if (event.status === 'Downloading' && event.progressDetail?.current !== undefined) {
+        layer.current = event.progressDetail.current;
+      }
+      if (/^(Download complete|Pull complete|Already exists)$/.test(event.status)) {
+        layer.done = true;
+        layer.current = layer.total;
+      }
+      layers.set(event.id, layer);
+      const all = [...layers.values()];
+      onProgress({
+        layers: all.length,
+        layersDone: all.filter((l) => l.done).length,
+        bytesDone: all.reduce((sum, l) => sum + l.current, 0),
+        bytesTotal: all.reduce((sum, l) => sum + l.total, 0),
+      });
+    });
+    return true;
+  }
+
+  /**
+   * `docker pull`, handing each of Docker's progress events to `onEvent`; a pull that Docker ends with an error
+   * in its stream (a missing tag, a refused registry) throws DockerRefused with Docker's words.
+   */
+  async pull(image: string, onEvent: (event: PullEvent) => void): Promise<void> {
     let stream: NodeJS.ReadableStream;
     try {
       stream = await this.docker.pull(image);
     } catch (err) {
       rethrow(err);
     }
-    const layers = new Map<string, { done: boolean; current: number; total: number }>();
     let streamError: string | null = null;
     await new Promise<void>((resolve, reject) => {
       this.docker.modem.followProgress(
@@ -203,35 +237,13 @@ export class DockerRepository {
             streamError = event.errorDetail?.message ?? event.error ?? 'pull failed';
             return;
           }
-          if (!event.id || event.id === image || !event.status) {
-            return;
-          }
-          const layer = layers.get(event.id) ?? { done: false, current: 0, total: 0 };
-          if (event.progressDetail?.total) {
-            layer.total = event.progressDetail.total;
-          }
-          if (event.status === 'Downloading' && event.progressDetail?.current !== undefined) {
-            layer.current = event.progressDetail.current;
-          }
-          if (/^(Download complete|Pull complete|Already exists)$/.test(event.status)) {
-            layer.done = true;
-            layer.current = layer.total;
-          }
-          layers.set(event.id, layer);
-          const all = [...layers.values()];
-          onProgress({
-            layers: all.length,
-            layersDone: all.filter((l) => l.done).length,
-            bytesDone: all.reduce((sum, l) => sum + l.current, 0),
-            bytesTotal: all.reduce((sum, l) => sum + l.total, 0),
-          });
+          onEvent(event);
         },
       );
     });
     if (streamError !== null) {
       throw new DockerRefused(streamError, 500);
     }
-    return true;
   }
 
   /** Berth's containers of one cluster on this host, by job id, as Docker reports them. */

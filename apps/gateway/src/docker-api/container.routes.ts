@@ -29,6 +29,7 @@ import { DockerRequestRefused, jobRequestFromDockerCreate } from './create-reque
 import { DockerCall, DockerRoute, DockerUpgrade } from './docker-api.server';
 import { DockerApiError, queryFilters, queryFlag, readJsonBody, sendEmpty, sendJson } from './docker-http';
 import { ContainerLogs, LogsOptions } from './container-logs';
+import { StreamBudget } from './stream-budget';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -38,8 +39,6 @@ const POLL_MS = 250;
 const LOOKUP_LIMIT = 10_000;
 /** What `docker create` waits for at most beyond the placement timeout: the host's pull and start. */
 const CREATE_GRACE_MS = 300_000;
-/** Answers that stay open while a container runs (wait, logs -f, attach), per gateway: beyond it, 503. */
-const MAX_OPEN_STREAMS = 512;
 
 const SETTLED: readonly JobStatus[] = ['running', 'exited', 'failed', 'unschedulable', 'removing', 'removed'];
 const NOT_RUNNING: readonly JobStatus[] = ['exited', 'failed', 'unschedulable', 'removing', 'removed'];
@@ -54,8 +53,6 @@ const validation = requestValidation();
  */
 @Injectable()
 export class ContainerRoutes {
-  private openStreams = 0;
-
   constructor(
     private readonly jobs: JobsService,
     private readonly records: JobRepository,
@@ -63,6 +60,7 @@ export class ContainerRoutes {
     private readonly nodes: NodeBooks,
     private readonly requests: RequestReply,
     private readonly logs: ContainerLogs,
+    private readonly budget: StreamBudget,
     private readonly env: GatewayEnv,
   ) {}
 
@@ -258,7 +256,7 @@ export class ContainerRoutes {
   private async wait({ req, res, principal, params, query }: DockerCall): Promise<void> {
     let job = await this.resolve(principal, params[0]);
     const condition = query.get('condition') ?? 'not-running';
-    await this.holdingStream(async () => {
+    await this.budget.hold(async () => {
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.flushHeaders();
       let gone = false;
@@ -316,7 +314,7 @@ export class ContainerRoutes {
       );
       res.end();
     };
-    await (follow ? this.holdingStream(run) : run());
+    await (follow ? this.budget.hold(run) : run());
   }
 
   /**
@@ -325,7 +323,7 @@ export class ContainerRoutes {
    */
   private async attach({ socket, principal, params }: DockerUpgrade): Promise<void> {
     const job = await this.resolve(principal, params[0]);
-    await this.holdingStream(async () => {
+    await this.budget.hold(async () => {
       socket.write(
         'HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n',
       );
@@ -440,22 +438,6 @@ export class ContainerRoutes {
         return;
       }
       await sleep(POLL_MS);
-    }
-  }
-
-  /** Answers that stay open while a container runs are counted, so a crowd of them cannot grow without bound. */
-  private async holdingStream(run: () => Promise<void>): Promise<void> {
-    if (this.openStreams >= MAX_OPEN_STREAMS) {
-      throw new DockerApiError(
-        503,
-        `this gateway already holds ${MAX_OPEN_STREAMS} open wait, logs and attach streams`,
-      );
-    }
-    this.openStreams++;
-    try {
-      await run();
-    } finally {
-      this.openStreams--;
     }
   }
 }

@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import { AccessService, Unauthenticated } from '../auth/access.service';
 import { ContainerRoutes } from './container.routes';
 import { DOCKER_API_VERSION, DockerApiError, dockerErrorFrom, sendJson } from './docker-http';
+import { ImageRoutes } from './image.routes';
 import { SystemRoutes } from './system.routes';
 
 export interface DockerCall {
@@ -55,8 +56,9 @@ export class DockerApiServer implements OnApplicationShutdown {
     private readonly env: GatewayEnv,
     system: SystemRoutes,
     containers: ContainerRoutes,
+    images: ImageRoutes,
   ) {
-    this.routes = [...system.routes(), ...containers.routes()];
+    this.routes = [...system.routes(), ...containers.routes(), ...images.routes()];
   }
 
   async listen(): Promise<void> {
