@@ -116,7 +116,9 @@ describe('the docker CLI against Berth', () => {
     const rm = await docker(['rm', '-f', 'web']);
     expect(rm.code).toBe(0);
     expect((await onHost('h2', ['ps', '-a', '-q', '--no-trunc'])).stdout).not.toContain(id);
-    expect((await docker(['inspect', 'web'])).code).not.toBe(0);
+    const gone = await docker(['inspect', 'web']);
+    expect(gone.code).not.toBe(0);
+    expect(gone.stderr).toMatch(/No such object: web/);
     expect(await allocated()).toBe(0);
   });
 
@@ -137,6 +139,13 @@ describe('the docker CLI against Berth', () => {
     expect(privileged.stderr).toMatch(/Error response from daemon: .*HostConfig\.Privileged/);
     const bound = await docker(['run', '-d', '-v', '/etc:/host-etc', IMAGE, 'true']);
     expect(bound.stderr).toMatch(/HostConfig\.Binds/);
+    const terminal = await docker(['run', '-t', IMAGE, 'true']);
+    expect(terminal.stderr).toMatch(/Error response from daemon: Tty: Berth gives containers no terminal/);
+    // A token that may only read: it lists, but creates and removes nothing.
+    const reader = dockerConfigWith(await cluster.tokenFor('default', ['read']));
+    expect((await docker(['ps', '-a'], reader)).code).toBe(0);
+    const refused = await docker(['run', '-d', IMAGE, 'true'], reader);
+    expect(refused.stderr).toMatch(/lacks the 'submit' scope/);
     expect((await docker(['ps', '-a', '-q'])).stdout.trim()).toBe('');
   });
 
@@ -196,10 +205,10 @@ describe('the docker CLI against Berth', () => {
   });
 
   it('answers 501 naming a route it does not serve', async () => {
-    const response = await fetch(`http://127.0.0.1:${cluster.dockerPort}/v1.45/networks`, {
+    const response = await fetch(`http://127.0.0.1:${cluster.dockerPort}/v1.45/swarm`, {
       headers: { authorization: `Bearer ${cluster.adminToken}` },
     });
     expect(response.status).toBe(501);
-    expect(((await response.json()) as { message: string }).message).toMatch(/GET \/networks/);
+    expect(((await response.json()) as { message: string }).message).toMatch(/GET \/swarm/);
   });
 });

@@ -1,4 +1,4 @@
-import { ContainerConfigView, ContainerCreateBody, Demultiplexer } from '@berth/container';
+import { ContainerConfigView, ContainerCreateBody, Demultiplexer, FrameReader } from '@berth/container';
 import { containerNameFor, FetchLogs, LABEL_CLUSTER, LABEL_JOB, PullProgress } from '@berth/contracts';
 import Docker from 'dockerode';
 import { TailBuffer } from './log-tail';
@@ -315,7 +315,7 @@ export class DockerRepository {
    */
   async logTail(
     jobId: string,
-    options: Pick<FetchLogs, 'tail' | 'limitBytes' | 'stdout' | 'stderr' | 'since' | 'timestamps'>,
+    options: Pick<FetchLogs, 'tail' | 'limitBytes' | 'stdout' | 'stderr' | 'since' | 'timestamps' | 'framed'>,
   ): Promise<TailBuffer> {
     const name = containerNameFor(jobId);
     try {
@@ -342,7 +342,8 @@ export class DockerRepository {
         );
       });
       const kept = new TailBuffer(options.limitBytes);
-      const demultiplexer = tty ? null : new Demultiplexer();
+      // Framed, each entry is kept whole (its timestamp at its start), so the asker can tell where it read up to.
+      const demultiplexer = tty ? null : options.framed ? new FrameReader() : new Demultiplexer();
       for await (const chunk of stream) {
         const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
         for (const piece of demultiplexer ? demultiplexer.write(bytes) : [{ stream: 1 as const, bytes }]) {

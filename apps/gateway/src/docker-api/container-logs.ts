@@ -36,16 +36,25 @@ export class ContainerLogs {
     job: JobRecord,
     options: LogsOptions,
     follow: boolean,
-    write: (bytes: Buffer) => void,
-    gone: () => boolean,
+    out: { start(): void; write(bytes: Buffer): void; gone(): boolean },
   ): Promise<void> {
     let last = '';
     let ask: LogsOptions = options;
+    // The first read is done before anything is sent: a host that cannot answer is still a clear error then.
+    const held: Buffer[] = [];
+    let started = false;
+    const write = (bytes: Buffer) => (started ? out.write(bytes) : held.push(bytes));
+    const gone = () => out.gone();
     for (;;) {
       // Whether the container still ran before this read: once it did not, this read has its last words.
       const current = follow ? await this.jobs.get(job.id) : null;
       const stillRunning = current?.status === 'running';
       last = await this.read(job, ask, last, options.timestamps, write);
+      if (!started) {
+        started = true;
+        out.start();
+        held.splice(0).forEach((bytes) => out.write(bytes));
+      }
       if (!follow || !stillRunning || gone()) {
         return;
       }

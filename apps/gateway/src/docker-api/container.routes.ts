@@ -1,6 +1,7 @@
 import { GatewayEnv } from '@berth/config';
 import {
   canSee,
+  hasScope,
   ContainerReply,
   ContainerRequest,
   decodeContainerReply,
@@ -12,6 +13,7 @@ import {
 import { BrokerUnavailable, RequestReply } from '@berth/messaging';
 import { JobRepository, NameRegistry, NodeBooks } from '@berth/state';
 import { Injectable } from '@nestjs/common';
+import type { Writable } from 'node:stream';
 import { requestValidation } from '../common/schema-validation';
 import { CreateJobDto } from '../jobs/dto/create-job.dto';
 import { JobsService } from '../jobs/jobs.service';
@@ -39,6 +41,23 @@ const POLL_MS = 250;
 const LOOKUP_LIMIT = 10_000;
 /** What `docker create` waits for at most beyond the placement timeout: the host's pull and start. */
 const CREATE_GRACE_MS = 300_000;
+
+/** What `docker kill -s` may send: a name (KILL, SIGTERM, RTMIN+1) or a number; the wire checks the same. */
+const SIGNAL = /^(SIG)?[A-Z0-9+-]{1,12}$|^\d{1,2}$/;
+/** `docker stop -t` at most this long: a stop holds one of its host's command slots while it waits. */
+const MAX_STOP_SECONDS = 60;
+
+/** Output a slow reader of `logs -f` or attach may leave unread before its stream is cut. */
+const MAX_UNREAD_BYTES = 8 * 1024 * 1024;
+
+/** Writes, or cuts the stream of a reader that does not keep up: a gateway never buffers a container's output. */
+function boundedWrite(stream: Writable, bytes: Buffer): void {
+  if (stream.writableLength > MAX_UNREAD_BYTES) {
+    stream.destroy(new Error(`the client left over ${MAX_UNREAD_BYTES} bytes unread`));
+    return;
+  }
+  stream.write(bytes);
+}
 
 const SETTLED: readonly JobStatus[] = ['running', 'exited', 'failed', 'unschedulable', 'removing', 'removed'];
 const NOT_RUNNING: readonly JobStatus[] = ['exited', 'failed', 'unschedulable', 'removing', 'removed'];
@@ -125,8 +144,15 @@ export class ContainerRoutes {
     const deadline = Date.now() + request.placementTimeoutSeconds * 1000 + CREATE_GRACE_MS;
     let job = submitted;
     while (!SETTLED.includes(job.status) || (job.status === 'running' && !job.containerId)) {
-      if (abandoned || Date.now() > deadline) {
+      if (abandoned) {
         return; // the job goes on; the client can find it with docker ps
+      }
+      if (Date.now() > deadline) {
+        throw new DockerApiError(
+          504,
+          `the container was not created within ${Math.round((deadline - Date.parse(submitted.createdAt)) / 1000)} s ` +
+            `(job ${job.id} is ${job.status}); docker ps shows it when it is`,
+        );
       }
       await sleep(POLL_MS);
       job = (await this.records.get(job.id)) ?? job;
@@ -189,13 +215,27 @@ export class ContainerRoutes {
     });
   }
 
-  private async start({ res, principal, params }: DockerCall): Promise<void> {
+  private async start({ req, res, principal, params }: DockerCall): Promise<void> {
     // A `docker run --rm` may find its container already gone: it ran, and its wait removed it.
     let job = await this.resolve(principal, params[0], { removed: true });
-    // Berth starts a container as soon as its host creates it: start waits for that, and never starts one again.
+    // Berth starts a container as soon as its host creates it: start waits for that (bounded, and only while the
+    // client is there), and never starts one again.
+    let gone = false;
+    req.once('close', () => (gone = !res.writableFinished));
+    const deadline = Date.now() + job.spec.placementTimeoutSeconds * 1000 + CREATE_GRACE_MS;
     while (!SETTLED.includes(job.status)) {
+      if (gone) {
+        return;
+      }
+      if (Date.now() > deadline) {
+        throw new DockerApiError(504, `container ${params[0]} was not created in time (its job is ${job.status})`);
+      }
       await sleep(POLL_MS);
-      job = (await this.records.get(job.id)) ?? job;
+      const current = await this.records.get(job.id);
+      if (!current) {
+        throw new DockerApiError(404, `No such container: ${params[0]}`);
+      }
+      job = current;
     }
     if (job.status === 'running') {
       return sendEmpty(res, 204);
@@ -211,7 +251,7 @@ export class ContainerRoutes {
     if (job.status !== 'running' || !job.node) {
       return sendEmpty(res, 304);
     }
-    const timeoutSeconds = Math.min(Math.max(Number(query.get('t') ?? 10) || 0, 0), 600);
+    const timeoutSeconds = Math.min(Math.max(Number(query.get('t') ?? 10) || 0, 0), MAX_STOP_SECONDS);
     const reply = await this.askHost(job, { type: 'stop-container', jobId: job.id, timeoutSeconds }, timeoutSeconds);
     this.refusedToError(reply, params[0]);
     // Docker answers once the container stopped; Berth once its job says so too, so `docker ps` agrees at once.
@@ -225,6 +265,9 @@ export class ContainerRoutes {
       throw new DockerApiError(409, `Cannot kill container: ${params[0]}: container is not running`);
     }
     const signal = (query.get('signal') ?? 'SIGKILL').toUpperCase();
+    if (!SIGNAL.test(signal)) {
+      throw new DockerApiError(400, `signal: ${signal.slice(0, 32)} is not a signal name or number`);
+    }
     this.refusedToError(await this.askHost(job, { type: 'kill-container', jobId: job.id, signal }), params[0]);
     sendEmpty(res, 204);
   }
@@ -268,7 +311,8 @@ export class ContainerRoutes {
       if (gone) {
         return;
       }
-      if (condition === 'removed' && job.status !== 'removed') {
+      // Removing (--rm) needs what removing always needs; a read-only token just waits for someone else to.
+      if (condition === 'removed' && job.status !== 'removed' && hasScope(principal, 'submit')) {
         await this.jobs.remove(principal, job.id).catch(() => undefined);
         await this.until(job.id, ['removed'], 30_000);
       }
@@ -301,17 +345,16 @@ export class ContainerRoutes {
     }
     const follow = queryFlag(query, 'follow');
     const run = async () => {
-      res.writeHead(200, { 'Content-Type': 'application/vnd.docker.multiplexed-stream' });
-      res.flushHeaders();
       let gone = false;
       req.once('close', () => (gone = !res.writableFinished));
-      await this.logs.stream(
-        job,
-        options,
-        follow,
-        (bytes) => res.write(bytes),
-        () => gone,
-      );
+      await this.logs.stream(job, options, follow, {
+        start: () => {
+          res.writeHead(200, { 'Content-Type': 'application/vnd.docker.multiplexed-stream' });
+          res.flushHeaders();
+        },
+        write: (bytes) => boundedWrite(res, bytes),
+        gone: () => gone,
+      });
       res.end();
     };
     await (follow ? this.budget.hold(run) : run());
@@ -329,6 +372,7 @@ export class ContainerRoutes {
       );
       let gone = false;
       socket.once('close', () => (gone = true));
+      const out = { start: () => undefined, write: (bytes: Buffer) => boundedWrite(socket, bytes), gone: () => gone };
       const options: LogsOptions = {
         stdout: true,
         stderr: true,
@@ -337,13 +381,7 @@ export class ContainerRoutes {
         timestamps: false,
         limitBytes: LOGS_MAX_BYTES,
       };
-      await this.logs.stream(
-        job,
-        options,
-        true,
-        (bytes) => socket.write(bytes),
-        () => gone,
-      );
+      await this.logs.stream(job, options, true, out);
       socket.end();
     });
   }

@@ -221,11 +221,12 @@ describe('mapped fields', () => {
     ]);
   });
 
-  it('warns of Tty, Hostname and a restart policy, which Berth does not keep', () => {
-    expect(
-      map({ Tty: true, Hostname: 'h' }, { RestartPolicy: { Name: 'always', MaximumRetryCount: 0 } }).warnings,
-    ).toEqual([
-      'Tty: Berth gives containers no terminal',
+  it('refuses a terminal: the CLI would print the frames of the output as text', () => {
+    expect(() => map({ Tty: true })).toThrow(/^Tty: Berth gives containers no terminal/);
+  });
+
+  it('warns of Hostname and a restart policy, which Berth does not keep', () => {
+    expect(map({ Hostname: 'h' }, { RestartPolicy: { Name: 'always', MaximumRetryCount: 0 } }).warnings).toEqual([
       'Hostname: Berth does not set a container hostname',
       'HostConfig.RestartPolicy: Berth restarts no container (always is not kept); ' +
         'reschedule:on-node-failure moves it off a failed host',

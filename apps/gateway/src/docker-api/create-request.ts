@@ -48,7 +48,7 @@ import { collectSwarmExpressions, collectSwarmReschedule, LabelArrayError } from
  * `OomKillDisable`; `PublishAllPorts`; port bindings that cannot be kept; capabilities outside the allow-list.
  * The zero values the CLI sends for what a run does not ask (false, 0, "", null, [], {}) pass.
  *
- * Accepted with a warning, as Berth cannot keep them: `Tty`, `Hostname`, a `RestartPolicy` but `no`,
+ * Accepted with a warning, as Berth cannot keep them: `Hostname`, a `RestartPolicy` but `no`,
  * `NetworkMode: none`, a negative `PidsLimit`, `Env` entries without `=`.
  *
  * Ignored: every other field (the CLI sends many), among them `ExposedPorts` (only `PortBindings` publish),
@@ -411,7 +411,8 @@ function pidsLimitOf(host: JsonObject, warnings: string[]): Pick<JobRequest, 'pi
 function otherWarnings(config: JsonObject, host: JsonObject): string[] {
   const warnings: string[] = [];
   if (config.Tty === true) {
-    warnings.push('Tty: Berth gives containers no terminal');
+    // The CLI would then read the output as a terminal's, raw, and print Docker's frame headers as text.
+    refuse('Tty', 'Tty: Berth gives containers no terminal; run without -t (the output is shown as it is)');
   }
   if (typeof config.Hostname === 'string' && config.Hostname !== '') {
     warnings.push('Hostname: Berth does not set a container hostname');

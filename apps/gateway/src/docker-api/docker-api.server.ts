@@ -39,6 +39,13 @@ export interface DockerRoute {
 
 const VERSION_PREFIX = /^\/v(\d+\.\d+)(?=\/)/;
 
+/** API versions compare part by part: 1.5 is older than 1.45. */
+function newerThan(version: string, than: string): boolean {
+  const [major, minor] = version.split('.').map(Number);
+  const [thanMajor, thanMinor] = than.split('.').map(Number);
+  return major !== thanMajor ? major > thanMajor : minor > thanMinor;
+}
+
 /**
  * The Docker Engine API for the whole cluster, on its own port (BERTH_DOCKER_PORT), so `docker -H` and every tool
  * built for Docker work against Berth, as they did against classic Swarm. Every route answers under `/v1.NN/` and
@@ -139,7 +146,7 @@ export class DockerApiServer implements OnApplicationShutdown {
   private parse(req: IncomingMessage): { path: string; query: URLSearchParams } {
     const url = new URL(req.url ?? '/', 'http://docker');
     const version = VERSION_PREFIX.exec(url.pathname);
-    if (version && Number(version[1]) > Number(DOCKER_API_VERSION)) {
+    if (version && newerThan(version[1], DOCKER_API_VERSION)) {
       throw new DockerApiError(
         400,
         `client version ${version[1]} is too new. Maximum supported API version is ${DOCKER_API_VERSION}`,
@@ -154,7 +161,11 @@ export class DockerApiServer implements OnApplicationShutdown {
     for (const route of this.routes) {
       const found = route.method === verb ? route.pattern.exec(path) : null;
       if (found) {
-        return { route, params: found.slice(1).map((p) => decodeURIComponent(p)) };
+        try {
+          return { route, params: found.slice(1).map((p) => decodeURIComponent(p)) };
+        } catch {
+          throw new DockerApiError(400, `${path} is not a well-formed path (a bad % escape)`);
+        }
       }
     }
     throw new DockerApiError(

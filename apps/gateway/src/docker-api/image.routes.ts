@@ -51,6 +51,7 @@ export class ImageRoutes {
     return [
       { method: 'POST', pattern: /^\/images\/create$/, scope: 'submit', handle: (c) => this.pull(c) },
       { method: 'GET', pattern: /^\/images\/json$/, scope: 'read', handle: (c) => this.list(c) },
+      { method: 'GET', pattern: /^\/images\/(.+)\/json$/, scope: 'read', handle: (c) => this.inspect(c) },
     ];
   }
 
@@ -120,6 +121,11 @@ export class ImageRoutes {
       }
       res.end();
     });
+  }
+
+  /** Berth knows images by name only: `docker image inspect` finds nothing (and `docker inspect` goes on looking). */
+  private inspect({ params }: DockerCall): Promise<void> {
+    return Promise.reject(new DockerApiError(404, `No such image: ${params[0]}`));
   }
 
   private async list({ res }: DockerCall): Promise<void> {

@@ -4,8 +4,8 @@ import { DEFAULT_FILTERS } from '@berth/scheduling';
 import { NodeBooks } from '@berth/state';
 import { Injectable } from '@nestjs/common';
 import { arch, release } from 'node:os';
-import { DockerRoute } from './docker-api.server';
-import { DOCKER_API_VERSION, DOCKER_MIN_API_VERSION, sendJson } from './docker-http';
+import { DockerCall, DockerRoute } from './docker-api.server';
+import { DOCKER_API_VERSION, DOCKER_MIN_API_VERSION, DockerApiError, sendJson } from './docker-http';
 
 /** Berth's own version, as `docker version` shows it. */
 const BERTH_VERSION = '0.1.0';
@@ -58,6 +58,15 @@ export class SystemRoutes {
     return [
       { method: 'GET', pattern: /^\/version$/, scope: 'read', handle: ({ res }) => this.version(res) },
       { method: 'GET', pattern: /^\/info$/, scope: 'read', handle: ({ res }) => this.info(res) },
+      // `docker inspect X` asks for a network, a volume and a plugin after a container and an image: Berth has
+      // none, and a 404 for each lets the CLI end with "No such object".
+      ...(['networks', 'volumes', 'plugins'] as const).map((kind) => ({
+        method: 'GET',
+        pattern: new RegExp(`^/${kind}/(.+?)(/json)?$`),
+        scope: 'read' as const,
+        handle: ({ params }: DockerCall) =>
+          Promise.reject(new DockerApiError(404, `No such ${kind.slice(0, -1)}: ${params[0]}`)),
+      })),
     ];
   }
 

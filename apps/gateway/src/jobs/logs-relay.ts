@@ -1,4 +1,4 @@
-import { AgentCommand, decodeLogsReply, LogsReply } from '@berth/contracts';
+import { AgentCommand, decodeLogsReply, LOGS_CHUNK_BYTES, LogsReply } from '@berth/contracts';
 import { RequestReply } from '@berth/messaging';
 import { PassThrough, Readable } from 'node:stream';
 
@@ -29,7 +29,14 @@ export function relayLogs(
           first(reply);
         }
         if (reply.type === 'logs-unavailable') {
+          if (next > 0) {
+            throw new Error(`host ${nodeId} could not read the rest of the logs: ${reply.error}`);
+          }
           return true;
+        }
+        // The host was asked for at most limitBytes: more chunks than that can carry is not an answer.
+        if (reply.seq >= Math.ceil(request.limitBytes / LOGS_CHUNK_BYTES) + 1) {
+          throw new Error(`host ${nodeId} sent more logs than the ${request.limitBytes} bytes asked for`);
         }
         if (reply.seq !== next) {
           throw new Error(`host ${nodeId} sent logs chunk ${reply.seq} where ${next} was due`);

@@ -87,7 +87,7 @@ export class HostBooksService {
         jobId: job.id,
         namespace: job.namespace,
         spec: job.spec,
-        submittedAt: new Date().toISOString(),
+        submittedAt: job.createdAt,
         attempt: 0,
       });
     }
