@@ -11,6 +11,7 @@ import { NodeMonitorService } from './services/node-monitor.service';
 import { NodeView } from './services/node-view';
 import { PlacementService } from './services/placement.service';
 import { RetentionSweeper } from './services/retention-sweeper.service';
+import { sealKeyOf } from './seal-key';
 
 async function main(): Promise<void> {
   const env = loadEnv(SchedulerEnv);
@@ -22,8 +23,10 @@ async function main(): Promise<void> {
   });
   const amqp = await Messaging.connect(env.BERTH_AMQP_URL, topology, logger);
 
+  const sealKey = sealKeyOf(env);
   const placement = new PlacementService(state, amqp.publisher, new NodeView(state.nodes), {
     defaultStrategy: env.BERTH_DEFAULT_STRATEGY,
+    sealKey,
   });
   // Many jobs in flight at once: the prefetch is the concurrency, and nothing below serializes them.
   const inFlight = { prefetch: env.BERTH_SCHEDULER_CONCURRENCY };
@@ -38,7 +41,7 @@ async function main(): Promise<void> {
   await amqp.consumers.consume(
     topology.nodeRequests,
     NODE_REQUESTS_QUEUE,
-    nodeRequestHandlers(new HostBooksService(state, amqp.publisher), amqp.requests, topology),
+    nodeRequestHandlers(new HostBooksService(state, amqp.publisher, sealKey), amqp.requests, topology),
     inFlight,
   );
   logger.log(

@@ -127,6 +127,14 @@ export class SchedulerEnv extends ControlPlaneEnv {
   @Max(86_400)
   BERTH_RESCHEDULE_GRACE_SECONDS: number = 30;
 
+  /**
+   * A file whose contents key the seal on every create the schedulers send (the same file on every scheduler).
+   * Without it the key is derived from the schedulers' own broker and Redis URLs, which no agent holds.
+   */
+  @IsOptional()
+  @IsString()
+  BERTH_SEAL_KEY_FILE?: string;
+
   /** Jobs placed at once by one scheduler process. */
   @IsInt()
   @Min(1)

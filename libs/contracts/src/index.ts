@@ -9,3 +9,4 @@ export { contract, decoderOf } from './wire';
 export type { MessageOf, Variants } from './wire';
 export * from './dead-letter';
 export * from './access';
+export * from './seal';

@@ -44,6 +44,7 @@ describe('wire contracts', () => {
       jobId: 'j1',
       namespace: 'team-a',
       spec: { ...place.spec, cmd: ['sleep', '1'], volumesFrom: ['data'] },
+      seal: '',
     };
     expect(decodeAgentCommand(encode(create))).toEqual(create);
     const failed = { type: 'container-failed' as const, jobId: 'j1', nodeId: 'h1', reason: 'No such image' };

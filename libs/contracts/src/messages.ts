@@ -41,6 +41,11 @@ const NODE_MESSAGES = {
     jobId,
     namespace,
     spec,
+    seal: defaulted(
+      text({ minLength: 0, maxLength: 64, pattern: /^([0-9a-f]{64})?$/ }),
+      '',
+      "The scheduler's seal on this create (see sealOf): shown again if the job's record must be rebuilt.",
+    ),
   },
   'remove-container': {
     type: kind('remove-container', "Stop and remove the job's container."),

@@ -112,6 +112,10 @@ const NODE_REQUESTS = {
     jobId,
     namespace,
     spec: required(object(JOB_SPEC), 'The job as the create carried it.'),
+    seal: required(
+      text({ minLength: 0, maxLength: 64 }),
+      "The create's seal: the control plane requeues only a job it sent itself.",
+    ),
   },
   'job-dependencies': {
     type: kind('job-dependencies', 'The container names of the jobs a job placed on the host depends on.'),

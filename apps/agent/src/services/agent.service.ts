@@ -267,7 +267,9 @@ export class AgentService {
     if (outcome === 'restored') {
       this.logger.log(`job ${jobId}: record rebuilt from its container (${facts.state})`);
       if (facts.state === 'created') {
-        this.runInBackground({ type: 'create-container', jobId, namespace: request.namespace, spec: request.spec });
+        // Made here, not sent by the scheduler: it carries no seal (the record it runs for exists).
+        const create = { type: 'create-container' as const, jobId, namespace: request.namespace, spec: request.spec };
+        this.runInBackground({ ...create, seal: '' });
       }
     }
     return outcome;

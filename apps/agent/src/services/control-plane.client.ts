@@ -102,7 +102,7 @@ export class ControlPlaneClient {
 
   /** A create whose job Redis lost, before any container: the control plane records it queued and places it again. */
   async requeue(command: CreateContainer): Promise<Reply<'restored'>['outcome']> {
-    const body = { jobId: command.jobId, namespace: command.namespace, spec: command.spec };
+    const body = { jobId: command.jobId, namespace: command.namespace, spec: command.spec, seal: command.seal };
     return (await this.ask('requeue-lost-job', body, 'restored')).outcome;
   }
 

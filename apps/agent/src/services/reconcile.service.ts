@@ -118,6 +118,8 @@ export class ReconcileService {
             jobId,
             namespace: job.namespace ?? DEFAULT_NAMESPACE,
             spec: job.spec,
+            // Made here from the record, not sent by the scheduler: it carries no seal.
+            seal: '',
           };
           this.agent.runInBackground(command);
           report.rerun++;

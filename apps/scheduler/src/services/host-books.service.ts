@@ -1,4 +1,12 @@
-import { containerNameFor, dependenciesOf, HostJob, JobStatus, NodeReply, NodeRequest } from '@berth/contracts';
+import {
+  containerNameFor,
+  dependenciesOf,
+  hasValidSeal,
+  HostJob,
+  JobStatus,
+  NodeReply,
+  NodeRequest,
+} from '@berth/contracts';
 import { Publisher } from '@berth/messaging';
 import { BerthState, requeuedJobFrom, restoredJobFrom } from '@berth/state';
 
@@ -17,6 +25,8 @@ export class HostBooksService {
   constructor(
     private readonly state: Pick<BerthState, 'jobs' | 'nodes' | 'names' | 'recovery'>,
     private readonly publisher: Pick<Publisher, 'sendJob'>,
+    /** The schedulers' key for the seals on their creates (see sealOf). */
+    private readonly sealKey: Buffer,
   ) {}
 
   async answer(request: NodeRequest): Promise<NodeReply> {
@@ -64,6 +74,10 @@ export class HostBooksService {
         return { type: 'restored', outcome };
       }
       case 'requeue-lost-job':
+        if (!hasValidSeal(this.sealKey, request, request.seal)) {
+          // Not a create the control plane sent: a host making up a job (for any namespace) is refused.
+          return { type: 'refused', error: `job ${request.jobId}: the create's seal does not match`, retryable: false };
+        }
         return { type: 'restored', outcome: await this.requeueLostJob(request) };
       case 'job-dependencies':
         return this.dependencies(request);

@@ -1,4 +1,4 @@
-import { JobSpec, PlaceJob, retryDelayFor, StrategyName, workloadFor } from '@berth/contracts';
+import { JobSpec, PlaceJob, retryDelayFor, sealOf, StrategyName, workloadFor } from '@berth/contracts';
 import { Publisher } from '@berth/messaging';
 import {
   containerSlots,
@@ -38,6 +38,8 @@ export interface PlacementStats {
 
 export interface PlacementOptions {
   defaultStrategy: StrategyName;
+  /** The schedulers' key for the seal on each create they send (see sealOf). */
+  sealKey: Buffer;
 }
 
 /**
@@ -173,11 +175,11 @@ export class PlacementService {
   }
 
   private async dispatch(message: PlaceJob, spec: JobSpec, nodeId: string): Promise<void> {
+    const job = { jobId: message.jobId, namespace: message.namespace, spec };
     await this.publisher.sendToHost(nodeId, {
       type: 'create-container',
-      jobId: message.jobId,
-      namespace: message.namespace,
-      spec,
+      ...job,
+      seal: sealOf(this.options.sealKey, job),
     });
   }
 
