@@ -97,6 +97,22 @@ describe('the docker CLI against Berth', () => {
     const logs = await docker(['logs', 'web']);
     expect(logs.stdout.startsWith('started\ntick 0\ntick 1\n')).toBe(true);
 
+    // restart: the same container on the same host, started again; its job stays running (its die is no end).
+    const restart = await docker(['restart', '-t', '1', 'web']);
+    expect(restart.code).toBe(0);
+    await waitFor('started again', async () => {
+      const again = (await docker(['logs', 'web'])).stdout;
+      return again.split('\n').filter((line) => line === 'started').length === 2;
+    });
+    expect((await onHost('h2', ['inspect', '-f', '{{.State.Running}} {{.RestartCount}}', id])).stdout.trim()).toMatch(
+      /^true/,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const [job] = (
+      await cluster.getJson<{ items: Array<{ status: string; containerId: string }> }>('/v1/jobs')
+    ).items.filter((j) => j.containerId === id);
+    expect(job.status).toBe('running');
+
     // logs -f shows lines written after it started, each once, and ends when the container stops.
     const follow = docker(['logs', '-f', '--tail', '1', 'web']);
     await new Promise((resolve) => setTimeout(resolve, 2500));

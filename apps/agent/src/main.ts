@@ -51,7 +51,9 @@ async function main(): Promise<void> {
     { prefetch: env.BERTH_AGENT_CONCURRENCY },
   );
   logger.log(`consuming ${topology.nodeQueue(host.nodeId)} with ${env.BERTH_AGENT_CONCURRENCY} Docker calls in flight`);
-  const events = new DockerEventsService(docker, amqp.publisher, host.nodeId, env.BERTH_PREFIX);
+  const events = new DockerEventsService(docker, amqp.publisher, host.nodeId, env.BERTH_PREFIX, (jobId) =>
+    agent.isRestarting(jobId),
+  );
   await events.start();
   // After a restart, mend what happened while the agent was away, then keep checking.
   const reconciler = new ReconcileService(host.nodeId, env.BERTH_PREFIX, docker, books, agent);

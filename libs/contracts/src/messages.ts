@@ -75,6 +75,11 @@ const NODE_MESSAGES = {
     jobId,
     timeoutSeconds: required(integer(0, 600), 'Seconds between SIGTERM and SIGKILL.'),
   },
+  'restart-container': {
+    type: kind('restart-container', 'A request (reply-to): stop and start the container again, as `docker restart`.'),
+    jobId,
+    timeoutSeconds: required(integer(0, 600), 'Seconds between SIGTERM and SIGKILL.'),
+  },
   'kill-container': {
     type: kind('kill-container', "A request (reply-to): signal the container's main process, as `docker kill`."),
     jobId,
@@ -105,6 +110,7 @@ export const HOST_REQUEST_KINDS = [
   'fetch-logs',
   'stop-container',
   'kill-container',
+  'restart-container',
   'inspect-container',
   'pull-image',
 ] as const;

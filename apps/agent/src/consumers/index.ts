@@ -18,6 +18,7 @@ export function hostCommandHandlers(
     new FetchLogsHandler(agent, requests),
     new ContainerRequestHandler('stop-container', agent, requests),
     new ContainerRequestHandler('kill-container', agent, requests),
+    new ContainerRequestHandler('restart-container', agent, requests),
     new ContainerRequestHandler('inspect-container', agent, requests),
     new PullImageHandler(agent, requests),
   ];

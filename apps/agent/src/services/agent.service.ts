@@ -40,6 +40,8 @@ export class AgentService {
   private readonly logger = new Logger('Agent');
   /** Jobs whose command this agent is carrying out right now: reconciliation leaves them alone. */
   private readonly inFlight = new Map<string, number>();
+  /** Jobs whose container is being restarted (docker restart): its die is not its end. */
+  private readonly restarting = new Set<string>();
 
   constructor(
     private readonly identity: AgentIdentity,
@@ -71,6 +73,31 @@ export class AgentService {
     }));
   }
 
+  /**
+   * `docker restart`: the container stops and starts again while its job stays running. Its `die` on the way is
+   * not an end (see isRestarting), and reconciliation leaves the job alone meanwhile.
+   */
+  private async restart(jobId: string, timeoutSeconds: number): Promise<void> {
+    this.restarting.add(jobId);
+    this.inFlight.set(jobId, (this.inFlight.get(jobId) ?? 0) + 1);
+    try {
+      await this.docker.restart(jobId, timeoutSeconds);
+    } finally {
+      this.restarting.delete(jobId);
+      const left = (this.inFlight.get(jobId) ?? 1) - 1;
+      if (left > 0) {
+        this.inFlight.set(jobId, left);
+      } else {
+        this.inFlight.delete(jobId);
+      }
+    }
+  }
+
+  /** Whether a `die` of this job's container is part of a restart under way, not the end of the container. */
+  isRestarting(jobId: string): boolean {
+    return this.restarting.has(jobId);
+  }
+
   /** stop, kill and inspect, for the Engine API: Docker's own answer, refusals included. */
   async containerRequest(request: ContainerRequest): Promise<ContainerReply> {
     try {
@@ -79,6 +106,9 @@ export class AgentService {
           return { type: 'container-done', changed: await this.docker.stop(request.jobId, request.timeoutSeconds) };
         case 'kill-container':
           await this.docker.kill(request.jobId, request.signal);
+          return { type: 'container-done', changed: true };
+        case 'restart-container':
+          await this.restart(request.jobId, request.timeoutSeconds);
           return { type: 'container-done', changed: true };
         case 'inspect-container':
           return { type: 'container-inspect', inspect: JSON.stringify(await this.docker.inspect(request.jobId)) };

@@ -80,6 +80,8 @@ export class DockerEventsService {
     private readonly publisher: Publisher,
     private readonly nodeId: string,
     private readonly cluster: string,
+    /** A restart under way (docker restart through the Engine API): its die is not the container's end. */
+    private readonly isRestarting: (jobId: string) => boolean = () => false,
   ) {}
 
   async start(): Promise<void> {
@@ -152,6 +154,11 @@ export class DockerEventsService {
 
   private async reportExit(jobId: string, containerId: string, exitCode: number): Promise<void> {
     try {
+      // A restart's die: the container runs again (or is about to), and its job with it.
+      if (this.isRestarting(jobId) || (await this.docker.isRunning(containerId))) {
+        this.logger.log(`job ${jobId}: its container restarted; not an end`);
+        return;
+      }
       const oomKilled = await this.docker.wasOomKilled(containerId);
       const outcome: JobOutcome = { type: 'container-exited', jobId, nodeId: this.nodeId, exitCode, oomKilled };
       await this.publisher.sendOutcome(outcome);

@@ -381,6 +381,27 @@ export class DockerRepository {
     }
   }
 
+  /** `docker restart`: stops the container (SIGTERM, then SIGKILL after the timeout) and starts it again. */
+  async restart(jobId: string, timeoutSeconds: number): Promise<void> {
+    try {
+      await this.docker.getContainer(containerNameFor(jobId)).restart({ t: timeoutSeconds });
+    } catch (err) {
+      rethrow(err);
+    }
+  }
+
+  /** Whether the container runs now; false when it is gone. */
+  async isRunning(containerId: string): Promise<boolean> {
+    try {
+      return (await this.docker.getContainer(containerId).inspect()).State.Running === true;
+    } catch (err) {
+      if (isStatus(err, 404)) {
+        return false;
+      }
+      throw err;
+    }
+  }
+
   /** `docker kill`: sends the signal to the container's main process (409 from Docker when it is not running). */
   async kill(jobId: string, signal: string): Promise<void> {
     try {

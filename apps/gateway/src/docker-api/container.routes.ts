@@ -103,18 +103,7 @@ export class ContainerRoutes {
         handle: () =>
           Promise.reject(new DockerApiError(400, 'attach needs Connection: Upgrade, as the docker CLI sends')),
       },
-      {
-        method: 'POST',
-        pattern: container('restart'),
-        scope: 'submit',
-        handle: () =>
-          Promise.reject(
-            new DockerApiError(
-              501,
-              'Berth does not restart a container: a job runs once (its states only move forward); remove it and run a new one',
-            ),
-          ),
-      },
+      { method: 'POST', pattern: container('restart'), scope: 'submit', handle: (c) => this.restart(c) },
       { method: 'DELETE', pattern: /^\/containers\/(.+)$/, scope: 'submit', handle: (c) => this.remove(c) },
     ];
   }
@@ -257,6 +246,21 @@ export class ContainerRoutes {
     // Docker answers once the container stopped; Berth once its job says so too, so `docker ps` agrees at once.
     await this.until(job.id, NOT_RUNNING, 15_000);
     sendEmpty(res, reply.type === 'container-done' && !reply.changed ? 304 : 204);
+  }
+
+  /** `docker restart` of a running container: the same container, on the same host, its job still running. */
+  private async restart({ res, principal, params, query }: DockerCall): Promise<void> {
+    const job = await this.resolve(principal, params[0]);
+    if (job.status !== 'running' || !job.node) {
+      throw new DockerApiError(
+        409,
+        `container ${params[0]} cannot be restarted: its job is ${job.status} (a job that ended runs no more; run a new one)`,
+      );
+    }
+    const timeoutSeconds = Math.min(Math.max(Number(query.get('t') ?? 10) || 0, 0), MAX_STOP_SECONDS);
+    const request = { type: 'restart-container' as const, jobId: job.id, timeoutSeconds };
+    this.refusedToError(await this.askHost(job, request, timeoutSeconds), params[0]);
+    sendEmpty(res, 204);
   }
 
   private async kill({ res, principal, params, query }: DockerCall): Promise<void> {
