@@ -192,10 +192,16 @@ export class TestCluster {
     if ((this.options.schedulers ?? 1) === 0) {
       return; // hosts register through a scheduler: without one, none becomes ready
     }
-    await waitFor('all hosts registered', async () => {
-      const nodes = await this.getJson<{ items: Array<{ status: string }> }>('/v1/nodes');
-      return nodes.items.filter((n) => n.status === 'ready').length === this.hosts.length;
-    });
+    // Once a second: these requests count against the admin token's rate limit, which a suite may set low.
+    await waitFor(
+      'all hosts registered',
+      async () => {
+        const nodes = await this.getJson<{ items: Array<{ status: string }> }>('/v1/nodes');
+        return nodes.items.filter((n) => n.status === 'ready').length === this.hosts.length;
+      },
+      60_000,
+      1000,
+    );
   }
 
   /** Kills one of the cluster's processes (`agent-h1`, `scheduler-1`, `gateway`) and waits until it is gone. */
@@ -432,7 +438,12 @@ export class TestCluster {
   }
 }
 
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 60_000,
+  everyMs = 200,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check().catch(() => false)) {
@@ -441,7 +452,7 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
     if (Date.now() > deadline) {
       throw new Error(`timed out waiting for: ${what}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
 

@@ -129,7 +129,8 @@ export class ContainerRoutes {
     const dto = (await validation.transform(request, { type: 'body', metatype: CreateJobDto })) as CreateJobDto;
     const submitted = await this.jobs.submit(principal, dto);
     let abandoned = false;
-    req.once('close', () => (abandoned = !res.writableFinished));
+    // The response's close, not the request's: since Node 16 a request closes once its body has been read.
+    res.once('close', () => (abandoned = !res.writableFinished));
     const deadline = Date.now() + request.placementTimeoutSeconds * 1000 + CREATE_GRACE_MS;
     let job = submitted;
     while (!SETTLED.includes(job.status) || (job.status === 'running' && !job.containerId)) {
@@ -204,13 +205,13 @@ export class ContainerRoutes {
     });
   }
 
-  private async start({ req, res, principal, params }: DockerCall): Promise<void> {
+  private async start({ res, principal, params }: DockerCall): Promise<void> {
     // A `docker run --rm` may find its container already gone: it ran, and its wait removed it.
     let job = await this.resolve(principal, params[0], { removed: true });
     // Berth starts a container as soon as its host creates it: start waits for that (bounded, and only while the
     // client is there), and never starts one again.
     let gone = false;
-    req.once('close', () => (gone = !res.writableFinished));
+    res.once('close', () => (gone = !res.writableFinished));
     const deadline = Date.now() + job.spec.placementTimeoutSeconds * 1000 + CREATE_GRACE_MS;
     while (!SETTLED.includes(job.status)) {
       if (gone) {
@@ -300,14 +301,14 @@ export class ContainerRoutes {
    * it starts the container), the body when the container has exited. With condition=removed (`--rm`) the job is
    * removed once it has exited.
    */
-  private async wait({ req, res, principal, params, query }: DockerCall): Promise<void> {
+  private async wait({ res, principal, params, query }: DockerCall): Promise<void> {
     let job = await this.resolve(principal, params[0]);
     const condition = query.get('condition') ?? 'not-running';
     await this.budget.hold(async () => {
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.flushHeaders();
       let gone = false;
-      req.once('close', () => (gone = !res.writableFinished));
+      res.once('close', () => (gone = !res.writableFinished));
       while (!gone && !NOT_RUNNING.includes(job.status)) {
         await sleep(POLL_MS);
         job = (await this.records.get(job.id)) ?? { ...job, status: 'removed' };
@@ -328,7 +329,7 @@ export class ContainerRoutes {
 
   // ---- output
 
-  private async containerLogs({ req, res, principal, params, query }: DockerCall): Promise<void> {
+  private async containerLogs({ res, principal, params, query }: DockerCall): Promise<void> {
     const job = await this.resolve(principal, params[0]);
     if (!job.node || !job.containerId) {
       throw new DockerApiError(409, `container ${params[0]} has no output yet: its job is ${job.status}`);
@@ -350,7 +351,7 @@ export class ContainerRoutes {
     const follow = queryFlag(query, 'follow');
     const run = async () => {
       let gone = false;
-      req.once('close', () => (gone = !res.writableFinished));
+      res.once('close', () => (gone = !res.writableFinished));
       await this.logs.stream(job, options, follow, {
         start: () => {
           res.writeHead(200, { 'Content-Type': 'application/vnd.docker.multiplexed-stream' });

@@ -55,7 +55,7 @@ export class ImageRoutes {
     ];
   }
 
-  private async pull({ req, res, query }: DockerCall): Promise<void> {
+  private async pull({ res, query }: DockerCall): Promise<void> {
     const fromImage = query.get('fromImage');
     if (fromImage === null || fromImage === '') {
       throw new DockerApiError(400, 'fromImage is required (Berth pulls images; it does not import them)');
@@ -75,7 +75,7 @@ export class ImageRoutes {
     await this.budget.hold(async () => {
       res.writeHead(200, { 'Content-Type': 'application/json' });
       let gone = false;
-      req.once('close', () => (gone = !res.writableFinished));
+      res.once('close', () => (gone = !res.writableFinished));
       const failures: string[] = [];
       await Promise.all(
         hosts.map(async (host) => {
