@@ -181,6 +181,7 @@ describe('rate limits per token', () => {
   const cluster = new TestCluster({
     hosts: testHosts(1),
     commonEnv: { BERTH_RATE_LIMIT: '30', BERTH_RATE_WINDOW_SECONDS: '600' },
+    dockerApi: true,
   });
 
   beforeAll(() => cluster.start());
@@ -202,5 +203,25 @@ describe('rate limits per token', () => {
     expect((await cluster.fetch('/v1/jobs', { token: other })).status).toBe(200);
     // Probes are never limited.
     await waitFor('readyz', async () => (await cluster.fetch('/readyz', { token: null })).status === 200);
+  });
+
+  it('limits the Docker Engine API the same way, per token', async () => {
+    const docker = await cluster.tokenFor('team-c', ['read']);
+    const info = (token: string) =>
+      fetch(`http://127.0.0.1:${cluster.dockerPort}/v1.45/info`, { headers: { authorization: `Bearer ${token}` } });
+    const statuses: number[] = [];
+    let last: Response | undefined;
+    for (let i = 0; i < 31; i++) {
+      last = await info(docker);
+      statuses.push(last.status);
+      await last.text();
+    }
+    expect(statuses.slice(0, 30).every((s) => s === 200)).toBe(true);
+    expect(statuses[30]).toBe(429);
+    expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0);
+    const again = await info(docker);
+    expect(((await again.json()) as { message: string }).message).toContain('rate limit of 30 requests per 600 s');
+    // The ping, which the CLI sends before every command, is never limited.
+    expect((await fetch(`http://127.0.0.1:${cluster.dockerPort}/_ping`)).status).toBe(200);
   });
 });

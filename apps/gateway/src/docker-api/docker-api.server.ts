@@ -1,6 +1,7 @@
 import { GatewayEnv } from '@berth/config';
 import { hasScope, Principal, Scope } from '@berth/contracts';
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { getStorageToken, ThrottlerStorage } from '@nestjs/throttler';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { AccessService, Unauthenticated } from '../auth/access.service';
@@ -61,6 +62,8 @@ export class DockerApiServer implements OnApplicationShutdown {
   constructor(
     private readonly access: AccessService,
     private readonly env: GatewayEnv,
+    /** The throttler's storage, shared with /v1: a token's requests count the same whichever API they use. */
+    @Inject(getStorageToken()) private readonly throttle: ThrottlerStorage,
     system: SystemRoutes,
     containers: ContainerRoutes,
     images: ImageRoutes,
@@ -196,7 +199,31 @@ export class DockerApiServer implements OnApplicationShutdown {
     if (!hasScope(principal, scope)) {
       throw new DockerApiError(403, `this token lacks the '${scope}' scope (it has ${principal.scopes.join(', ')})`);
     }
+    await this.limitRate(principal);
     return principal;
+  }
+
+  /** BERTH_RATE_LIMIT requests per token per window, as on /v1: beyond it, 429 with Retry-After. */
+  private async limitRate(principal: Principal): Promise<void> {
+    const limit = this.env.BERTH_RATE_LIMIT;
+    const windowMs = this.env.BERTH_RATE_WINDOW_SECONDS * 1000;
+    // Blocked for the rest of the window once over the limit, as the /v1 guard does (a block of 0 would reset).
+    const record = await this.throttle.increment(
+      `docker-api:token:${principal.tokenId}`,
+      windowMs,
+      limit,
+      windowMs,
+      'docker',
+    );
+    if (record.isBlocked) {
+      const retryAfter = Math.max(1, record.timeToBlockExpire);
+      throw new DockerApiError(
+        429,
+        `rate limit of ${limit} requests per ${this.env.BERTH_RATE_WINDOW_SECONDS} s reached for this token; ` +
+          `retry in ${retryAfter} s`,
+        { 'Retry-After': String(retryAfter) },
+      );
+    }
   }
 
   private fail(res: ServerResponse, err: unknown): void {
@@ -209,6 +236,6 @@ export class DockerApiServer implements OnApplicationShutdown {
       res.destroy();
       return;
     }
-    sendJson(res, error.status, { message: error.message });
+    sendJson(res, error.status, { message: error.message }, error.headers);
   }
 }

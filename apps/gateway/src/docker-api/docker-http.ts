@@ -14,6 +14,8 @@ export class DockerApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** Sent with the answer (Retry-After). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
