@@ -21,6 +21,8 @@ export const LOGS_MAX_BYTES = 8 * 1024 * 1024;
 export const LOGS_DEFAULT_BYTES = 1024 * 1024;
 /** The most output one logs message carries: a tail travels as many small messages, never one big one. */
 export const LOGS_CHUNK_BYTES = 64 * 1024;
+/** The most entries (lines) from the end one logs request may ask for. */
+export const LOGS_MAX_TAIL = 10_000;
 
 /** Gateway → scheduler, on the jobs queue. */
 const JOBS_MESSAGES = {
@@ -54,7 +56,7 @@ const NODE_MESSAGES = {
   'fetch-logs': {
     type: kind('fetch-logs', "A request (reply-to): the container's recent output."),
     jobId,
-    tail: required(integer(1, 10_000), 'Lines from the end.'),
+    tail: required(integer(1, LOGS_MAX_TAIL), 'Lines from the end.'),
     limitBytes: required(integer(1, LOGS_MAX_BYTES), 'Of those lines, at most this many bytes, from the end.'),
     stdout: defaulted(boolean(), true, 'Include what the container wrote to stdout.'),
     stderr: defaulted(boolean(), true, 'Include what the container wrote to stderr.'),

@@ -1,5 +1,5 @@
 import { frame, FrameReader } from '@berth/container';
-import { decodeLogsReply, FetchLogs, JobRecord } from '@berth/contracts';
+import { decodeLogsReply, FetchLogs, JobRecord, LOGS_MAX_TAIL } from '@berth/contracts';
 import { BrokerUnavailable, RequestReply } from '@berth/messaging';
 import { JobRepository } from '@berth/state';
 import { Injectable } from '@nestjs/common';
@@ -62,7 +62,7 @@ export class ContainerLogs {
       if (gone()) {
         return;
       }
-      ask = { ...options, tail: 10_000, since: last === '' ? options.since : sinceOf(last) };
+      ask = { ...options, tail: LOGS_MAX_TAIL, since: last === '' ? options.since : sinceOf(last) };
     }
   }
 

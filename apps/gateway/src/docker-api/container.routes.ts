@@ -8,6 +8,7 @@ import {
   JobRecord,
   JobStatus,
   LOGS_MAX_BYTES,
+  LOGS_MAX_TAIL,
   Principal,
 } from '@berth/contracts';
 import { BrokerUnavailable, RequestReply } from '@berth/messaging';
@@ -339,7 +340,9 @@ export class ContainerRoutes {
       stdout: queryFlag(query, 'stdout'),
       stderr: queryFlag(query, 'stderr'),
       tail:
-        tail === null || tail === 'all' || !/^\d+$/.test(tail) ? 10_000 : Math.min(Math.max(Number(tail), 1), 10_000),
+        tail === null || tail === 'all' || !/^\d+$/.test(tail)
+          ? LOGS_MAX_TAIL
+          : Math.min(Math.max(Number(tail), 1), LOGS_MAX_TAIL),
       since: /^\d{1,12}(\.\d{1,9})?$/.test(query.get('since') ?? '') ? (query.get('since') as string) : '',
       timestamps: queryFlag(query, 'timestamps'),
       limitBytes: LOGS_MAX_BYTES,
@@ -381,7 +384,7 @@ export class ContainerRoutes {
       const options: LogsOptions = {
         stdout: true,
         stderr: true,
-        tail: 10_000,
+        tail: LOGS_MAX_TAIL,
         since: '',
         timestamps: false,
         limitBytes: LOGS_MAX_BYTES,

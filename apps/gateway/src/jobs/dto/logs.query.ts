@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsInt, Max, Min } from 'class-validator';
-import { LOGS_MAX_BYTES } from '@berth/contracts';
+import { LOGS_MAX_BYTES, LOGS_MAX_TAIL } from '@berth/contracts';
 import { Optional } from '../../common/schema-validation';
 
 export class LogsQuery {
@@ -9,7 +9,7 @@ export class LogsQuery {
   @Type(() => Number)
   @IsInt()
   @Min(1)
-  @Max(10_000)
+  @Max(LOGS_MAX_TAIL)
   tail?: number;
 
   /** Of those lines, at most this many bytes (their end); default 1 MiB, at most 8 MiB. */
