@@ -1,5 +1,7 @@
+import { connect } from 'amqplib';
+import { RETRY_DELAYS_MS, topologyFor } from '@berth/contracts';
 import type { JobView } from '../apps/gateway/src/jobs/job.view';
-import { TestCluster, testHosts, waitFor } from './support/cluster';
+import { AMQP_URL, TestCluster, testHosts, waitFor } from './support/cluster';
 
 const busybox = { image: 'berth/busybox:latest', cmd: ['sleep', '600'] };
 const small = { cpuMillis: 100, memoryMiB: 16 };
@@ -137,6 +139,40 @@ describe('placement: constraints, affinities, strategies, waiting and names', ()
     const waiter = await cluster.settled<JobView>(waiterId);
     expect(waiter.status).toBe('running');
     expect(waiter.node).toBe(fillers[0].node);
+    await cleanUp(fillers[1], waiter);
+  });
+
+  it("places a waiting job whose try the broker lost (its delay queue's message gone)", async () => {
+    const big = { cpuMillis: 100, memoryMiB: 200 };
+    const fillers = [await run({ resources: big }), await run({ resources: big })];
+    expect(fillers.map((j) => j.status)).toEqual(['running', 'running']);
+    const waiterId = await cluster.accepted({ ...busybox, resources: big, placementTimeoutSeconds: 120 });
+    await waitFor('the waiter to wait for room', async () => {
+      const job = await cluster.getJson<JobView>(`/v1/jobs/${waiterId}`);
+      return job.status === 'queued' && (job.reason ?? '').startsWith('waiting for room');
+    });
+    // What a broker crash can do to a message sitting out its delay: it is gone. Purge the waiting tiers until
+    // the waiter's message was among what went (it is the only job of this cluster that waits).
+    const connection = await connect(AMQP_URL);
+    const channel = await connection.createChannel();
+    const topology = topologyFor(cluster.prefix);
+    await waitFor(
+      "the waiter's message to be purged",
+      async () => {
+        let purged = 0;
+        for (const delay of RETRY_DELAYS_MS) {
+          purged += (await channel.purgeQueue(topology.jobsRetry(delay))).messageCount;
+        }
+        return purged > 0;
+      },
+      30_000,
+      50,
+    );
+    await connection.close();
+    await cluster.remove(fillers[0].id);
+    // Nothing carries the job now but the waiting set in Redis: the schedulers' sweeper publishes it again.
+    const waiter = await cluster.settled<JobView>(waiterId, 90_000);
+    expect([waiter.status, waiter.node]).toEqual(['running', fillers[0].node]);
     await cleanUp(fillers[1], waiter);
   });
 

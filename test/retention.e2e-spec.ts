@@ -148,9 +148,9 @@ describe('job retention in Redis (real Redis)', () => {
       ),
     ).toMatchObject({ ok: true });
     await state.jobs.transition(id, 'removing');
-    // Removed without its capacity coming back (a leak), and on the list of rescheduled jobs.
+    // Removed without its capacity coming back (a leak), and still on the waiting set.
     await state.jobs.transition(id, 'removed');
-    await state.jobs.touchRescheduled(id);
+    await redis.zadd(state.keys.waiting, Date.now(), id);
     // Both claims have moved on to other jobs meanwhile.
     await redis.set(state.keys.name('team/api'), 'someone-else');
     await redis.set(state.keys.idempotency('team/order-2'), 'someone-else|f');

@@ -126,8 +126,16 @@ describe('every script touches only the keys it is given (real Redis, ACL per ca
     await state.jobs.create('j3', 'default', spec(), new Date());
     await state.nodes.reserve('j3', 'h1', claim('j3'), { schedule: true });
     await state.jobs.transition('j3', 'running', {}, { expectNode: 'h1' });
-    expect(await state.jobs.reschedule('j3', 'h1', 'rescheduled: host h1 is drained')).toBe(true);
+    expect(await state.jobs.reschedule('j3', 'h1', 'rescheduled: host h1 is drained')).toBe(1);
     expect((await state.jobs.get('j3'))?.status).toBe('queued');
+
+    // The same job waiting for room, then its try overdue (its message lost) and claimed again.
+    expect(await state.waiting.defer('j3', 1, 0, 'waiting for room', new Date().toISOString())).toEqual({
+      outcome: 'ok',
+      attempt: 2,
+    });
+    await admin.zadd(state.keys.waiting, 0, 'j3');
+    expect(await state.waiting.claimOverdue(10)).toMatchObject([{ jobId: 'j3', attempt: 3 }]);
 
     // A job rebuilt from its container: record, name and reservation.
     expect(

@@ -11,6 +11,7 @@ import { NodeMonitorService } from './services/node-monitor.service';
 import { NodeView } from './services/node-view';
 import { PlacementService } from './services/placement.service';
 import { RetentionSweeper } from './services/retention-sweeper.service';
+import { WaitingSweeper } from './services/waiting-sweeper.service';
 import { sealKeyOf } from './seal-key';
 
 async function main(): Promise<void> {
@@ -57,6 +58,9 @@ async function main(): Promise<void> {
   const sweeper = new RetentionSweeper(state.retention, env.BERTH_JOB_RETENTION_SECONDS * 1000);
   const sweep = new PeriodicTask('retention sweep', () => sweeper.sweep(), logger);
   sweep.start(1000);
+  const waitingSweeper = new WaitingSweeper(state, amqp.publisher);
+  const lostTries = new PeriodicTask('waiting sweep', () => waitingSweeper.sweep(), logger);
+  lostTries.start(2000);
   // Conflicts show how often replicas raced for the same room; a steady rise means too little capacity.
   const statsTimer = setInterval(
     () => logger.log(`placement: ${JSON.stringify(placement.stats)}; jobs expired: ${sweeper.expired}`),
@@ -65,6 +69,7 @@ async function main(): Promise<void> {
   statsTimer.unref();
 
   return runUntilSignal(logger, async () => {
+    await lostTries.stop();
     await sweep.stop();
     await monitor.stop();
     await amqp.close();

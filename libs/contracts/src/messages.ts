@@ -32,7 +32,11 @@ const JOBS_MESSAGES = {
     namespace,
     spec,
     submittedAt: required(text({ maxLength: 64 }), 'When the job was submitted (ISO 8601).'),
-    attempt: defaulted(integer(0, 1_000_000), 0, 'Placement attempts so far that found no room.'),
+    attempt: defaulted(
+      integer(0, 1_000_000),
+      0,
+      "The job's placement try this message carries: a copy older than the job's current one is dropped.",
+    ),
   },
 } as const;
 

@@ -9,3 +9,4 @@ export * from './retention';
 export * from './dead-letters';
 export * from './state';
 export * from './tokens';
+export * from './waiting';

@@ -9,6 +9,7 @@ import {
   qualifiedName,
 } from '@berth/contracts';
 import { onReservationHost, RedisContext, untilCurrent } from './redis-client';
+import { WAITING_GRACE_MS } from './waiting';
 
 /** How long a client's Idempotency-Key keeps answering with the job it created. */
 export const IDEMPOTENCY_KEY_LIFETIME_SECONDS = 86_400;
@@ -284,38 +285,22 @@ export class JobRepository {
     }
   }
 
-  /** Takes a job off a host that is down or drained so it can be placed again; true when this call did it. */
-  async reschedule(jobId: string, nodeId: string, reason: string, now = new Date()): Promise<boolean> {
-    const result = await this.context.scripts.run(
+  /**
+   * Takes a job off a host that is down or drained so it can be placed again. Returns the attempt its next place-job
+   * message carries (see WaitingJobs) when this call did it, else null.
+   */
+  async reschedule(jobId: string, nodeId: string, reason: string, now = new Date()): Promise<number | null> {
+    const attempt = await this.context.scripts.run(
       'rescheduleJob',
       {
         ...this.keys.host(nodeId),
         job: this.keys.job(jobId),
         reservation: this.keys.reservation(jobId),
-        rescheduled: this.keys.rescheduled,
+        waiting: this.keys.waiting,
       },
-      { jobId, nodeId, nowIso: now.toISOString(), reason },
+      { jobId, nodeId, nowIso: now.toISOString(), reason, graceMs: WAITING_GRACE_MS },
     );
-    return result === 1;
-  }
-
-  /** Rescheduled jobs still waiting to be placed again since before `olderThanMs`; drops those placed since. */
-  async staleRescheduled(olderThanMs: number): Promise<string[]> {
-    const ids = await this.context.redis.zrangebyscore(this.keys.rescheduled, 0, olderThanMs);
-    const stale: string[] = [];
-    for (const id of ids) {
-      const job = await this.get(id);
-      if (job?.status === 'queued') {
-        stale.push(id);
-      } else {
-        await this.context.redis.zrem(this.keys.rescheduled, id);
-      }
-    }
-    return stale;
-  }
-
-  async touchRescheduled(jobId: string, nowMs = Date.now()): Promise<void> {
-    await this.context.redis.zadd(this.keys.rescheduled, nowMs, jobId);
+    return attempt > 0 ? attempt : null;
   }
 }
 

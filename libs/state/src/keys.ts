@@ -12,8 +12,11 @@ export interface Keys {
   jobIndex: string;
   nodeIndex: string;
   reservation(jobId: string): string;
-  /** Jobs taken off a host and not placed again yet, by when (ms). */
-  rescheduled: string;
+  /**
+   * Jobs that wait for the scheduler between placement tries (no room yet, placement paused, or taken off a host),
+   * by when the next try is overdue (Redis's clock, ms): see WaitingJobs.
+   */
+  waiting: string;
   /** Jobs finished for good, by when they finished (Redis's clock, ms): they leave Redis after the retention. */
   expiring: string;
   /** Cluster-wide unique job names: name → job id. */
@@ -57,7 +60,7 @@ export function keysFor(prefix: string): Keys {
     jobIndex: `${prefix}:jobs`,
     nodeIndex: `${prefix}:nodes`,
     reservation: (jobId) => `${prefix}:reservation:${jobId}`,
-    rescheduled: `${prefix}:rescheduled`,
+    waiting: `${prefix}:waiting`,
     expiring: `${prefix}:expiring`,
     name: (name) => `${prefix}:name:${name}`,
     epoch: `${prefix}:epoch`,

@@ -21,6 +21,8 @@ export interface RestoredJob {
   history: JobHistoryEntry[];
   reason: string;
   exitCode: number | null;
+  /** Its placement attempt, for a job rebuilt from a place-job message (see WaitingJobs); 0 otherwise. */
+  attempt?: number;
   /** For a job whose container lives: what it holds on its host, taken again. */
   holds?: { ports: readonly number[]; workload: NodeWorkload };
 }
@@ -105,7 +107,8 @@ export function requeuedJobFrom(
 export type Admission =
   /** Placement pauses while the cluster rebuilds its state; `remainingMs` null until a host has registered. */
   | { admitted: false; remainingMs: number | null; epoch: string }
-  | { admitted: true; status: JobStatus | 'missing'; epoch: string };
+  /** `attempt`: the job's current placement attempt (see WaitingJobs). */
+  | { admitted: true; status: JobStatus | 'missing'; epoch: string; attempt: number };
 
 /**
  * Recovery from Redis losing the cluster's state: the cluster's epoch, the pause of placement while hosts report
@@ -127,7 +130,7 @@ export class RecoveryRepository {
    * else the job's status ('missing' when its record is gone). `knownEpoch` is the epoch the caller saw last.
    */
   async admit(jobId: string, knownEpoch: string): Promise<Admission> {
-    const [outcome, detail, epoch] = await this.context.scripts.run(
+    const [outcome, detail, epoch, attempt] = await this.context.scripts.run(
       'admitJob',
       { epoch: this.keys.epoch, recovery: this.keys.recovery, job: this.keys.job(jobId) },
       { knownEpoch, recoveryWindowMs: this.windowMs },
@@ -135,7 +138,7 @@ export class RecoveryRepository {
     if (outcome === 'paused') {
       return { admitted: false, remainingMs: detail === '-1' ? null : Number(detail), epoch };
     }
-    return { admitted: true, status: detail as JobStatus | 'missing', epoch };
+    return { admitted: true, status: detail as JobStatus | 'missing', epoch, attempt: Number(attempt) };
   }
 
   /** While the cluster rebuilds its state after a loss of Redis: how long placement stays paused (ms), else null. */
@@ -180,6 +183,7 @@ export class RecoveryRepository {
         memoryMiB: job.spec.resources.memoryMiB,
         ports: (holds?.ports ?? []).join(','),
         workload: JSON.stringify(holds?.workload ?? {}),
+        attempt: job.attempt ?? 0,
       },
     );
     return result as 'restored' | 'exists' | 'tombstoned';

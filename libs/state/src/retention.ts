@@ -50,7 +50,7 @@ export class JobRetention {
             job,
             index: this.keys.jobIndex,
             expiring: this.keys.expiring,
-            rescheduled: this.keys.rescheduled,
+            waiting: this.keys.waiting,
             reservation: this.keys.reservation(jobId),
             name: name ? this.keys.name(name) : job,
             idempotency: idempotencyKey ? this.keys.idempotency(idempotencyKey) : job,

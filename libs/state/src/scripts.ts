@@ -88,7 +88,7 @@ export const SCRIPTS = {
   }),
   expireJob: define<string>()({
     name: 'expire-job',
-    keys: [...HOST_KEYS, 'job', 'index', 'expiring', 'rescheduled', 'reservation', 'name', 'idempotency', 'tombstone'],
+    keys: [...HOST_KEYS, 'job', 'index', 'expiring', 'waiting', 'reservation', 'name', 'idempotency', 'tombstone'],
     args: ['jobId', 'nodeId', 'name', 'idempotencyKey', 'retentionMs', 'tombstoneSeconds'],
     uses: ['server-clock', 'give-back', 'retention'],
   }),
@@ -101,8 +101,8 @@ export const SCRIPTS = {
   markAccepted: define<number>()({ name: 'mark-accepted', keys: ['job'], args: [] }),
   rescheduleJob: define<number>()({
     name: 'reschedule-job',
-    keys: [...HOST_KEYS, 'job', 'reservation', 'rescheduled'],
-    args: ['jobId', 'nodeId', 'nowIso', 'reason'],
+    keys: [...HOST_KEYS, 'job', 'reservation', 'waiting'],
+    args: ['jobId', 'nodeId', 'nowIso', 'reason', 'graceMs'],
     uses: ['set-status', 'give-back', 'server-clock'],
   }),
   recomputeBooks: define<[number, number, number]>()({
@@ -159,10 +159,24 @@ export const SCRIPTS = {
       'memoryMiB',
       'ports',
       'workload',
+      'attempt',
     ],
     uses: ['take'],
   }),
-  admitJob: define<[string, string, string]>()({
+  deferJob: define<[string, string]>()({
+    name: 'defer-job',
+    keys: ['job', 'waiting'],
+    args: ['jobId', 'attempt', 'delayMs', 'graceMs', 'reason', 'placingSince'],
+    uses: ['server-clock'],
+  }),
+  claimOverdueJobs: define<string[]>()({
+    name: 'claim-overdue-jobs',
+    keys: ['waiting'],
+    restKeys: 'jobs',
+    args: ['jobIds', 'leaseMs'],
+    uses: ['server-clock'],
+  }),
+  admitJob: define<[string, string, string, string]>()({
     name: 'admit-job',
     keys: ['epoch', 'recovery', 'job'],
     args: ['knownEpoch', 'recoveryWindowMs'],

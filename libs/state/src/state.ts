@@ -10,6 +10,7 @@ import { RecoveryRepository } from './recovery';
 import { JobRetention } from './retention';
 import { connectRedis, RedisContext } from './redis-client';
 import { ScriptGuard, Scripts } from './scripts';
+import { WaitingJobs } from './waiting';
 
 export interface StateOptions {
   /** The cluster's prefix of every key. */
@@ -23,11 +24,12 @@ export interface StateOptions {
 }
 
 /**
- * Berth's state in Redis, by aggregate: job records and their retention, the hosts' books and reservations, names, recovery, and dead
+ * Berth's state in Redis, by aggregate: job records, those waiting for placement, and their retention, the hosts' books and reservations, names, recovery, and dead
  * letters, each behind a small typed repository over one connection. A service takes only those it uses.
  */
 export class BerthState {
   readonly jobs: JobRepository;
+  readonly waiting: WaitingJobs;
   readonly retention: JobRetention;
   readonly nodes: NodeBooks;
   readonly names: NameRegistry;
@@ -44,6 +46,7 @@ export class BerthState {
     this.keys = keysFor(options.prefix);
     const context: RedisContext = { redis, scripts: new Scripts(redis, options.scriptGuard), keys: this.keys };
     this.jobs = new JobRepository(context);
+    this.waiting = new WaitingJobs(context);
     this.retention = new JobRetention(context);
     this.nodes = new NodeBooks(context, options.nodeTimeoutMs, options.nodeTimeoutMs);
     this.names = new NameRegistry(context);

@@ -23,14 +23,6 @@ export class NodeMonitorService {
   async check(): Promise<void> {
     // Redis's clock, the one heartbeats are stamped with: never this scheduler's, nor an agent's.
     const now = await this.state.nodes.serverMs();
-    // A job taken off a host whose place-job message was lost (a crash in between) is published again.
-    for (const jobId of await this.state.jobs.staleRescheduled(now - 30_000)) {
-      const job = await this.state.jobs.get(jobId);
-      if (job) {
-        await this.state.jobs.touchRescheduled(jobId, now);
-        await this.publishPlacement(job, now);
-      }
-    }
     for (const node of await this.state.nodes.list(now)) {
       const failed = node.status === 'down' && now - Date.parse(node.heartbeatAt) > this.failureAfterMs;
       if (!failed && node.drain !== 'draining') {
@@ -51,10 +43,12 @@ export class NodeMonitorService {
         }
         movable++;
         const why = failed ? `rescheduled: host ${node.id} is down` : `rescheduled: host ${node.id} is drained`;
-        if (!(await this.state.jobs.reschedule(jobId, node.id, why))) {
+        // A crash before the publish loses nothing: the job waits on the waiting set, whose sweeper publishes it.
+        const attempt = await this.state.jobs.reschedule(jobId, node.id, why, new Date(now));
+        if (attempt === null) {
           continue;
         }
-        await this.publishPlacement(job, now);
+        await this.publishPlacement(job, now, attempt);
         if (!failed) {
           // The host is alive: its old container goes once the job has left it.
           await this.publisher.sendToHost(node.id, { type: 'remove-container', jobId });
@@ -68,14 +62,14 @@ export class NodeMonitorService {
     }
   }
 
-  private async publishPlacement(job: JobRecord, now: number): Promise<void> {
+  private async publishPlacement(job: JobRecord, now: number, attempt: number): Promise<void> {
     await this.publisher.sendJob({
       type: 'place-job',
       jobId: job.id,
       namespace: job.namespace,
       spec: job.spec,
       submittedAt: new Date(now).toISOString(),
-      attempt: 0,
+      attempt,
     });
   }
 }

@@ -46,7 +46,8 @@ export interface PlacementOptions {
  * Places one job: rank hosts from the local view, reserve on the best one atomically in Redis, fall through
  * to the next on a conflict, then hand the job to the host's agent. Any number of these run at once, in this
  * process and in other scheduler replicas; nothing here waits on a lock. A job that fits nowhere waits in a
- * delay queue (no delivery is held open) until its placement timeout, then becomes unschedulable.
+ * delay queue (no delivery is held open) until its placement timeout, then becomes unschedulable; it is on the
+ * waiting set in Redis meanwhile, so a try the broker loses is made again (see WaitingJobs).
  */
 export class PlacementService {
   private readonly logger = new Logger('Placement');
@@ -55,7 +56,7 @@ export class PlacementService {
   private epoch = '';
 
   constructor(
-    private readonly state: Pick<BerthState, 'jobs' | 'nodes' | 'recovery'>,
+    private readonly state: Pick<BerthState, 'jobs' | 'nodes' | 'recovery' | 'waiting'>,
     private readonly publisher: Publisher,
     private readonly view: NodeView,
     private readonly options: PlacementOptions,
@@ -108,11 +109,17 @@ export class PlacementService {
         admission.remainingMs === null
           ? 'once a host has registered'
           : `in ${Math.ceil(admission.remainingMs / 1000)} s`;
-      await this.state.jobs.transition(message.jobId, 'queued', {
-        reason: `waiting: Berth is rebuilding its state after Redis lost it; placement resumes ${until}`,
-      });
-      await this.retryAfter(message, delay);
+      const reason = `waiting: Berth is rebuilding its state after Redis lost it; placement resumes ${until}`;
+      const waits = await this.state.waiting.defer(message.jobId, message.attempt, delay, reason, message.submittedAt);
+      if (waits.outcome === 'stale') {
+        return false;
+      }
+      // Not queued, or its record is lost: this message still carries the job, so it comes back as it is.
+      await this.retryAfter(message, delay, waits.outcome === 'ok' ? waits.attempt : message.attempt + 1);
       return false;
+    }
+    if (admission.status === 'queued' && message.attempt < admission.attempt) {
+      return false; // a late copy: the job has moved on to a newer try, which another message carries
     }
     if (admission.status !== 'missing') {
       return true;
@@ -130,6 +137,7 @@ export class PlacementService {
       history: [{ status: 'queued', at: now.toISOString() }],
       reason: "record rebuilt from its queued message after Berth's state was lost",
       exitCode: null,
+      attempt: message.attempt,
     });
     if (restored === 'tombstoned') {
       return false; // the gateway took this job back: its client was told it was not accepted
@@ -203,21 +211,24 @@ export class PlacementService {
     const waitedMs = Date.now() - Date.parse(message.submittedAt);
     const delay = retryDelayFor(message.attempt);
     if (waitedMs + delay <= message.spec.placementTimeoutSeconds * 1000) {
-      const note = await this.state.jobs.transition(message.jobId, 'queued', {
-        reason: `waiting for room: ${reason}; next try in ${delay / 1000} s`,
-      });
-      if (note.outcome === 'refused') {
-        if (note.current === 'removing') {
-          await this.removeWherever(message.jobId);
-        }
-        return;
+      const waits = await this.state.waiting.defer(
+        message.jobId,
+        message.attempt,
+        delay,
+        `waiting for room: ${reason}; next try in ${delay / 1000} s`,
+        message.submittedAt,
+      );
+      switch (waits.outcome) {
+        case 'ok':
+          this.stats.waiting++;
+          return this.retryAfter(message, delay, waits.attempt);
+        case 'stale':
+          return; // another copy of this job's message made the newer try
+        case 'refused':
+          return waits.current === 'removing' ? this.removeWherever(message.jobId) : undefined;
+        case 'missing':
+          throw new JobRecordVanished(message.jobId);
       }
-      if (note.outcome === 'missing') {
-        throw new JobRecordVanished(message.jobId);
-      }
-      this.stats.waiting++;
-      await this.retryAfter(message, delay);
-      return;
     }
     const outcome = await this.state.jobs.transition(message.jobId, 'unschedulable', { reason });
     if (outcome.outcome === 'refused' && outcome.current === 'removing') {
@@ -230,8 +241,8 @@ export class PlacementService {
   }
 
   /** Hands the job to the waiting tier of `delay`: it comes back to the jobs queue then, no delivery held open. */
-  private async retryAfter(message: PlaceJob, delay: number): Promise<void> {
-    await this.publisher.sendJobAfter(delay, { ...message, attempt: message.attempt + 1 });
+  private async retryAfter(message: PlaceJob, delay: number, attempt: number): Promise<void> {
+    await this.publisher.sendJobAfter(delay, { ...message, attempt });
   }
 
   /**

@@ -1,7 +1,8 @@
 -- admitJob: the scheduler's gate before placing a job. Placement pauses while the cluster has no epoch (Redis
 -- lost everything and no host has registered since) or while the recovery pause runs; a scheduler that knew
 -- another epoch (ARG.knownEpoch) starts that pause itself, since it has seen the loss.
--- Returns {'paused', remaining ms ('-1': until a host registers), epoch} or {'job', status or 'missing', epoch}.
+-- Returns {'paused', remaining ms ('-1': until a host registers), epoch} or {'job', status or 'missing', epoch,
+-- the job's current attempt}.
 local epoch = redis.call('GET', KEY.epoch)
 if not epoch then return {'paused', '-1', ''} end
 if ARG.knownEpoch ~= '' and ARG.knownEpoch ~= epoch then
@@ -9,4 +10,5 @@ if ARG.knownEpoch ~= '' and ARG.knownEpoch ~= epoch then
 end
 local remaining = redis.call('PTTL', KEY.recovery)
 if remaining > 0 then return {'paused', tostring(remaining), epoch} end
-return {'job', redis.call('HGET', KEY.job, 'status') or 'missing', epoch}
+local f = redis.call('HMGET', KEY.job, 'status', 'attempt')
+return {'job', f[1] or 'missing', epoch, f[2] or '0'}

@@ -1,5 +1,5 @@
 -- expireJob: delete a job that finished for good longer than ARG.retentionMs ago (by Redis's clock), with everything
--- that refers to it: its record (history included), its entries in the job index, the expiring and rescheduled
+-- that refers to it: its record (history included), its entries in the job index, the expiring and waiting
 -- lists, a reservation it may still hold (none should be left; the books must not keep it for ever), its name and
 -- its idempotency key while they still point at it. A tombstone (ARG.tombstoneSeconds) stops a late copy of one of
 -- its messages from rebuilding it as if Redis had lost it. Safe to run from several schedulers at once: it checks
@@ -29,6 +29,6 @@ end
 redis.call('DEL', KEY.job)
 redis.call('ZREM', KEY.index, ARG.jobId)
 redis.call('ZREM', KEY.expiring, ARG.jobId)
-redis.call('ZREM', KEY.rescheduled, ARG.jobId)
+redis.call('ZREM', KEY.waiting, ARG.jobId)
 redis.call('SET', KEY.tombstone, 'expired', 'EX', tonumber(ARG.tombstoneSeconds))
 return 'expired'

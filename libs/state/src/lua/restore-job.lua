@@ -8,7 +8,7 @@ if redis.call('HEXISTS', KEY.job, 'id') == 1 then return 'exists' end
 if redis.call('EXISTS', KEY.tombstone) == 1 then return 'tombstoned' end
 redis.call('HSET', KEY.job, 'id', ARG.id, 'namespace', ARG.namespace, 'status', ARG.status, 'spec', ARG.spec, 'createdAt', ARG.createdAtIso,
   'updatedAt', ARG.nowIso, 'history', ARG.history, 'node', ARG.nodeId, 'containerId', ARG.containerId, 'reason',
-  ARG.reason, 'exitCode', ARG.exitCode)
+  ARG.reason, 'exitCode', ARG.exitCode, 'attempt', ARG.attempt)
 if ARG.name ~= '' and redis.call('SETNX', KEY.name, ARG.id) == 1 then
   redis.call('HSET', KEY.job, 'name', ARG.name)
 end

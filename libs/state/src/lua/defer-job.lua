@@ -1,0 +1,15 @@
+-- deferJob: a job found no room (or placement is paused): it waits, and its next try is due in ARG.delayMs. Only the
+-- copy of its place-job message whose attempt is the job's current one (ARG.attempt) may do this; it moves the job to
+-- the next attempt, which only the message published next carries, so duplicates of the message die out here rather
+-- than multiply. The job goes on KEY.waiting, due once its delay and ARG.graceMs have passed (Redis's clock): a
+-- message lost meanwhile (a broker crash) is published again by the sweeper (claim-overdue-jobs).
+-- Returns {'ok', new attempt}, {'stale', current attempt}, {'refused', status} (not queued) or {'missing', ''}.
+local f = redis.call('HMGET', KEY.job, 'status', 'attempt')
+if not f[1] then return {'missing', ''} end
+if f[1] ~= 'queued' then return {'refused', f[1]} end
+local attempt = tonumber(f[2] or '0')
+if attempt ~= tonumber(ARG.attempt) then return {'stale', tostring(attempt)} end
+attempt = attempt + 1
+redis.call('HSET', KEY.job, 'attempt', attempt, 'reason', ARG.reason, 'placingSince', ARG.placingSince)
+redis.call('ZADD', KEY.waiting, server_ms() + tonumber(ARG.delayMs) + tonumber(ARG.graceMs), ARG.jobId)
+return {'ok', tostring(attempt)}
