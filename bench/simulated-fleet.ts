@@ -3,7 +3,7 @@
  * real RabbitMQ queue and answers each create with success, without Docker (as Kubernetes' scheduler_perf and
  * Nomad's C1M did). It never stands in for Docker in a test.
  */
-import { CreateContainer, NODE_QUEUE, Resources } from '@berth/contracts';
+import { CreateContainer, HOST_REQUEST_KINDS, NODE_QUEUE, Resources } from '@berth/contracts';
 import { Messaging } from '@berth/messaging';
 import { BerthState } from '@berth/state';
 
@@ -67,7 +67,8 @@ export class SimulatedFleet {
         [
           { kind: 'create-container', handle: (command) => this.created(id, command) },
           { kind: 'remove-container', handle: ignore },
-          { kind: 'fetch-logs', handle: ignore },
+          // Requests about containers (logs, stop, inspect, pull): no benchmark sends them.
+          ...HOST_REQUEST_KINDS.map((kind) => ({ kind, handle: ignore })),
         ],
         { prefetch: 64 },
       );
