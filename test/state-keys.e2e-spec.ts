@@ -98,6 +98,11 @@ describe('every script touches only the keys it is given (real Redis, ACL per ca
     expect(await state.nodes.claim('h9', 'first', 'a clash')).toBe(true);
     expect(await state.nodes.claim('h9', 'second', 'a clash')).toBe(false);
     expect(await state.nodes.setSchedulable('h1', true)).toBe(true);
+    // A host whose heartbeat lapsed, recorded once for watchers, and alive again at its next heartbeat.
+    await admin.hset(state.keys.host('h1').node, 'heartbeatMs', 0);
+    expect([await state.nodes.noteDown('h1'), await state.nodes.noteDown('h1')]).toEqual([true, false]);
+    expect(await state.nodes.heartbeat('h1', 'other')).toBe('alive');
+    expect((await books())?.status).toBe('ready');
 
     // A named job with an idempotency key, admitted, reserved and scheduled in one step, its books recomputed.
     const created = await state.jobs.create('j1', 'default', spec('web'), new Date(), { key: 'k1', fingerprint: 'f1' });

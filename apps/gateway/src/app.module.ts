@@ -1,7 +1,15 @@
 import { GatewayEnv, loadEnv } from '@berth/config';
 import { topologyFor } from '@berth/contracts';
 import { Declarations, Messaging, Publisher, RequestReply } from '@berth/messaging';
-import { BerthState, DeadLetterStore, JobRepository, NameRegistry, NodeBooks, TokenRepository } from '@berth/state';
+import {
+  BerthState,
+  DeadLetterStore,
+  EventLog,
+  JobRepository,
+  NameRegistry,
+  NodeBooks,
+  TokenRepository,
+} from '@berth/state';
 import { Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
@@ -20,6 +28,8 @@ import { DockerApiServer } from './docker-api/docker-api.server';
 import { ImageRoutes } from './docker-api/image.routes';
 import { StreamBudget } from './docker-api/stream-budget';
 import { SystemRoutes } from './docker-api/system.routes';
+import { EventHub } from './events/event-hub';
+import { EventsController } from './events/events.controller';
 import { HealthController } from './health/health.controller';
 import { JobsController } from './jobs/jobs.controller';
 import { JobsService } from './jobs/jobs.service';
@@ -38,6 +48,7 @@ import { QueuesController } from './queues/queues.controller';
   ],
   controllers: [
     JobsController,
+    EventsController,
     NodesController,
     QueuesController,
     DeadLettersController,
@@ -46,6 +57,7 @@ import { QueuesController } from './queues/queues.controller';
   ],
   providers: [
     JobsService,
+    EventHub,
     AccessService,
     // In this order: who the caller is, then how often that caller may ask.
     { provide: APP_GUARD, useClass: AccessGuard },
@@ -77,6 +89,7 @@ import { QueuesController } from './queues/queues.controller';
     // Each controller and service is given only the repositories it uses.
     { provide: JobRepository, inject: [BerthState], useFactory: (state: BerthState) => state.jobs },
     { provide: NodeBooks, inject: [BerthState], useFactory: (state: BerthState) => state.nodes },
+    { provide: EventLog, inject: [BerthState], useFactory: (state: BerthState) => state.events },
     { provide: DeadLetterStore, inject: [BerthState], useFactory: (state: BerthState) => state.deadLetters },
     { provide: TokenRepository, inject: [BerthState], useFactory: (state: BerthState) => state.tokens },
     { provide: NameRegistry, inject: [BerthState], useFactory: (state: BerthState) => state.names },

@@ -10,3 +10,4 @@ export type { MessageOf, Variants } from './wire';
 export * from './dead-letter';
 export * from './access';
 export * from './seal';
+export * from './events';

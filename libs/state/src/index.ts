@@ -10,3 +10,4 @@ export * from './dead-letters';
 export * from './state';
 export * from './tokens';
 export * from './waiting';
+export * from './events';

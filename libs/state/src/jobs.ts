@@ -77,6 +77,7 @@ export class JobRepository {
       'createJob',
       {
         job,
+        events: this.keys.events,
         index: this.keys.jobIndex,
         name: name === '' ? job : this.keys.name(name),
         idempotency: idempotencyKey === '' ? job : this.keys.idempotency(idempotencyKey),
@@ -258,7 +259,12 @@ export class JobRepository {
         const name = to === 'removed' ? ((await this.context.redis.hget(job, 'name')) ?? '') : '';
         return this.context.scripts.run(
           'transitionJob',
-          { job, name: name === '' ? job : this.keys.name(name), expiring: this.keys.expiring },
+          {
+            job,
+            name: name === '' ? job : this.keys.name(name),
+            expiring: this.keys.expiring,
+            events: this.keys.events,
+          },
           {
             status: to,
             nowIso: (options.now ?? new Date()).toISOString(),
@@ -297,6 +303,7 @@ export class JobRepository {
         job: this.keys.job(jobId),
         reservation: this.keys.reservation(jobId),
         waiting: this.keys.waiting,
+        events: this.keys.events,
       },
       { jobId, nodeId, nowIso: now.toISOString(), reason, graceMs: WAITING_GRACE_MS },
     );

@@ -17,6 +17,8 @@ export interface Keys {
    * by when the next try is overdue (Redis's clock, ms): see WaitingJobs.
    */
   waiting: string;
+  /** The log of changes watchers follow (GET /v1/events): a capped stream, see lua/lib/events.lua. */
+  events: string;
   /** Jobs finished for good, by when they finished (Redis's clock, ms): they leave Redis after the retention. */
   expiring: string;
   /** Cluster-wide unique job names: name → job id. */
@@ -61,6 +63,7 @@ export function keysFor(prefix: string): Keys {
     nodeIndex: `${prefix}:nodes`,
     reservation: (jobId) => `${prefix}:reservation:${jobId}`,
     waiting: `${prefix}:waiting`,
+    events: `${prefix}:events`,
     expiring: `${prefix}:expiring`,
     name: (name) => `${prefix}:name:${name}`,
     epoch: `${prefix}:epoch`,

@@ -65,7 +65,12 @@ export class NodeBooks {
     const now = options.now ?? new Date();
     const [outcome, detail] = await this.context.scripts.run(
       'reserveCapacity',
-      { ...this.keys.host(nodeId), reservation: this.keys.reservation(jobId), job: this.keys.job(jobId) },
+      {
+        ...this.keys.host(nodeId),
+        reservation: this.keys.reservation(jobId),
+        job: this.keys.job(jobId),
+        events: this.keys.events,
+      },
       {
         nodeId,
         cpuMillis: claim.resources.cpuMillis,
@@ -143,6 +148,7 @@ export class NodeBooks {
       {
         node: this.keys.host(node.id).node,
         index: this.keys.nodeIndex,
+        events: this.keys.events,
         epoch: this.keys.epoch,
         recovery: this.keys.recovery,
       },
@@ -191,7 +197,11 @@ export class NodeBooks {
    * instance holds the node id now (this one was silent past the timeout): this one must stop.
    */
   async heartbeat(nodeId: string, instance = ''): Promise<'alive' | 'unknown' | 'superseded'> {
-    const result = await this.context.scripts.run('heartbeat', { node: this.keys.host(nodeId).node }, { instance });
+    const result = await this.context.scripts.run(
+      'heartbeat',
+      { node: this.keys.host(nodeId).node, events: this.keys.events },
+      { instance },
+    );
     return result === 1 ? 'alive' : result === -1 ? 'superseded' : 'unknown';
   }
 
@@ -211,6 +221,19 @@ export class NodeBooks {
     return this.update(nodeId, drain === 'draining' ? { drain, schedulable: 'false' } : { drain });
   }
 
+  /**
+   * Records, once, that a host's heartbeat has lapsed, so watchers hear of it (its state is worked out from the
+   * heartbeat's age either way). True when this call recorded it.
+   */
+  async noteDown(nodeId: string): Promise<boolean> {
+    const recorded = await this.context.scripts.run(
+      'noteNodeDown',
+      { node: this.keys.host(nodeId).node, events: this.keys.events },
+      { timeoutMs: this.nodeTimeoutMs },
+    );
+    return recorded === 1;
+  }
+
   async markDown(nodeId: string): Promise<void> {
     await this.update(nodeId, { status: 'down' });
   }
@@ -219,7 +242,7 @@ export class NodeBooks {
   private async update(nodeId: string, fields: Record<string, string>): Promise<boolean> {
     const found = await this.context.scripts.run(
       'updateNode',
-      { node: this.keys.host(nodeId).node },
+      { node: this.keys.host(nodeId).node, events: this.keys.events },
       { fields: JSON.stringify(fields) },
     );
     return found === 1;

@@ -159,6 +159,7 @@ export class RecoveryRepository {
       {
         ...this.keys.host(job.node ?? ''),
         job: record,
+        events: this.keys.events,
         index: this.keys.jobIndex,
         tombstone: this.keys.tombstone(job.id),
         reservation: this.keys.reservation(job.id),

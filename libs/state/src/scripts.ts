@@ -14,7 +14,7 @@ import type Redis from 'ioredis';
  * Shared Lua functions, in `lua/lib/`, in the order a script includes them: a helper may call those before it (a Lua
  * local is visible only after its definition).
  */
-const HELPERS = ['server-clock', 'set-status', 'take', 'give-back', 'retention'] as const;
+const HELPERS = ['server-clock', 'set-status', 'take', 'give-back', 'retention', 'events'] as const;
 type Helper = (typeof HELPERS)[number];
 
 export interface ScriptDefinition<K extends string = string, A extends string = string, R = unknown> {
@@ -43,7 +43,7 @@ const HOST_KEYS = ['node', 'workloads', 'ports'] as const;
 export const SCRIPTS = {
   reserveCapacity: define<[string, string]>()({
     name: 'reserve-capacity',
-    keys: [...HOST_KEYS, 'reservation', 'job'],
+    keys: [...HOST_KEYS, 'reservation', 'job', 'events'],
     args: [
       'nodeId',
       'cpuMillis',
@@ -56,7 +56,7 @@ export const SCRIPTS = {
       'schedule',
       'jobId',
     ],
-    uses: ['set-status', 'take', 'server-clock'],
+    uses: ['set-status', 'take', 'server-clock', 'events'],
   }),
   releaseCapacity: define<number>()({
     name: 'release-capacity',
@@ -66,13 +66,13 @@ export const SCRIPTS = {
   }),
   transitionJob: define<[string, string]>()({
     name: 'transition-job',
-    keys: ['job', 'name', 'expiring'],
+    keys: ['job', 'name', 'expiring', 'events'],
     args: ['status', 'nowIso', 'allowedFrom', 'fields', 'expectNode', 'name'],
-    uses: ['set-status', 'server-clock', 'retention'],
+    uses: ['set-status', 'server-clock', 'retention', 'events'],
   }),
   createJob: define<[string, string]>()({
     name: 'create-job',
-    keys: ['job', 'index', 'name', 'idempotency'],
+    keys: ['job', 'index', 'name', 'idempotency', 'events'],
     args: [
       'id',
       'namespace',
@@ -85,6 +85,7 @@ export const SCRIPTS = {
       'fingerprint',
       'keyLifetimeSeconds',
     ],
+    uses: ['events'],
   }),
   expireJob: define<string>()({
     name: 'expire-job',
@@ -101,9 +102,9 @@ export const SCRIPTS = {
   markAccepted: define<number>()({ name: 'mark-accepted', keys: ['job'], args: [] }),
   rescheduleJob: define<number>()({
     name: 'reschedule-job',
-    keys: [...HOST_KEYS, 'job', 'reservation', 'waiting'],
+    keys: [...HOST_KEYS, 'job', 'reservation', 'waiting', 'events'],
     args: ['jobId', 'nodeId', 'nowIso', 'reason', 'graceMs'],
-    uses: ['set-status', 'give-back', 'server-clock'],
+    uses: ['set-status', 'give-back', 'server-clock', 'events'],
   }),
   recomputeBooks: define<[number, number, number]>()({
     name: 'recompute-books',
@@ -113,7 +114,7 @@ export const SCRIPTS = {
   }),
   registerNode: define<[number, number]>()({
     name: 'register-node',
-    keys: ['node', 'index', 'epoch', 'recovery'],
+    keys: ['node', 'index', 'epoch', 'recovery', 'events'],
     args: [
       'id',
       'address',
@@ -127,7 +128,7 @@ export const SCRIPTS = {
       'recoveryWindowMs',
       'newEpoch',
     ],
-    uses: ['server-clock'],
+    uses: ['server-clock', 'events'],
   }),
   claimNode: define<number>()({
     name: 'claim-node',
@@ -135,11 +136,16 @@ export const SCRIPTS = {
     args: ['instance', 'timeoutMs', 'conflict'],
     uses: ['server-clock'],
   }),
-  heartbeat: define<number>()({ name: 'heartbeat', keys: ['node'], args: ['instance'], uses: ['server-clock'] }),
-  updateNode: define<number>()({ name: 'update-node', keys: ['node'], args: ['fields'] }),
+  heartbeat: define<number>()({
+    name: 'heartbeat',
+    keys: ['node', 'events'],
+    args: ['instance'],
+    uses: ['server-clock', 'events'],
+  }),
+  updateNode: define<number>()({ name: 'update-node', keys: ['node', 'events'], args: ['fields'], uses: ['events'] }),
   restoreJob: define<string>()({
     name: 'restore-job',
-    keys: [...HOST_KEYS, 'job', 'index', 'tombstone', 'reservation', 'name'],
+    keys: [...HOST_KEYS, 'job', 'index', 'tombstone', 'reservation', 'name', 'events'],
     args: [
       'id',
       'namespace',
@@ -161,13 +167,13 @@ export const SCRIPTS = {
       'workload',
       'attempt',
     ],
-    uses: ['take'],
+    uses: ['take', 'events'],
   }),
   deferJob: define<[string, string]>()({
     name: 'defer-job',
-    keys: ['job', 'waiting'],
+    keys: ['job', 'waiting', 'events'],
     args: ['jobId', 'attempt', 'delayMs', 'graceMs', 'reason', 'placingSince'],
-    uses: ['server-clock'],
+    uses: ['server-clock', 'events'],
   }),
   claimOverdueJobs: define<string[]>()({
     name: 'claim-overdue-jobs',
@@ -175,6 +181,12 @@ export const SCRIPTS = {
     restKeys: 'jobs',
     args: ['jobIds', 'leaseMs'],
     uses: ['server-clock'],
+  }),
+  noteNodeDown: define<number>()({
+    name: 'note-node-down',
+    keys: ['node', 'events'],
+    args: ['timeoutMs'],
+    uses: ['server-clock', 'events'],
   }),
   admitJob: define<[string, string, string, string]>()({
     name: 'admit-job',

@@ -2,6 +2,7 @@ import { TokenRepository } from './tokens';
 import type Redis from 'ioredis';
 import { DEFAULT_DEAD_LETTER_MAX_BYTES } from '@berth/contracts';
 import { DEFAULT_DEAD_LETTER_CAP, DeadLetterStore } from './dead-letters';
+import { EventLog } from './events';
 import { JobRepository } from './jobs';
 import { Keys, keysFor } from './keys';
 import { NameRegistry } from './names';
@@ -24,8 +25,8 @@ export interface StateOptions {
 }
 
 /**
- * Berth's state in Redis, by aggregate: job records, those waiting for placement, and their retention, the hosts' books and reservations, names, recovery, and dead
- * letters, each behind a small typed repository over one connection. A service takes only those it uses.
+ * Berth's state in Redis, by aggregate: job records, those waiting for placement, and their retention, the hosts' books and reservations, names, recovery, dead
+ * letters and the event log, each behind a small typed repository over one connection. A service takes only those it uses.
  */
 export class BerthState {
   readonly jobs: JobRepository;
@@ -36,6 +37,7 @@ export class BerthState {
   readonly recovery: RecoveryRepository;
   readonly deadLetters: DeadLetterStore;
   readonly tokens: TokenRepository;
+  readonly events: EventLog;
   /** The cluster's keys, for tests and benchmarks that look underneath. */
   readonly keys: Keys;
 
@@ -57,6 +59,7 @@ export class BerthState {
       options.deadLetterMaxBytes ?? DEFAULT_DEAD_LETTER_MAX_BYTES,
     );
     this.tokens = new TokenRepository(context);
+    this.events = new EventLog(context);
   }
 
   /** Connects (see connectRedis: `failFast` for the gateway, which answers 503 rather than wait). */

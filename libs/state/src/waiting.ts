@@ -53,7 +53,7 @@ export class WaitingJobs {
   ): Promise<DeferOutcome> {
     const [outcome, detail] = await this.context.scripts.run(
       'deferJob',
-      { job: this.keys.job(jobId), waiting: this.keys.waiting },
+      { job: this.keys.job(jobId), waiting: this.keys.waiting, events: this.keys.events },
       { jobId, attempt, delayMs, graceMs: WAITING_GRACE_MS, reason, placingSince },
     );
     switch (outcome) {

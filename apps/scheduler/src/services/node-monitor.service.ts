@@ -24,6 +24,9 @@ export class NodeMonitorService {
     // Redis's clock, the one heartbeats are stamped with: never this scheduler's, nor an agent's.
     const now = await this.state.nodes.serverMs();
     for (const node of await this.state.nodes.list(now)) {
+      if (node.status === 'down') {
+        await this.state.nodes.noteDown(node.id); // for watchers: once, by whichever scheduler sees it first
+      }
       const failed = node.status === 'down' && now - Date.parse(node.heartbeatAt) > this.failureAfterMs;
       if (!failed && node.drain !== 'draining') {
         continue;

@@ -20,4 +20,5 @@ redis.call('HSET', KEY.job, 'id', ARG.id, 'namespace', ARG.namespace, 'status', 
 if ARG.name ~= '' then redis.call('HSET', KEY.job, 'name', ARG.name) end
 if ARG.fingerprint ~= '' then redis.call('HSET', KEY.job, 'idempotencyKey', ARG.idempotencyKey) end
 redis.call('ZADD', KEY.index, ARG.nowMs, ARG.id)
+emit_job_event(KEY.events, KEY.job)
 return {'ok', ''}

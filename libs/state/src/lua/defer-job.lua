@@ -10,6 +10,9 @@ if f[1] ~= 'queued' then return {'refused', f[1]} end
 local attempt = tonumber(f[2] or '0')
 if attempt ~= tonumber(ARG.attempt) then return {'stale', tostring(attempt)} end
 attempt = attempt + 1
+-- A watcher hears why the job waits when that changes, not at every try.
+local changed = redis.call('HGET', KEY.job, 'reason') ~= ARG.reason
 redis.call('HSET', KEY.job, 'attempt', attempt, 'reason', ARG.reason, 'placingSince', ARG.placingSince)
+if changed then emit_job_event(KEY.events, KEY.job) end
 redis.call('ZADD', KEY.waiting, server_ms() + tonumber(ARG.delayMs) + tonumber(ARG.graceMs), ARG.jobId)
 return {'ok', tostring(attempt)}

@@ -10,5 +10,6 @@ if n[1] == 'restoring' then
   redis.call('HSET', KEY.node, 'heartbeatMs', server_ms())
 else
   redis.call('HSET', KEY.node, 'status', 'ready', 'heartbeatMs', server_ms())
+  if n[1] ~= 'ready' then emit_node_event(KEY.events, KEY.node) end
 end
 return 1

@@ -15,4 +15,5 @@ redis.call('HSET', KEY.job, 'node', '', 'containerId', '', 'reason', ARG.reason)
 local attempt = redis.call('HINCRBY', KEY.job, 'attempt', 1)
 redis.call('HSET', KEY.job, 'placingSince', ARG.nowIso)
 redis.call('ZADD', KEY.waiting, server_ms() + tonumber(ARG.graceMs), ARG.jobId)
+emit_job_event(KEY.events, KEY.job)
 return attempt

@@ -17,4 +17,5 @@ if ARG.holds == '1' and redis.call('EXISTS', KEY.reservation) == 0 then
   take(KEY, KEY.reservation, ARG.id, ARG.nodeId, tonumber(ARG.cpuMillis), tonumber(ARG.memoryMiB), ARG.ports,
     ARG.workload)
 end
+emit_job_event(KEY.events, KEY.job)
 return 'restored'

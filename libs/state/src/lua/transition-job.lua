@@ -31,4 +31,5 @@ if ARG.status == 'removed' and name ~= '' and redis.call('GET', KEY.name) == red
   redis.call('DEL', KEY.name)
 end
 track_retention(KEY.job, KEY.expiring, redis.call('HGET', KEY.job, 'id'))
+if outcome == 'ok' then emit_job_event(KEY.events, KEY.job) end
 return {outcome, current}
