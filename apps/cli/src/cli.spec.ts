@@ -1,0 +1,157 @@
+import { ApiClient } from './client';
+import { Context, EXIT, jobBody, replicasOf, RunOptions } from './commands';
+import { program } from './main';
+import { bar, outputFormat, table } from './output';
+import { age, parseCpu, parseMemory, parsePairs } from './quantities';
+import { parseFrame } from './sse';
+
+const none: RunOptions = { env: [], label: [], constraint: [], affinity: [], replicas: '1' };
+
+describe('quantities as a user writes them', () => {
+  it('reads CPU as millicores or as cores with a decimal point', () => {
+    expect(['250', '250m', '0.5', '1.25', '.1'].map(parseCpu)).toEqual([250, 250, 500, 1250, 100]);
+    for (const bad of ['', 'half', '1c', '-1', '0.5m']) {
+      expect(() => parseCpu(bad)).toThrow(/--cpu must be millicores/);
+    }
+  });
+
+  it('reads memory in binary units, MiB when bare, and refuses what is not whole MiB', () => {
+    expect(['64Mi', '1Gi', '512', '1.5Gi', '2048Ki', '1G'].map(parseMemory)).toEqual([64, 1024, 512, 1536, 2, 1024]);
+    expect(() => parseMemory('64MB')).toThrow(/--memory must be a size/);
+    expect(() => parseMemory('100Ki')).toThrow(/whole number of MiB/);
+  });
+
+  it('splits K=V at the first = and names the option of a bad pair', () => {
+    expect(parsePairs('-e', ['A=1', 'URL=a=b', 'EMPTY='])).toEqual({ A: '1', URL: 'a=b', EMPTY: '' });
+    expect(() => parsePairs('-l', ['novalue'])).toThrow('-l takes KEY=VALUE, not "novalue"');
+  });
+
+  it('prints ages as kubectl does', () => {
+    const now = Date.parse('2026-12-04T12:00:00Z');
+    const ago = (s: number) => new Date(now - s * 1000).toISOString();
+    expect([ago(5), ago(300), ago(3 * 3600), ago(5 * 86_400)].map((t) => age(t, now))).toEqual([
+      '5s',
+      '5m',
+      '3h',
+      '5d',
+    ]);
+  });
+});
+
+describe('the job a run submits', () => {
+  it('sends only what was given, in the API fields', () => {
+    expect(jobBody('busybox', [], none)).toEqual({ image: 'busybox' });
+    const options: RunOptions = {
+      ...none,
+      name: 'web',
+      cpu: '0.25',
+      memory: '64Mi',
+      env: ['A=1'],
+      label: ['team=x'],
+      constraint: ['zone==a'],
+      affinity: ['image==redis*'],
+      strategy: 'binpack',
+      reschedule: 'on-node-failure',
+      placementTimeout: '30',
+    };
+    expect(jobBody('nginx', ['sleep', '60'], options, 2)).toEqual({
+      image: 'nginx',
+      cmd: ['sleep', '60'],
+      name: 'web-2',
+      resources: { cpuMillis: 250, memoryMiB: 64 },
+      env: { A: '1' },
+      labels: { team: 'x' },
+      constraints: ['zone==a'],
+      affinities: ['image==redis*'],
+      strategy: 'binpack',
+      reschedule: 'on-node-failure',
+      placementTimeoutSeconds: 30,
+    });
+  });
+
+  it('refuses a bad replica count or timeout before sending anything', () => {
+    expect(replicasOf('3')).toBe(3);
+    for (const bad of ['0', '1001', 'two', '1.5']) {
+      expect(() => replicasOf(bad)).toThrow(/--replicas must be a whole number/);
+    }
+    expect(() => jobBody('x', [], { ...none, placementTimeout: '5m' })).toThrow(/--placement-timeout takes seconds/);
+  });
+});
+
+describe('output', () => {
+  const rows = [
+    { id: 'a', status: 'running', node: 'h1' },
+    { id: 'bbbb', status: 'queued', node: '' },
+  ];
+  const columns = [
+    { header: 'id', value: (r: (typeof rows)[0]) => r.id },
+    { header: 'status', value: (r: (typeof rows)[0]) => r.status },
+    { header: 'node', value: (r: (typeof rows)[0]) => r.node, wide: true },
+  ];
+
+  it('pads columns to their widest cell, and shows wide columns only with -o wide', () => {
+    expect(table(rows, columns, 'table')).toBe('ID     STATUS\na      running\nbbbb   queued');
+    expect(table(rows, columns, 'wide')).toBe('ID     STATUS    NODE\na      running   h1\nbbbb   queued');
+  });
+
+  it('prints tables on a terminal or when asked, and JSON to a pipe', () => {
+    expect([outputFormat(undefined, true), outputFormat(undefined, false), outputFormat('wide', false)]).toEqual([
+      'table',
+      'json',
+      'wide',
+    ]);
+    expect(() => outputFormat('yaml', true)).toThrow(/-o must be one of table, wide, json/);
+    expect(bar(1, 4, 8)).toBe('[##------]');
+  });
+
+  it('reads SSE frames: data lines joined, comments and retry skipped', () => {
+    expect(parseFrame('id: 1-0\nevent: job\ndata: {"a":1}')).toEqual({ id: '1-0', event: 'job', data: '{"a":1}' });
+    expect(parseFrame('data: one\ndata: two')).toEqual({ data: 'one\ntwo' });
+    expect([parseFrame(': keep-alive'), parseFrame('retry: 2000')]).toEqual([null, null]);
+  });
+});
+
+describe('the command line', () => {
+  function parse(argv: string[]) {
+    const calls: Array<{ method: string; path: string; body: unknown }> = [];
+    const api = {
+      connection: { api: 'http://127.0.0.1:1', token: 't' },
+      json: (method: string, path: string, body?: unknown) => {
+        calls.push({ method, path, body });
+        return Promise.resolve({ id: 'j1', status: 'removing', schedulable: false });
+      },
+    } as unknown as ApiClient;
+    const out: string[] = [];
+    const ctx: Context = { api, term: { out: (t) => out.push(t), err: () => undefined, isTerminal: false } };
+    let code = -1;
+    const cli = program(
+      () => ctx,
+      (c) => (code = c),
+    );
+    cli.configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
+    return { calls, out, done: cli.parseAsync(['node', 'berth', ...argv]).then(() => code) };
+  }
+
+  it('passes what follows -- as the command, and repeatable options as lists', async () => {
+    const { calls, out, done } = parse(['run', '-d', '-e', 'A=1', '-e', 'B=2', 'busybox', '--', 'sleep', '-n', '5']);
+    expect(await done).toBe(EXIT.ok);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({
+      method: 'POST',
+      path: '/v1/jobs',
+      body: { image: 'busybox', cmd: ['sleep', '-n', '5'], env: { A: '1', B: '2' } },
+    });
+    expect(out).toEqual(['j1']);
+  });
+
+  it('submits one job per replica, named name-i', async () => {
+    const { calls, done } = parse(['run', '-d', '--replicas', '3', '--name', 'web', 'nginx']);
+    await done;
+    expect(calls.map((c) => (c.body as { name: string }).name)).toEqual(['web-1', 'web-2', 'web-3']);
+  });
+
+  it('refuses an output format it does not have', async () => {
+    const { done } = parse(['nodes', '-o', 'yaml']);
+    await expect(done).rejects.toThrow(/Allowed choices are table, wide, json/);
+  });
+});

@@ -1,0 +1,485 @@
+import type { JobEvent, JobStatus, NodeRecord } from '@berth/contracts';
+import type { JobView } from '../../gateway/src/jobs/job.view';
+import { ApiClient, ApiError } from './client';
+import { age, parseCpu, parseMemory, parsePairs } from './quantities';
+import { bar, Column, OutputFormat, outputFormat, table } from './output';
+import { sseFrames } from './sse';
+
+/** Exit codes, as `nomad job run`: 2 when a job could not be placed. */
+export const EXIT = { ok: 0, error: 1, placement: 2 } as const;
+
+/** Where a command writes, and whether a person is watching (tables, progress) or a script (JSON, plain lines). */
+export interface Terminal {
+  out(text: string): void;
+  err(text: string): void;
+  isTerminal: boolean;
+}
+
+/** What a command needs: the API and the terminal. */
+export interface Context {
+  api: ApiClient;
+  term: Terminal;
+}
+
+/** A job that has reached one of these has settled for `berth run`: it runs, ended, or will not be placed. */
+const SETTLED: readonly JobStatus[] = ['running', 'exited', 'failed', 'unschedulable', 'removing', 'removed'];
+
+const JOB_COLUMNS: Column<JobView>[] = [
+  { header: 'id', value: (j) => j.id },
+  { header: 'name', value: (j) => j.name ?? '' },
+  { header: 'status', value: (j) => j.status },
+  { header: 'node', value: (j) => j.node ?? '' },
+  { header: 'image', value: (j) => j.image ?? '' },
+  { header: 'cpu', value: (j) => `${j.resources?.cpuMillis ?? 0}m`, wide: true },
+  { header: 'memory', value: (j) => `${j.resources?.memoryMiB ?? 0}Mi`, wide: true },
+  { header: 'namespace', value: (j) => j.namespace, wide: true },
+  { header: 'age', value: (j) => age(j.createdAt) },
+  { header: 'reason', value: (j) => j.reason ?? '', wide: true },
+];
+
+type NodeView = NodeRecord;
+const NODE_COLUMNS: Column<NodeView>[] = [
+  { header: 'id', value: (n) => n.id },
+  { header: 'status', value: (n) => n.status },
+  {
+    header: 'schedulable',
+    value: (n) => (n.drain !== 'none' ? n.drain : n.schedulable ? 'yes' : 'cordoned'),
+  },
+  { header: 'cpu', value: (n) => `${n.allocated.cpuMillis}/${n.capacity.cpuMillis}m` },
+  { header: 'memory', value: (n) => `${n.allocated.memoryMiB}/${n.capacity.memoryMiB}Mi` },
+  { header: 'containers', value: (n) => String(n.containers) },
+  {
+    header: 'labels',
+    value: (n) =>
+      Object.entries(n.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(','),
+    wide: true,
+  },
+  { header: 'heartbeat', value: (n) => `${age(n.heartbeatAt)} ago`, wide: true },
+  { header: 'conflict', value: (n) => n.conflict ?? '', wide: true },
+];
+
+/** Prints a listing as asked (see outputFormat): the API's JSON as it came, or a table. */
+function print<T>(ctx: Context, asked: string | undefined, json: unknown, rows: readonly T[], columns: Column<T>[]) {
+  const format: OutputFormat = outputFormat(asked, ctx.term.isTerminal);
+  ctx.term.out(format === 'json' ? JSON.stringify(json, null, 2) : table(rows, columns, format));
+}
+
+export interface RunOptions {
+  name?: string;
+  cpu?: string;
+  memory?: string;
+  env: string[];
+  label: string[];
+  constraint: string[];
+  affinity: string[];
+  strategy?: string;
+  reschedule?: string;
+  placementTimeout?: string;
+  replicas: string;
+  detach?: boolean;
+  output?: string;
+}
+
+/** The job a `berth run` asks for, as POST /v1/jobs takes it (the server checks every field). */
+export function jobBody(image: string, cmd: readonly string[], options: RunOptions, replica?: number) {
+  const resources = {
+    ...(options.cpu !== undefined ? { cpuMillis: parseCpu(options.cpu) } : {}),
+    ...(options.memory !== undefined ? { memoryMiB: parseMemory(options.memory) } : {}),
+  };
+  const timeout = options.placementTimeout;
+  if (timeout !== undefined && !/^\d+$/.test(timeout)) {
+    throw new Error(`--placement-timeout takes seconds, not "${timeout}"`);
+  }
+  const name =
+    options.name === undefined ? undefined : replica === undefined ? options.name : `${options.name}-${replica}`;
+  return {
+    image,
+    ...(cmd.length > 0 ? { cmd } : {}),
+    ...(name !== undefined ? { name } : {}),
+    ...(Object.keys(resources).length > 0 ? { resources } : {}),
+    ...(options.env.length > 0 ? { env: parsePairs('-e', options.env) } : {}),
+    ...(options.label.length > 0 ? { labels: parsePairs('-l', options.label) } : {}),
+    ...(options.constraint.length > 0 ? { constraints: options.constraint } : {}),
+    ...(options.affinity.length > 0 ? { affinities: options.affinity } : {}),
+    ...(options.strategy !== undefined ? { strategy: options.strategy } : {}),
+    ...(options.reschedule !== undefined ? { reschedule: options.reschedule } : {}),
+    ...(timeout !== undefined ? { placementTimeoutSeconds: Number(timeout) } : {}),
+  };
+}
+
+export function replicasOf(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 1000) {
+    throw new Error(`--replicas must be a whole number from 1 to 1000, not "${text}"`);
+  }
+  return Number(text);
+}
+
+/**
+ * `berth run`: submits the job (N of them with --replicas), then follows them until each runs, ends or cannot be
+ * placed, from the event stream (opened first, so no change is missed), with a progress line.
+ */
+export async function run(ctx: Context, image: string, cmd: string[], options: RunOptions): Promise<number> {
+  const replicas = replicasOf(options.replicas);
+  const bodies = Array.from({ length: replicas }, (_, i) =>
+    jobBody(image, cmd, options, replicas > 1 ? i + 1 : undefined),
+  );
+  const events = options.detach ? null : await openEvents(ctx, '?type=job');
+  try {
+    const ids: string[] = [];
+    for (const body of bodies) {
+      // A key per job: a retry of this exact submission after a lost answer makes no second job.
+      const key = `berth-cli-${process.pid}-${Date.now()}-${ids.length}`;
+      const made = await ctx.api.json<{ id: string }>('POST', '/v1/jobs', body, { 'idempotency-key': key });
+      ids.push(made.id);
+    }
+    if (events === null) {
+      ctx.term.out(ids.join('\n'));
+      return EXIT.ok;
+    }
+    const jobs = await follow(ctx, ids, events);
+    const format = outputFormat(options.output, ctx.term.isTerminal);
+    ctx.term.out(format === 'json' ? JSON.stringify(jobs, null, 2) : table(jobs, JOB_COLUMNS, format));
+    if (jobs.some((j) => j.status === 'unschedulable')) {
+      ctx.term.err(jobs.filter((j) => j.status === 'unschedulable').map((j) => `${j.id}: ${j.reason ?? ''}`)[0]);
+      return EXIT.placement;
+    }
+    return jobs.some((j) => j.status === 'failed') ? EXIT.error : EXIT.ok;
+  } finally {
+    events?.close();
+  }
+}
+
+interface EventStream {
+  frames: AsyncGenerator<{ event?: string; data: string }>;
+  close(): void;
+}
+
+async function openEvents(ctx: Context, query: string): Promise<EventStream> {
+  const controller = new AbortController();
+  const { api, token } = ctx.api.connection;
+  let response: Response;
+  try {
+    response = await fetch(`${api}/v1/events${query}`, {
+      headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
+      signal: controller.signal,
+    });
+  } catch (err) {
+    throw new ApiError(0, `cannot reach the Berth API at ${api} (${(err as Error).message})`);
+  }
+  if (!response.ok || !response.body) {
+    throw new ApiError(response.status, `GET /v1/events: ${response.status} ${await response.text()}`);
+  }
+  return { frames: sseFrames(response.body), close: () => controller.abort() };
+}
+
+/** Follows jobs until every one has settled; shows a progress line on a terminal. Returns them as they ended. */
+async function follow(ctx: Context, ids: string[], events: EventStream): Promise<JobView[]> {
+  const status = new Map<string, string>();
+  const pending = new Set(ids);
+  const progress = (): void => {
+    if (!ctx.term.isTerminal) {
+      return;
+    }
+    const counts = new Map<string, number>();
+    for (const id of ids) {
+      const s = status.get(id) ?? 'queued';
+      counts.set(s, (counts.get(s) ?? 0) + 1);
+    }
+    const summary = [...counts.entries()].map(([s, n]) => `${n} ${s}`).join(', ');
+    ctx.term.err(
+      `\r${bar(ids.length - pending.size, ids.length)} ${ids.length - pending.size}/${ids.length}: ${summary}\x1b[K`,
+    );
+  };
+  const settle = (id: string, s: string): void => {
+    status.set(id, s);
+    if ((SETTLED as readonly string[]).includes(s)) {
+      pending.delete(id);
+    }
+  };
+  // What happened before the stream opened is in the records: read each once.
+  for (const id of ids) {
+    settle(id, (await ctx.api.get<JobView>(`/v1/jobs/${id}`)).status);
+  }
+  progress();
+  if (pending.size > 0) {
+    for await (const frame of events.frames) {
+      if (frame.event !== 'job') {
+        continue;
+      }
+      const event = JSON.parse(frame.data) as JobEvent;
+      if (!status.has(event.job)) {
+        continue;
+      }
+      settle(event.job, event.status);
+      if (event.status === 'queued' && event.reason && ids.length === 1) {
+        ctx.term.err(`${ctx.term.isTerminal ? '\r\x1b[K' : ''}${event.reason}\n`);
+      }
+      if (event.status === 'pulling' && ids.length === 1) {
+        const job = await ctx.api.get<JobView>(`/v1/jobs/${event.job}`);
+        ctx.term.err(`pulling ${job.image ?? ''}${job.progress ? `: ${JSON.stringify(job.progress)}` : ''}\n`);
+      }
+      progress();
+      if (pending.size === 0) {
+        break;
+      }
+    }
+  }
+  if (ctx.term.isTerminal) {
+    ctx.term.err('\n');
+  }
+  return Promise.all(ids.map((id) => ctx.api.get<JobView>(`/v1/jobs/${id}`)));
+}
+
+export async function jobs(
+  ctx: Context,
+  options: { status?: string; allNamespaces?: boolean; output?: string },
+): Promise<number> {
+  const items: JobView[] = [];
+  let cursor: string | null = null;
+  do {
+    const query = new URLSearchParams({ limit: '500' });
+    if (options.status) {
+      query.set('status', options.status);
+    }
+    if (options.allNamespaces) {
+      query.set('namespace', '*');
+    }
+    if (cursor) {
+      query.set('cursor', cursor);
+    }
+    const page: { items: JobView[]; next: string | null } = await ctx.api.get(`/v1/jobs?${query.toString()}`);
+    items.push(...page.items);
+    cursor = page.next;
+  } while (cursor !== null);
+  print(ctx, options.output, { items, count: items.length }, items, JOB_COLUMNS);
+  return EXIT.ok;
+}
+
+/** `berth inspect`: the record, then its history as a timeline. */
+export async function inspect(ctx: Context, id: string, options: { output?: string }): Promise<number> {
+  const job = await ctx.api.get<JobView>(`/v1/jobs/${encodeURIComponent(id)}`);
+  if (outputFormat(options.output, ctx.term.isTerminal) === 'json') {
+    ctx.term.out(JSON.stringify(job, null, 2));
+    return EXIT.ok;
+  }
+  const fields: Array<[string, string | number | null]> = [
+    ['ID', job.id],
+    ['Name', job.name],
+    ['Namespace', job.namespace],
+    ['Status', job.status],
+    ['Reason', job.reason],
+    ['Image', job.image],
+    ['Command', job.cmd ? job.cmd.join(' ') : null],
+    ['Resources', `${job.resources?.cpuMillis ?? 0}m CPU, ${job.resources?.memoryMiB ?? 0}Mi memory`],
+    ['Node', job.node],
+    ['Container', job.containerId],
+    ['Exit code', job.exitCode],
+    ['Created', job.createdAt],
+  ];
+  const lines = fields.filter(([, v]) => v !== null && v !== '').map(([k, v]) => `${`${k}:`.padEnd(12)}${String(v)}`);
+  lines.push('Timeline:');
+  const start = Date.parse(job.createdAt);
+  for (const entry of job.history) {
+    lines.push(`  ${entry.at}  +${((Date.parse(entry.at) - start) / 1000).toFixed(1)}s  ${entry.status}`);
+  }
+  ctx.term.out(lines.join('\n'));
+  return EXIT.ok;
+}
+
+export async function logs(ctx: Context, id: string, options: { tail?: string }): Promise<number> {
+  const tail = options.tail ?? '200';
+  if (!/^\d+$/.test(tail)) {
+    throw new Error(`--tail takes a number of lines, not "${tail}"`);
+  }
+  const response = await ctx.api.request('GET', `/v1/jobs/${encodeURIComponent(id)}/logs?tail=${tail}`);
+  ctx.term.out((await response.text()).replace(/\n$/, ''));
+  return EXIT.ok;
+}
+
+export async function rm(ctx: Context, ids: string[]): Promise<number> {
+  let code: number = EXIT.ok;
+  for (const id of ids) {
+    try {
+      const job = await ctx.api.json<JobView>('DELETE', `/v1/jobs/${encodeURIComponent(id)}`);
+      ctx.term.out(`${job.id} ${job.status}`);
+    } catch (err) {
+      ctx.term.err(`berth: ${id}: ${(err as Error).message}\n`);
+      code = EXIT.error;
+    }
+  }
+  return code;
+}
+
+export async function nodes(ctx: Context, options: { output?: string }): Promise<number> {
+  const answer = await ctx.api.get<{ items: NodeView[] }>('/v1/nodes');
+  print(ctx, options.output, answer, answer.items, NODE_COLUMNS);
+  return EXIT.ok;
+}
+
+export async function nodeAction(ctx: Context, action: 'cordon' | 'uncordon', id: string): Promise<number> {
+  const node = await ctx.api.json<NodeView>('POST', `/v1/nodes/${encodeURIComponent(id)}/${action}`);
+  ctx.term.out(`${node.id} ${node.schedulable ? 'schedulable' : 'cordoned'}`);
+  return EXIT.ok;
+}
+
+/** `berth drain`: starts the drain, then shows how many jobs are left on the host until it reads drained. */
+export async function drain(ctx: Context, id: string, options: { detach?: boolean }): Promise<number> {
+  const path = `/v1/nodes/${encodeURIComponent(id)}`;
+  await ctx.api.json<NodeView>('POST', `${path}/drain`);
+  if (options.detach) {
+    ctx.term.out(`${id} draining`);
+    return EXIT.ok;
+  }
+  for (;;) {
+    const node = (await ctx.api.get<{ items: NodeView[] }>('/v1/nodes')).items.find((n) => n.id === id);
+    if (!node) {
+      throw new Error(`host ${id} is gone`);
+    }
+    if (node.drain === 'drained' || node.drain === 'none') {
+      ctx.term.out(`${id} ${node.drain === 'drained' ? 'drained' : 'drain ended (uncordoned)'}`);
+      return EXIT.ok;
+    }
+    const line = `${id} draining: ${node.containers} containers left`;
+    ctx.term.err(ctx.term.isTerminal ? `\r${line}\x1b[K` : `${line}\n`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+interface QueueView {
+  name: string;
+  role: string;
+  messages: number | null;
+  consumers: number | null;
+}
+
+export async function queues(ctx: Context, options: { output?: string }): Promise<number> {
+  const answer = await ctx.api.get<{ items: QueueView[] }>('/v1/queues');
+  print(ctx, options.output, answer, answer.items, [
+    { header: 'name', value: (q) => q.name },
+    { header: 'role', value: (q) => q.role },
+    { header: 'messages', value: (q) => String(q.messages ?? '-') },
+    { header: 'consumers', value: (q) => String(q.consumers ?? '-') },
+  ]);
+  return EXIT.ok;
+}
+
+interface DeadLetterView {
+  id: string;
+  queue: string;
+  kind: string;
+  reason: string;
+  at: string;
+}
+
+export async function deadLetters(
+  ctx: Context,
+  action: string | undefined,
+  id: string | undefined,
+  options: { output?: string },
+): Promise<number> {
+  if (action === undefined) {
+    const answer = await ctx.api.get<{ items: DeadLetterView[] }>('/v1/dead-letters');
+    print(ctx, options.output, answer, answer.items, [
+      { header: 'id', value: (d) => d.id },
+      { header: 'queue', value: (d) => d.queue },
+      { header: 'kind', value: (d) => d.kind },
+      { header: 'age', value: (d) => age(d.at) },
+      { header: 'reason', value: (d) => d.reason },
+    ]);
+    return EXIT.ok;
+  }
+  if ((action !== 'retry' && action !== 'drop') || id === undefined) {
+    throw new Error('usage: berth dead-letters [retry ID | drop ID]');
+  }
+  const path = `/v1/dead-letters/${encodeURIComponent(id)}`;
+  if (action === 'retry') {
+    const done = await ctx.api.json<{ queue: string }>('POST', `${path}/retry`);
+    ctx.term.out(`${id} sent back to ${done.queue}`);
+  } else {
+    await ctx.api.json('DELETE', path);
+    ctx.term.out(`${id} dropped`);
+  }
+  return EXIT.ok;
+}
+
+interface TokenView {
+  id: string;
+  name: string;
+  namespace: string;
+  scopes: string[];
+  createdAt: string;
+  expiresAt: string | null;
+}
+
+export async function tokens(
+  ctx: Context,
+  action: string,
+  arg: string | undefined,
+  options: { namespace?: string; scopes?: string; output?: string },
+): Promise<number> {
+  if (action === 'list') {
+    const answer = await ctx.api.get<{ items: TokenView[] }>('/v1/tokens');
+    print(ctx, options.output, answer, answer.items, [
+      { header: 'id', value: (t) => t.id },
+      { header: 'name', value: (t) => t.name },
+      { header: 'namespace', value: (t) => t.namespace },
+      { header: 'scopes', value: (t) => t.scopes.join(',') },
+      { header: 'expires', value: (t) => t.expiresAt ?? 'never' },
+    ]);
+    return EXIT.ok;
+  }
+  if (action === 'create' && arg !== undefined) {
+    const body = {
+      name: arg,
+      namespace: options.namespace ?? 'default',
+      scopes: (options.scopes ?? 'read').split(','),
+    };
+    const made = await ctx.api.json<TokenView & { token: string }>('POST', '/v1/tokens', body);
+    // The secret is shown once; on a terminal say so, for a script print it alone.
+    ctx.term.out(
+      ctx.term.isTerminal ? `${made.token}\n(token ${made.id}: keep it now, it is not shown again)` : made.token,
+    );
+    return EXIT.ok;
+  }
+  if (action === 'revoke' && arg !== undefined) {
+    await ctx.api.json('DELETE', `/v1/tokens/${encodeURIComponent(arg)}`);
+    ctx.term.out(`${arg} revoked`);
+    return EXIT.ok;
+  }
+  throw new Error('usage: berth tokens list | create NAME [--namespace NS] [--scopes read,submit] | revoke ID');
+}
+
+/** `berth events`: follows /v1/events, one line per event (JSON lines with -o json). */
+export async function events(ctx: Context, options: { type?: string; job?: string; output?: string }): Promise<number> {
+  const query = new URLSearchParams();
+  if (options.type) {
+    query.set('type', options.type);
+  }
+  if (options.job) {
+    query.set('job', options.job);
+  }
+  const stream = await openEvents(ctx, query.size > 0 ? `?${query.toString()}` : '');
+  const json = outputFormat(options.output, ctx.term.isTerminal) === 'json';
+  for await (const frame of stream.frames) {
+    if (json) {
+      ctx.term.out(frame.data);
+      continue;
+    }
+    const event = JSON.parse(frame.data) as Record<string, unknown>;
+    if (frame.event === 'job') {
+      const e = event as unknown as JobEvent;
+      ctx.term.out(
+        `${e.at}  job  ${e.job}  ${e.status}${e.node ? ` on ${e.node}` : ''}${e.reason ? `  (${e.reason})` : ''}`,
+      );
+    } else if (frame.event === 'node') {
+      ctx.term.out(
+        `${String(event.at)}  node ${String(event.node)}  ${String(event.status)}  schedulable=${String(event.schedulable)} drain=${String(event.drain)}`,
+      );
+    } else {
+      ctx.term.out(`${frame.event ?? 'message'}: ${frame.data}`);
+    }
+  }
+  return EXIT.ok;
+}

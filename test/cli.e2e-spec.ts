@@ -1,0 +1,149 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import type { JobView } from '../apps/gateway/src/jobs/job.view';
+import { TestCluster, testHosts, waitFor } from './support/cluster';
+
+const BERTH = join(__dirname, '..', 'bin', 'berth.js');
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The `berth` CLI, built, run as a child process against the real stack, as a user runs it. */
+describe('the berth CLI', () => {
+  const cluster = new TestCluster({ hosts: testHosts(2) });
+  beforeAll(() => cluster.start());
+  afterAll(() => cluster.stop());
+
+  function berth(args: string[], env: Record<string, string> = {}): Promise<Ran> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [BERTH, ...args], {
+        env: { ...process.env, BERTH_API: cluster.api, BERTH_TOKEN: cluster.adminToken, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  it('runs a job and follows it until it runs, then shows it in jobs, inspect and rm', async () => {
+    const ran = await berth([
+      'run',
+      '-o',
+      'json',
+      '--cpu',
+      '0.1',
+      '--memory',
+      '16Mi',
+      'berth/busybox:latest',
+      '--',
+      'sleep',
+      '600',
+    ]);
+    expect([ran.code, ran.stderr]).toEqual([0, '']);
+    const [job] = JSON.parse(ran.stdout) as JobView[];
+    expect(job).toMatchObject({
+      status: 'running',
+      resources: { cpuMillis: 100, memoryMiB: 16 },
+      cmd: ['sleep', '600'],
+    });
+
+    const listed = await berth(['jobs', '-o', 'table']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout.split('\n')[0]).toMatch(/^ID\s+NAME\s+STATUS\s+NODE\s+IMAGE\s+AGE$/);
+    expect(listed.stdout).toMatch(new RegExp(`${job.id}\\s+running\\s+h[12]\\s+berth/busybox:latest`));
+    // Piped with no -o: JSON, the API's own answer.
+    const piped = JSON.parse((await berth(['jobs'])).stdout) as { items: JobView[] };
+    expect(piped.items.map((j) => j.id)).toContain(job.id);
+
+    const inspected = await berth(['inspect', job.id, '-o', 'table']);
+    expect(inspected.stdout).toMatch(/^Status:\s+running$/m);
+    expect(inspected.stdout).toMatch(/Timeline:\n.*queued\n.*scheduled\n.*running/);
+
+    const removed = await berth(['rm', job.id, 'no-such-job']);
+    expect(removed.code).toBe(1);
+    expect(removed.stdout.trim()).toBe(`${job.id} removing`);
+    expect(removed.stderr).toMatch(/^berth: no-such-job: job no-such-job does not exist/);
+  });
+
+  it('exits 2 with the reason when a job cannot be placed', async () => {
+    const ran = await berth([
+      'run',
+      '--constraint',
+      'node==nowhere',
+      '--placement-timeout',
+      '0',
+      'berth/busybox:latest',
+    ]);
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toMatch(/constraint node==nowhere not met/);
+  });
+
+  it('prints a job logs, the hosts, and cordons and uncordons a host', async () => {
+    const ran = await berth(['run', '-o', 'json', 'berth/busybox:latest', '--', 'echo', 'hello from berth']);
+    const [job] = JSON.parse(ran.stdout) as JobView[];
+    await waitFor(
+      'the echo to end',
+      async () => (await cluster.getJson<JobView>(`/v1/jobs/${job.id}`)).status === 'exited',
+    );
+    expect((await berth(['logs', job.id])).stdout.trim()).toBe('hello from berth');
+
+    const nodes = await berth(['nodes', '-o', 'wide']);
+    expect(nodes.stdout.split('\n')[0]).toMatch(/^ID\s+STATUS\s+SCHEDULABLE\s+CPU\s+MEMORY\s+CONTAINERS\s+LABELS/);
+    expect(nodes.stdout).toMatch(/^h1\s+ready\s+yes\s+\d+\/\d+m/m);
+    expect((await berth(['cordon', 'h1'])).stdout.trim()).toBe('h1 cordoned');
+    expect((await berth(['nodes', '-o', 'table'])).stdout).toMatch(/^h1\s+ready\s+cordoned/m);
+    expect((await berth(['uncordon', 'h1'])).stdout.trim()).toBe('h1 schedulable');
+    const missing = await berth(['cordon', 'nope']);
+    expect([missing.code, missing.stderr]).toEqual([1, expect.stringMatching(/^berth: .*nope/)]);
+  });
+
+  it("prints the server's problem detail, and exits 1, for a token that may not", async () => {
+    const created = await berth(['tokens', 'create', 'cli-reader', '--namespace', 'team', '--scopes', 'read']);
+    expect(created.code).toBe(0);
+    const token = created.stdout.trim();
+    expect(token).toMatch(/^berth_/);
+    const refused = await berth(['run', 'berth/busybox:latest'], { BERTH_TOKEN: token });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^berth: .*submit/);
+    const listed = JSON.parse((await berth(['tokens', 'list'])).stdout) as { items: Array<{ name: string }> };
+    expect(listed.items.map((t) => t.name)).toContain('cli-reader');
+  });
+
+  it('lists the queues, and says so when the API cannot be reached', async () => {
+    const queues = JSON.parse((await berth(['queues'])).stdout) as { items: Array<{ role: string }> };
+    expect(queues.items.map((q) => q.role)).toEqual(expect.arrayContaining(['jobs', 'outcomes', 'node']));
+    const away = await berth(['nodes'], { BERTH_API: 'http://127.0.0.1:9' });
+    expect(away.code).toBe(1);
+    expect(away.stderr).toMatch(/^berth: cannot reach the Berth API at http:\/\/127\.0\.0\.1:9/);
+    const usage = await berth(['run']);
+    expect(usage.code).toBe(1);
+    expect(usage.stderr).toMatch(/missing required argument 'image'/);
+  });
+
+  it('follows events as lines', async () => {
+    const child = spawn(process.execPath, [BERTH, 'events', '--type', 'job', '-o', 'table'], {
+      env: { ...process.env, BERTH_API: cluster.api, BERTH_TOKEN: cluster.adminToken },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let lines = '';
+    child.stdout.on('data', (d: Buffer) => (lines += d.toString()));
+    try {
+      // Let it open the stream before there is anything to tell (a line it misses would only come later).
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const id = await cluster.accepted({ image: 'berth/busybox:latest', cmd: ['sleep', '600'] });
+      await waitFor('the events of the job to be printed', () =>
+        Promise.resolve(lines.includes(`job  ${id}  running on h`)),
+      );
+      await cluster.remove(id);
+    } finally {
+      child.kill();
+    }
+  });
+});
