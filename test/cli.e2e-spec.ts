@@ -118,7 +118,10 @@ describe('the berth CLI', () => {
 
   it('lists the queues, and says so when the API cannot be reached', async () => {
     const queues = JSON.parse((await berth(['queues'])).stdout) as { items: Array<{ role: string }> };
-    expect(queues.items.map((q) => q.role)).toEqual(expect.arrayContaining(['jobs', 'outcomes', 'node']));
+    expect(queues.items.map((q) => q.role)).toEqual(expect.arrayContaining(['jobs', 'waiting', 'outcomes', 'node']));
+    const table = (await berth(['queues', '-o', 'table'])).stdout;
+    expect(table.split('\n')[0]).toMatch(/^NAME\s+ROLE\s+READY\s+UNACKED\s+CONSUMERS\s+IN\/S\s+OUT\/S$/);
+    expect(table).toMatch(/dead letters kept: 0/);
     const away = await berth(['nodes'], { BERTH_API: 'http://127.0.0.1:9' });
     expect(away.code).toBe(1);
     expect(away.stderr).toMatch(/^berth: cannot reach the Berth API at http:\/\/127\.0\.0\.1:9/);

@@ -14,7 +14,7 @@ import {
   RETRY_DELAYS_MS,
   topologyFor,
 } from '@berth/contracts';
-import { BrokerAccounts } from '@berth/messaging';
+import { BrokerAccounts, ManagementApi } from '@berth/messaging';
 
 /** The checkout's root, whether this runs from source (tests) or from dist/ (benchmarks). */
 function repositoryRoot(): string {
@@ -382,7 +382,7 @@ export class TestCluster {
     await channel.deleteExchange(topology.reports).catch(() => undefined);
     await connection.close();
     // The agents' RabbitMQ users, so test runs leave no users behind on the broker.
-    const accounts = new BrokerAccounts(this.managementUrl, topology);
+    const accounts = new BrokerAccounts(new ManagementApi(this.managementUrl), topology);
     for (const nodeId of this.agentEnvs.keys()) {
       await accounts.revokeAgent(nodeId).catch(() => undefined);
     }

@@ -351,17 +351,30 @@ interface QueueView {
   name: string;
   role: string;
   messages: number | null;
+  ready: number | null;
+  unacked: number | null;
   consumers: number | null;
+  publishRate: number | null;
+  deliverRate: number | null;
 }
 
+const count = (n: number | null): string => (n === null ? '-' : String(n));
+const rate = (n: number | null): string => (n === null ? '' : n.toFixed(1));
+
 export async function queues(ctx: Context, options: { output?: string }): Promise<number> {
-  const answer = await ctx.api.get<{ items: QueueView[] }>('/v1/queues');
+  const answer = await ctx.api.get<{ items: QueueView[]; deadLetters: number }>('/v1/queues');
   print(ctx, options.output, answer, answer.items, [
     { header: 'name', value: (q) => q.name },
     { header: 'role', value: (q) => q.role },
-    { header: 'messages', value: (q) => String(q.messages ?? '-') },
-    { header: 'consumers', value: (q) => String(q.consumers ?? '-') },
+    { header: 'ready', value: (q) => count(q.ready) },
+    { header: 'unacked', value: (q) => count(q.unacked) },
+    { header: 'consumers', value: (q) => count(q.consumers) },
+    { header: 'in/s', value: (q) => rate(q.publishRate) },
+    { header: 'out/s', value: (q) => rate(q.deliverRate) },
   ]);
+  if (outputFormat(options.output, ctx.term.isTerminal) !== 'json') {
+    ctx.term.out(`\ndead letters kept: ${answer.deadLetters} (berth dead-letters)`);
+  }
   return EXIT.ok;
 }
 

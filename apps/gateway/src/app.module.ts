@@ -1,6 +1,6 @@
 import { GatewayEnv, loadEnv } from '@berth/config';
 import { topologyFor } from '@berth/contracts';
-import { Declarations, Messaging, Publisher, RequestReply } from '@berth/messaging';
+import { Declarations, ManagementApi, Messaging, Publisher, RequestReply } from '@berth/messaging';
 import {
   BerthState,
   DeadLetterStore,
@@ -36,6 +36,7 @@ import { JobsService } from './jobs/jobs.service';
 import { NodeCredentialsService } from './nodes/node-credentials.service';
 import { NodesController } from './nodes/nodes.controller';
 import { QueuesController } from './queues/queues.controller';
+import { QueuesService } from './queues/queues.service';
 
 @Module({
   imports: [
@@ -58,6 +59,7 @@ import { QueuesController } from './queues/queues.controller';
   providers: [
     JobsService,
     EventHub,
+    QueuesService,
     AccessService,
     // In this order: who the caller is, then how often that caller may ask.
     { provide: APP_GUARD, useClass: AccessGuard },
@@ -73,6 +75,12 @@ import { QueuesController } from './queues/queues.controller';
     ImageRoutes,
     StreamBudget,
     { provide: GatewayEnv, useFactory: () => loadEnv(GatewayEnv) },
+    {
+      provide: ManagementApi,
+      inject: [GatewayEnv],
+      useFactory: (env: GatewayEnv) =>
+        env.BERTH_RABBITMQ_MANAGEMENT_URL ? new ManagementApi(env.BERTH_RABBITMQ_MANAGEMENT_URL) : null,
+    },
     {
       provide: BerthState,
       inject: [GatewayEnv],

@@ -3,6 +3,8 @@
  * so two Berth clusters (say, a test run beside a live stack) can share one broker and one Redis.
  */
 export interface Topology {
+  /** BERTH_PREFIX: the start of every name below. */
+  prefix: string;
   /** Jobs accepted by the gateway, waiting for placement. */
   jobs: string;
   /** Outcomes reported by agents. */
@@ -47,6 +49,7 @@ export function reportKey(nodeId: string, kind: ReportKind): string {
 
 export function topologyFor(prefix: string): Topology {
   return {
+    prefix,
     jobs: `${prefix}.jobs`,
     outcomes: `${prefix}.outcomes`,
     reports: `${prefix}.reports`,

@@ -1,5 +1,6 @@
 import { Topology } from '@berth/contracts';
 import { randomBytes } from 'node:crypto';
+import { ManagementApi } from './management-api';
 
 /** Node ids a credential can be made for: the same rule as BERTH_NODE_ID (no regex or routing-key specials). */
 export const NODE_ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
@@ -36,11 +37,6 @@ export function agentPermissions(topology: Topology, nodeId: string): Permission
   };
 }
 
-/** The broker would not do what was asked (or could not be reached). */
-export class BrokerAccountsError extends Error {
-  override readonly name = 'BrokerAccountsError';
-}
-
 export interface AgentCredential {
   user: string;
   password: string;
@@ -52,34 +48,25 @@ export interface AgentCredential {
  * agent can no longer log in.
  */
 export class BrokerAccounts {
-  private readonly base: string;
-  private readonly authorization: string;
-
   constructor(
-    managementUrl: string,
+    private readonly api: ManagementApi,
     private readonly topology: Topology,
     private readonly vhost = '/',
-  ) {
-    const url = new URL(managementUrl);
-    this.authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
-    url.username = '';
-    url.password = '';
-    this.base = url.toString().replace(/\/$/, '');
-  }
+  ) {}
 
   /** Makes (or remakes, with a new password) the host's agent user; the old password stops working. */
   async provisionAgent(nodeId: string): Promise<AgentCredential> {
     const user = this.topology.agentUser(nodeId);
     const password = randomBytes(24).toString('base64url');
     const permissions = agentPermissions(this.topology, nodeId);
-    await this.call('PUT', `/api/users/${encodeURIComponent(user)}`, { password, tags: '' });
+    await this.api.call('PUT', `/api/users/${encodeURIComponent(user)}`, { password, tags: '' });
     const vhost = encodeURIComponent(this.vhost);
-    await this.call('PUT', `/api/permissions/${vhost}/${encodeURIComponent(user)}`, {
+    await this.api.call('PUT', `/api/permissions/${vhost}/${encodeURIComponent(user)}`, {
       configure: permissions.configure,
       write: permissions.write,
       read: permissions.read,
     });
-    await this.call('PUT', `/api/topic-permissions/${vhost}/${encodeURIComponent(user)}`, permissions.topic);
+    await this.api.call('PUT', `/api/topic-permissions/${vhost}/${encodeURIComponent(user)}`, permissions.topic);
     // A new password must lock out whoever held the old one: connections opened with it are closed.
     await this.closeConnectionsOf(user);
     return { user, password };
@@ -88,39 +75,16 @@ export class BrokerAccounts {
   /** Deletes the host's agent user (its connections close); false when there was none. */
   async revokeAgent(nodeId: string): Promise<boolean> {
     const user = this.topology.agentUser(nodeId);
-    const status = await this.call('DELETE', `/api/users/${encodeURIComponent(user)}`, undefined, [404]);
+    const status = await this.api.call('DELETE', `/api/users/${encodeURIComponent(user)}`, undefined, [404]);
     await this.closeConnectionsOf(user);
     return status !== 404;
   }
 
   private async closeConnectionsOf(user: string): Promise<void> {
-    const response = await this.request('GET', `/api/connections?columns=name,user`);
-    const connections = (await response.json()) as Array<{ name: string; user: string }>;
+    const connections =
+      (await this.api.get<Array<{ name: string; user: string }>>('/api/connections?columns=name,user')) ?? [];
     for (const connection of connections.filter((c) => c.user === user)) {
-      await this.call('DELETE', `/api/connections/${encodeURIComponent(connection.name)}`, undefined, [404]);
-    }
-  }
-
-  private async call(method: string, path: string, body?: unknown, allowed: number[] = []): Promise<number> {
-    const response = await this.request(method, path, body);
-    if (!response.ok && !allowed.includes(response.status)) {
-      throw new BrokerAccountsError(
-        `rabbitmq management ${method} ${path}: ${response.status} ${await response.text()}`,
-      );
-    }
-    return response.status;
-  }
-
-  private async request(method: string, path: string, body?: unknown): Promise<Response> {
-    try {
-      return await fetch(`${this.base}${path}`, {
-        method,
-        headers: { authorization: this.authorization, 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(10_000),
-      });
-    } catch (err) {
-      throw new BrokerAccountsError(`rabbitmq management API unreachable at ${this.base}: ${String(err)}`);
+      await this.api.call('DELETE', `/api/connections/${encodeURIComponent(connection.name)}`, undefined, [404]);
     }
   }
 }

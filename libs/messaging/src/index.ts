@@ -7,3 +7,5 @@ export * from './request-reply';
 export * from './messaging';
 export * from './dead-letters';
 export * from './accounts';
+export * from './management-api';
+export * from './queue-stats';

@@ -1,4 +1,4 @@
-import { BrokerAccountsError, BrokerUnavailable } from '@berth/messaging';
+import { ManagementApiError, BrokerUnavailable } from '@berth/messaging';
 import { isRedisUnavailable } from '@berth/state';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
@@ -34,7 +34,7 @@ export class ProblemExceptionFilter implements ExceptionFilter {
     }
     if (
       exception instanceof BrokerUnavailable ||
-      exception instanceof BrokerAccountsError ||
+      exception instanceof ManagementApiError ||
       isRedisUnavailable(exception)
     ) {
       return problem(503, `a dependency is unavailable: ${(exception as Error).message}; retry later`);

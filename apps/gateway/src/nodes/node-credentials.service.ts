@@ -1,6 +1,6 @@
 import { GatewayEnv } from '@berth/config';
-import { BrokerAccounts, Declarations } from '@berth/messaging';
-import { Injectable, ServiceUnavailableException } from '@nestjs/common';
+import { BrokerAccounts, Declarations, ManagementApi } from '@berth/messaging';
+import { Inject, Injectable, Optional, ServiceUnavailableException } from '@nestjs/common';
 import { problem } from '../common/problem';
 
 /** What a new host's agent needs to run: its environment, credential included (shown this once). */
@@ -32,10 +32,9 @@ export class NodeCredentialsService {
   constructor(
     private readonly env: GatewayEnv,
     private readonly declarations: Declarations,
+    @Optional() @Inject(ManagementApi) management: ManagementApi | null,
   ) {
-    this.accounts = env.BERTH_RABBITMQ_MANAGEMENT_URL
-      ? new BrokerAccounts(env.BERTH_RABBITMQ_MANAGEMENT_URL, declarations.topology)
-      : null;
+    this.accounts = management ? new BrokerAccounts(management, declarations.topology) : null;
   }
 
   /** A new credential for the host (any earlier one stops working), and the host's queue. */
