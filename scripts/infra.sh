@@ -37,8 +37,8 @@ require_root() {
 
 install_missing() {
   # systemd only for `systemd-analyze verify` of the unit files in the tests; faketime for an agent whose clock is
-  # wrong, in the tests.
-  local wanted=(rabbitmq-server redis-server docker.io busybox-static curl systemd faketime)
+  # wrong, in the tests; prometheus for promtool and a real server scraping Berth, in the tests.
+  local wanted=(rabbitmq-server redis-server docker.io busybox-static curl systemd faketime prometheus)
   local missing=()
   for pkg in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

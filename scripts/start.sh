@@ -11,6 +11,8 @@ API="http://127.0.0.1:$PORT"
 # The Docker Engine API for the whole cluster: `docker -H tcp://127.0.0.1:2375 ...`.
 DOCKER_PORT="${BERTH_DOCKER_PORT:-2375}"
 DOCKER_CONFIG_DIR="$STATE_DIR/docker"
+# Prometheus metrics: the gateway on its API port, the scheduler on METRICS_BASE, agent k on METRICS_BASE + k.
+METRICS_BASE="${BERTH_METRICS_BASE:-9470}"
 export BERTH_PREFIX="${BERTH_PREFIX:-berth}"
 
 ensure_node_modules
@@ -55,7 +57,8 @@ say "starting gateway, scheduler and $HOSTS agent(s); logs in $LOG_DIR"
 start_service gateway PORT="$PORT" BERTH_ADMIN_TOKEN_FILE="$ADMIN_TOKEN_FILE" \
   BERTH_AMQP_URL="$BERTH_GATEWAY_AMQP_URL" BERTH_REDIS_URL="$BERTH_GATEWAY_REDIS_URL" \
   BERTH_RABBITMQ_MANAGEMENT_URL="$BERTH_RABBITMQ_MANAGEMENT_URL" BERTH_DOCKER_PORT="$DOCKER_PORT"
-start_service scheduler BERTH_AMQP_URL="$BERTH_SCHEDULER_AMQP_URL" BERTH_REDIS_URL="$BERTH_SCHEDULER_REDIS_URL"
+start_service scheduler BERTH_AMQP_URL="$BERTH_SCHEDULER_AMQP_URL" BERTH_REDIS_URL="$BERTH_SCHEDULER_REDIS_URL" \
+  BERTH_METRICS_PORT="$METRICS_BASE"
 
 say "waiting for $API/readyz"
 for _ in $(seq 1 120); do
@@ -68,6 +71,7 @@ curl -fsS "$API/readyz" >/dev/null 2>&1 || fail "the gateway is not ready; see $
 # included, that the answer holds, kept in .berth/agents/<node>.env (mode 0600).
 mkdir -p "$STATE_DIR/agents"
 chmod 700 "$STATE_DIR/agents"
+agent_targets=()
 for endpoint in "${ENDPOINTS[@]}"; do
   id="$(basename "$(dirname "${endpoint#unix://}")")"
   added="$(curl -sS "${AUTH[@]}" -X POST "$API/v1/nodes" -H 'content-type: application/json' -d "{\"id\":\"$id\"}")" ||
@@ -76,8 +80,20 @@ for endpoint in "${ENDPOINTS[@]}"; do
   (umask 077 && node -e 'const a=JSON.parse(process.argv[1]); if(!a.envFile){console.error(JSON.stringify(a));process.exit(1)} process.stdout.write(a.envFile)' "$added" >"$env_file") ||
     fail "the gateway would not add host $id: $added"
   mapfile -t agent_env <"$env_file"
-  start_service "agent-$id" BERTH_DOCKER_HOST="$endpoint" "${agent_env[@]}"
+  metrics_port=$((METRICS_BASE + ${#agent_targets[@]} + 1))
+  agent_targets+=("\"127.0.0.1:$metrics_port\"")
+  start_service "agent-$id" BERTH_DOCKER_HOST="$endpoint" "${agent_env[@]}" BERTH_METRICS_PORT="$metrics_port"
 done
+# Every local Berth process, in Prometheus' file_sd format (file_sd_configs: [{files: [this file]}]).
+mkdir -p "$STATE_DIR/prometheus"
+agents_json="$(IFS=,; echo "${agent_targets[*]}")"
+cat >"$STATE_DIR/prometheus/targets.json" <<JSON
+[
+  {"targets": ["127.0.0.1:$PORT"], "labels": {"job": "berth-gateway"}},
+  {"targets": ["127.0.0.1:$METRICS_BASE"], "labels": {"job": "berth-scheduler"}},
+  {"targets": [$agents_json], "labels": {"job": "berth-agent"}}
+]
+JSON
 say "added $HOSTS host(s); their agents' credentials are in $STATE_DIR/agents/"
 
 ready=0
@@ -150,6 +166,12 @@ The docker CLI works against the whole cluster (Berth picks the host; the admin 
   export DOCKER_HOST=tcp://127.0.0.1:$DOCKER_PORT DOCKER_CONFIG=$DOCKER_CONFIG_DIR
   docker run -d --name web -m 64m berth/busybox:latest sleep 600
   docker ps; docker info; docker logs web; docker rm -f web
+
+The berth CLI reads the same token:
+
+  npx berth nodes; npx berth run --cpu 0.1 --memory 64Mi berth/busybox:latest -- sleep 300; npx berth jobs
+
+Prometheus can scrape every Berth process from $STATE_DIR/prometheus/targets.json (file_sd_configs).
 
 Stop with: npm stop
 MSG

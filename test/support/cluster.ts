@@ -96,6 +96,8 @@ export interface ClusterOptions {
   redisUrl?: string;
   /** The management API of this cluster's RabbitMQ (RABBITMQ_MANAGEMENT_URL by default). */
   managementUrl?: string;
+  /** Serve Prometheus metrics from the schedulers and agents too (see metricsTargets); off by default. */
+  metrics?: boolean;
   /** Serve the Docker Engine API (on `dockerPort`); off by default, so clusters never contend for a port. */
   dockerApi?: boolean;
   /** Environment for the gateway. */
@@ -114,6 +116,8 @@ export class TestCluster {
   readonly api = `http://127.0.0.1:${this.port}`;
   /** Where the gateway serves the Docker Engine API when `dockerApi` is set. */
   readonly dockerPort = this.port + 2000;
+  /** With `metrics`: scheduler i serves on metricsBase + i, the agent of host k on metricsBase + 100 + k. */
+  private readonly metricsBase = this.port + 3000;
   private readonly processes = new Map<string, ChildProcess>();
   private readonly launches = new Map<string, { app: string; env: Record<string, string> }>();
 
@@ -130,6 +134,19 @@ export class TestCluster {
     this.amqpUrl = options.amqpUrl ?? AMQP_URL;
     this.redisUrl = options.redisUrl ?? REDIS_URL;
     this.managementUrl = options.managementUrl ?? RABBITMQ_MANAGEMENT_URL;
+  }
+
+  /** Every process's metrics endpoint (`host:port`), by service, as Prometheus' file_sd lists targets. */
+  metricsTargets(): Array<{ targets: string[]; labels: { job: string } }> {
+    const at = (port: number) => `127.0.0.1:${port}`;
+    return [
+      { targets: [at(this.port)], labels: { job: 'berth-gateway' } },
+      {
+        targets: Array.from({ length: this.options.schedulers ?? 1 }, (_, i) => at(this.metricsBase + i + 1)),
+        labels: { job: 'berth-scheduler' },
+      },
+      { targets: this.hosts.map((_, k) => at(this.metricsBase + 100 + k)), labels: { job: 'berth-agent' } },
+    ];
   }
 
   /** A request to the API, with the admin token unless `token` says otherwise (null: no token at all). */
@@ -176,14 +193,16 @@ export class TestCluster {
     for (let i = 0; i < (this.options.schedulers ?? 1); i++) {
       this.spawn(`scheduler-${i + 1}`, 'scheduler', {
         ...(own ? serviceUrls('SCHEDULER') : {}),
+        ...(this.options.metrics ? { BERTH_METRICS_PORT: String(this.metricsBase + i + 1) } : {}),
         ...this.options.schedulerEnv,
       });
     }
     await waitFor('gateway ready', async () => (await fetch(`${this.api}/readyz`).catch(() => null))?.ok === true);
     // Hosts are added as an operator adds them: each agent runs with the environment POST /v1/nodes gave it.
-    for (const host of this.hosts) {
+    for (const [k, host] of this.hosts.entries()) {
       this.spawn(`agent-${host.id}`, 'agent', {
         BERTH_DOCKER_HOST: `unix://${host.socket}`,
+        ...(this.options.metrics ? { BERTH_METRICS_PORT: String(this.metricsBase + 100 + k) } : {}),
         ...(await this.addNode(host.id)),
         ...this.options.agentEnv,
         ...this.options.hostEnv?.[host.id],

@@ -3,6 +3,7 @@ import { AgentEnv, loadEnv, parseList } from '@berth/config';
 import { NODE_QUEUE, topologyFor } from '@berth/contracts';
 import { hostCommandHandlers } from './consumers';
 import { Messaging } from '@berth/messaging';
+import { AgentMetrics, metricsRegistry, serveMetrics, timed } from '@berth/metrics';
 import { boot, PeriodicTask, runUntilSignal } from '@berth/runtime';
 import { Logger } from '@nestjs/common';
 import { AgentService } from './services/agent.service';
@@ -15,7 +16,11 @@ import { agentInstance, claimNodeId, describeHost, RegistrationService } from '.
 async function main(): Promise<void> {
   const env = loadEnv(AgentEnv);
   const logger = new Logger('Agent');
-  const docker = new DockerRepository(env.BERTH_DOCKER_HOST);
+  const registry = metricsRegistry('agent');
+  const metrics = new AgentMetrics(registry);
+  const docker = timed(new DockerRepository(env.BERTH_DOCKER_HOST), (operation, seconds, ok) =>
+    metrics.dockerCalls.observe({ operation, outcome: ok ? 'ok' : 'error' }, seconds),
+  );
   const info = await docker.info().catch((err: unknown) => {
     throw new Error(`cannot reach Docker at ${env.BERTH_DOCKER_HOST}: ${String(err)}`);
   });
@@ -43,6 +48,7 @@ async function main(): Promise<void> {
     docker,
     books,
     amqp.publisher,
+    { running: (seconds) => metrics.placedToRunning.observe(seconds) },
   );
   await amqp.consumers.consume(
     topology.nodeQueue(host.nodeId),
@@ -80,8 +86,11 @@ async function main(): Promise<void> {
     .registerAndRebuild()
     .catch((err: unknown) => logger.warn(`registration failed, retrying with the heartbeat: ${String(err)}`));
   reconcile.start(env.BERTH_RECONCILE_SECONDS * 1000);
+  const metricsServer =
+    env.BERTH_METRICS_PORT > 0 ? await serveMetrics(registry, env.BERTH_METRICS_PORT, env.BERTH_METRICS_BIND) : null;
 
   return runUntilSignal(logger, async () => {
+    metricsServer?.close();
     events.stop();
     await reconcile.stop();
     await registration.stop();

@@ -128,7 +128,9 @@ describe('the command line', () => {
       () => ctx,
       (c) => (code = c),
     );
-    cli.configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
+    for (const command of [cli, ...cli.commands]) {
+      command.configureOutput({ writeErr: () => undefined, writeOut: () => undefined, outputError: () => undefined });
+    }
     return { calls, out, done: cli.parseAsync(['node', 'berth', ...argv]).then(() => code) };
   }
 

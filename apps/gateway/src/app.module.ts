@@ -11,7 +11,8 @@ import {
   TokenRepository,
 } from '@berth/state';
 import { Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { GatewayMetrics, metricsRegistry } from '@berth/metrics';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AccessGuard } from './auth/access.guard';
 import { AccessService } from './auth/access.service';
@@ -35,6 +36,8 @@ import { JobsController } from './jobs/jobs.controller';
 import { JobsService } from './jobs/jobs.service';
 import { NodeCredentialsService } from './nodes/node-credentials.service';
 import { NodesController } from './nodes/nodes.controller';
+import { MetricsController } from './metrics/metrics.controller';
+import { RequestTimingInterceptor } from './metrics/request-timing.interceptor';
 import { QueuesController } from './queues/queues.controller';
 import { QueuesService } from './queues/queues.service';
 
@@ -55,10 +58,13 @@ import { QueuesService } from './queues/queues.service';
     DeadLettersController,
     TokensController,
     HealthController,
+    MetricsController,
   ],
   providers: [
     JobsService,
     EventHub,
+    { provide: GatewayMetrics, useFactory: () => new GatewayMetrics(metricsRegistry('gateway')) },
+    { provide: APP_INTERCEPTOR, useClass: RequestTimingInterceptor },
     QueuesService,
     AccessService,
     // In this order: who the caller is, then how often that caller may ask.

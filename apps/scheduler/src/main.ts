@@ -3,6 +3,7 @@ import { JOBS_QUEUE, NODE_REQUESTS_QUEUE, OUTCOMES_QUEUE, topologyFor } from '@b
 import { loadEnv, SchedulerEnv } from '@berth/config';
 import { Messaging } from '@berth/messaging';
 import { boot, PeriodicTask, runUntilSignal } from '@berth/runtime';
+import { clusterGauges, metricsRegistry, SchedulerMetrics, serveMetrics } from '@berth/metrics';
 import { BerthState } from '@berth/state';
 import { Logger } from '@nestjs/common';
 import { jobHandlers, nodeRequestHandlers, outcomeHandlers } from './consumers';
@@ -25,9 +26,24 @@ async function main(): Promise<void> {
   const amqp = await Messaging.connect(env.BERTH_AMQP_URL, topology, logger);
 
   const sealKey = sealKeyOf(env);
+  const registry = metricsRegistry('scheduler');
+  const metrics = new SchedulerMetrics(registry);
+  clusterGauges(registry, {
+    nodes: () => state.nodes.list(),
+    pending: async () => ({
+      active: (await amqp.declarations.stats(topology.jobs))?.messages ?? 0,
+      waiting: await state.waiting.size(),
+    }),
+  });
   const placement = new PlacementService(state, amqp.publisher, new NodeView(state.nodes), {
     defaultStrategy: env.BERTH_DEFAULT_STRATEGY,
     sealKey,
+    observer: {
+      attempted: (result, seconds) => metrics.attempted(result, seconds),
+      placed: (submittedAt) =>
+        metrics.submitToPlaced.observe(Math.max(0, (Date.now() - Date.parse(submittedAt)) / 1000)),
+      conflict: () => metrics.conflicts.inc(),
+    },
   });
   // Many jobs in flight at once: the prefetch is the concurrency, and nothing below serializes them.
   const inFlight = { prefetch: env.BERTH_SCHEDULER_CONCURRENCY };
@@ -67,8 +83,14 @@ async function main(): Promise<void> {
     60_000,
   );
   statsTimer.unref();
+  const metricsServer =
+    env.BERTH_METRICS_PORT > 0 ? await serveMetrics(registry, env.BERTH_METRICS_PORT, env.BERTH_METRICS_BIND) : null;
+  if (metricsServer) {
+    logger.log(`metrics on http://${env.BERTH_METRICS_BIND}:${env.BERTH_METRICS_PORT}/metrics`);
+  }
 
   return runUntilSignal(logger, async () => {
+    metricsServer?.close();
     await lostTries.stop();
     await sweep.stop();
     await monitor.stop();

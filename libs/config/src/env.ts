@@ -25,6 +25,19 @@ export class CommonEnv {
    */
   @Matches(/^[a-zA-Z0-9.*:-]+(,[a-zA-Z0-9.*:-]+)*$/, { message: 'must be comma-separated globs of host[:port]' })
   BERTH_ALLOWED_REGISTRIES: string = '*';
+
+  /**
+   * Where the scheduler and an agent serve Prometheus metrics (`GET /metrics`); 0 (the default) serves none. The
+   * gateway serves its own on its API port.
+   */
+  @IsInt()
+  @Min(0)
+  @Max(65_535)
+  BERTH_METRICS_PORT: number = 0;
+
+  /** Loopback by default, like BERTH_BIND. */
+  @IsString()
+  BERTH_METRICS_BIND: string = '127.0.0.1';
 }
 
 /** The control plane (gateway, scheduler) keeps Berth's state in Redis; agents never reach it. */

@@ -48,6 +48,8 @@ export class AgentService {
     private readonly docker: DockerRepository,
     private readonly books: ControlPlaneClient,
     private readonly publisher: Publisher,
+    /** Told how long each create took to run its container, from the command's arrival (for metrics). */
+    private readonly observer: { running(seconds: number): void } = { running: () => undefined },
   ) {}
 
   /**
@@ -210,6 +212,7 @@ export class AgentService {
   }
 
   private async create(command: CreateContainer): Promise<void> {
+    const arrived = performance.now();
     let job = await this.books.job(command.jobId);
     if (!job.found) {
       // Redis lost the record: rebuild it from the container if there is one, else have the job placed again from
@@ -248,6 +251,7 @@ export class AgentService {
       );
       await this.pullIfMissing(command);
       const containerId = await this.docker.createAndStart(name, body);
+      this.observer.running((performance.now() - arrived) / 1000);
       await this.report({ type: 'container-running', jobId: command.jobId, nodeId: this.identity.nodeId, containerId });
     } catch (err) {
       if (err instanceof ContainerAlreadyEnded) {

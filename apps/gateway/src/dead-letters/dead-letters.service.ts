@@ -1,3 +1,5 @@
+import { GatewayMetrics } from '@berth/metrics';
+import { roleOf } from '../queues/queues.service';
 import { DeadLetterRecord, DeadLetterSummary } from '@berth/contracts';
 import {
   DEAD_LETTER_ID,
@@ -39,12 +41,15 @@ export class DeadLettersService {
     private readonly store: DeadLetterStore,
     private readonly publisher: Publisher,
     private readonly declarations: Declarations,
+    private readonly metrics: GatewayMetrics,
   ) {}
 
   /** Keeps one delivery of the dead-letter queue. Throws while Redis is away: it is then tried again later. */
   async receive(delivery: Delivery): Promise<void> {
     const record = toDeadLetterRecord(delivery.content, delivery.properties, new Date());
     if (await this.store.add(record)) {
+      const queue = record.queue === null ? 'unknown' : roleOf(this.declarations.topology, record.queue);
+      this.metrics.deadLetters.inc({ queue });
       this.logger.warn(
         `dead letter ${record.id} from ${record.queue ?? 'an unknown queue'} (${record.bodyBytes} bytes): ${record.reason}`,
       );

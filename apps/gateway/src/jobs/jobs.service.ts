@@ -1,3 +1,4 @@
+import { GatewayMetrics } from '@berth/metrics';
 import { GatewayEnv, parseList } from '@berth/config';
 import { registryProblem } from '@berth/container';
 import { canSee, InvalidJobField, JobRecord, JobRequest, JobSpec, jobSpecFrom, Principal } from '@berth/contracts';
@@ -64,6 +65,7 @@ export class JobsService {
     private readonly publisher: Publisher,
     private readonly requests: RequestReply,
     env: GatewayEnv,
+    private readonly metrics: GatewayMetrics,
   ) {
     this.allowedRegistries = parseList(env.BERTH_ALLOWED_REGISTRIES);
   }
@@ -116,6 +118,7 @@ export class JobsService {
       // without the mark, a replay of the request sends the message again, which is harmless.
       await this.jobs.markAccepted(id).catch(() => undefined);
     }
+    this.metrics.submitted.inc();
     return created.job;
   }
 

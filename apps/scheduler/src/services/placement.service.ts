@@ -36,10 +36,21 @@ export interface PlacementStats {
   conflicts: number;
 }
 
+/** What one delivery came to; `skipped`: nothing to decide (a late copy, paused placement, a job gone). */
+export type AttemptResult = 'placed' | 'waiting' | 'unschedulable' | 'skipped';
+
+/** Told of each attempt, for metrics: the placement core knows nothing of how they are counted. */
+export interface PlacementObserver {
+  attempted(result: Exclude<AttemptResult, 'skipped'> | 'error', seconds: number): void;
+  placed(submittedAt: string): void;
+  conflict(): void;
+}
+
 export interface PlacementOptions {
   defaultStrategy: StrategyName;
   /** The schedulers' key for the seal on each create they send (see sealOf). */
   sealKey: Buffer;
+  observer?: PlacementObserver;
 }
 
 /**
@@ -63,8 +74,20 @@ export class PlacementService {
   ) {}
 
   async handle(message: PlaceJob): Promise<void> {
+    const started = performance.now();
+    let result: AttemptResult | 'error' = 'error';
+    try {
+      result = await this.attempt(message);
+    } finally {
+      if (result !== 'skipped') {
+        this.options.observer?.attempted(result, (performance.now() - started) / 1000);
+      }
+    }
+  }
+
+  private async attempt(message: PlaceJob): Promise<AttemptResult> {
     if (!(await this.admit(message))) {
-      return;
+      return 'skipped';
     }
     // The wire decoder checked the expressions (JOB_SPEC), so parsing them here cannot fail.
     const request = placementRequest(message.jobId, message.namespace, message.spec, this.options.defaultStrategy);
@@ -79,15 +102,15 @@ export class PlacementService {
       }
       for (const candidate of result.candidates) {
         const done = await this.tryReserve(message, request, candidate);
-        if (done) {
-          return;
+        if (done !== 'conflict') {
+          return done;
         }
       }
       if (result.candidates.length === 0) {
         break;
       }
     }
-    await this.noRoom(message, result);
+    return this.noRoom(message, result);
   }
 
   /**
@@ -148,8 +171,12 @@ export class PlacementService {
     return true;
   }
 
-  /** True when the job needs nothing more from this delivery. */
-  private async tryReserve(message: PlaceJob, request: PlacementRequest, node: NodeSnapshot): Promise<boolean> {
+  /** `conflict` when another placement took the room first: the next candidate is tried. */
+  private async tryReserve(
+    message: PlaceJob,
+    request: PlacementRequest,
+    node: NodeSnapshot,
+  ): Promise<'placed' | 'skipped' | 'conflict'> {
     const spec = message.spec;
     const workload = workloadFor(message.jobId, message.namespace, spec);
     const reservation = await this.state.nodes.reserve(
@@ -162,12 +189,13 @@ export class PlacementService {
       if (reservation.alreadyHeld) {
         // A redelivery after a crash between reserving and dispatching: dispatch again (the agent is idempotent).
         await this.redispatch(message, reservation.nodeId);
-        return true;
+        return 'skipped';
       }
       this.view.applyReservation(node.id, spec.resources, workload);
       this.stats.placed++;
+      this.options.observer?.placed(message.submittedAt);
       await this.dispatch(message, spec, node.id);
-      return true;
+      return 'placed';
     }
     if (reservation.why === 'job') {
       if (reservation.status === 'missing') {
@@ -176,10 +204,11 @@ export class PlacementService {
       if (reservation.status === 'removing') {
         await this.removeWherever(message.jobId);
       }
-      return true; // already placed, removed, or gone: nothing to do
+      return 'skipped'; // already placed, removed, or gone: nothing to do
     }
     this.stats.conflicts++;
-    return false;
+    this.options.observer?.conflict();
+    return 'conflict';
   }
 
   private async dispatch(message: PlaceJob, spec: JobSpec, nodeId: string): Promise<void> {
@@ -206,7 +235,7 @@ export class PlacementService {
   }
 
   /** No host has room: wait and retry later, or give up once the job's placement timeout has passed. */
-  private async noRoom(message: PlaceJob, result: PlacementResult | null): Promise<void> {
+  private async noRoom(message: PlaceJob, result: PlacementResult | null): Promise<AttemptResult> {
     const reason = result ? explain(result) : 'no placement was attempted';
     const waitedMs = Date.now() - Date.parse(message.submittedAt);
     const delay = retryDelayFor(message.attempt);
@@ -221,23 +250,30 @@ export class PlacementService {
       switch (waits.outcome) {
         case 'ok':
           this.stats.waiting++;
-          return this.retryAfter(message, delay, waits.attempt);
+          await this.retryAfter(message, delay, waits.attempt);
+          return 'waiting';
         case 'stale':
-          return; // another copy of this job's message made the newer try
+          return 'skipped'; // another copy of this job's message made the newer try
         case 'refused':
-          return waits.current === 'removing' ? this.removeWherever(message.jobId) : undefined;
+          if (waits.current === 'removing') {
+            await this.removeWherever(message.jobId);
+          }
+          return 'skipped';
         case 'missing':
           throw new JobRecordVanished(message.jobId);
       }
     }
     const outcome = await this.state.jobs.transition(message.jobId, 'unschedulable', { reason });
     if (outcome.outcome === 'refused' && outcome.current === 'removing') {
-      return this.removeWherever(message.jobId);
+      await this.removeWherever(message.jobId);
+      return 'skipped';
     }
-    if (outcome.outcome === 'ok') {
-      this.stats.unschedulable++;
-      this.logger.log(`job ${message.jobId} unschedulable after ${Math.round(waitedMs / 1000)} s: ${reason}`);
+    if (outcome.outcome !== 'ok') {
+      return 'skipped';
     }
+    this.stats.unschedulable++;
+    this.logger.log(`job ${message.jobId} unschedulable after ${Math.round(waitedMs / 1000)} s: ${reason}`);
+    return 'unschedulable';
   }
 
   /** Hands the job to the waiting tier of `delay`: it comes back to the jobs queue then, no delivery held open. */
