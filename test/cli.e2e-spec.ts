@@ -72,6 +72,24 @@ describe('the berth CLI', () => {
     expect(removed.stderr).toMatch(/^berth: no-such-job: job no-such-job does not exist/);
   });
 
+  it('previews a run with --dry-run, host by host, submitting nothing', async () => {
+    const fits = await berth(['run', '--dry-run', '-o', 'table', '--memory', '16Mi', 'berth/busybox:latest']);
+    expect(fits.code).toBe(0);
+    expect(fits.stdout).toMatch(/^would run on h[12]\n\d+ copies would fit now, across 2 hosts/);
+    expect(fits.stdout).toMatch(/^NODE\s+FITS\s+REASONS$/m);
+    const nowhere = await berth([
+      'run',
+      '--dry-run',
+      '-o',
+      'table',
+      '--constraint',
+      'node==nowhere',
+      'berth/busybox:latest',
+    ]);
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.stdout).toMatch(/^h1\s+no\s+constraint node==nowhere not met$/m);
+  });
+
   it('exits 2 with the reason when a job cannot be placed', async () => {
     const ran = await berth([
       'run',

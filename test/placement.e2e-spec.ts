@@ -176,6 +176,63 @@ describe('placement: constraints, affinities, strategies, waiting and names', ()
     await cleanUp(fillers[1], waiter);
   });
 
+  it('previews where a job would go (?dryRun=true) without recording it, and explains a waiting job host by host', async () => {
+    const big = { cpuMillis: 100, memoryMiB: 200 };
+    const preview = async (body: Record<string, unknown>) => {
+      const response = await cluster.fetch('/v1/jobs?dryRun=true', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ...busybox, ...body }),
+      });
+      expect(response.status).toBe(200);
+      return (await response.json()) as {
+        node: string | null;
+        explanation: string | null;
+        copies: number;
+        verdicts: Array<{ node: string; fits: boolean; reasons: string[] }>;
+      };
+    };
+    const before = (await cluster.getJson<{ items: unknown[] }>('/v1/jobs?limit=500')).items.length;
+    const empty = await preview({ resources: big });
+    expect(empty).toMatchObject({ node: expect.stringMatching(/^h[12]$/), explanation: null, copies: 2 });
+    expect(empty.verdicts.map((v) => v.fits)).toEqual([true, true]);
+    const pinned = await preview({ resources: big, constraints: ['zone==a', 'disk==hdd'] });
+    expect(pinned.node).toBeNull();
+    expect(pinned.explanation).toMatch(/^0\/2 hosts available: /);
+    // Every reason per host, not only the first filter's.
+    expect(pinned.verdicts).toEqual([
+      { node: 'h1', fits: false, reasons: ['constraint disk==hdd not met'] },
+      { node: 'h2', fits: false, reasons: ['constraint zone==a not met'] },
+    ]);
+    expect((await cluster.getJson<{ items: unknown[] }>('/v1/jobs?limit=500')).items).toHaveLength(before);
+    const bad = await cluster.fetch('/v1/jobs?dryRun=maybe', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(busybox),
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { errors: Array<{ field: string }> }).errors[0].field).toBe('dryRun');
+
+    const fillers = [await run({ resources: big }), await run({ resources: big })];
+    expect((await preview({ resources: big })).copies).toBe(0);
+    const waiterId = await cluster.accepted({ ...busybox, resources: big, placementTimeoutSeconds: 120 });
+    let waiter: JobView & { verdicts: Array<{ node: string; reasons: string[] }> | null } = await cluster.getJson(
+      `/v1/jobs/${waiterId}`,
+    );
+    await waitFor('the waiter to carry its verdicts', async () => {
+      waiter = await cluster.getJson(`/v1/jobs/${waiterId}`);
+      return (waiter.verdicts ?? []).length === 2;
+    });
+    expect(waiter.verdicts?.map((v) => v.reasons)).toEqual([
+      ['insufficient memory, 56 of 200 MiB free'],
+      ['insufficient memory, 56 of 200 MiB free'],
+    ]);
+    await cluster.remove(fillers[0].id);
+    const placed = await cluster.settled<JobView & { verdicts: unknown }>(waiterId);
+    expect([placed.status, placed.verdicts]).toEqual(['running', null]);
+    await cleanUp(fillers[1], placed);
+  });
+
   it('places nothing on a cordoned host until it is uncordoned', async () => {
     const cordon = await cluster.fetch(`/v1/nodes/h1/cordon`, { method: 'POST' });
     expect(cordon.status).toBe(200);

@@ -79,6 +79,7 @@ export interface RunOptions {
   placementTimeout?: string;
   replicas: string;
   detach?: boolean;
+  dryRun?: boolean;
   output?: string;
 }
 
@@ -122,6 +123,9 @@ export function replicasOf(text: string): number {
  */
 export async function run(ctx: Context, image: string, cmd: string[], options: RunOptions): Promise<number> {
   const replicas = replicasOf(options.replicas);
+  if (options.dryRun) {
+    return preview(ctx, jobBody(image, cmd, options), replicas, options.output);
+  }
   const bodies = Array.from({ length: replicas }, (_, i) =>
     jobBody(image, cmd, options, replicas > 1 ? i + 1 : undefined),
   );
@@ -149,6 +153,42 @@ export async function run(ctx: Context, image: string, cmd: string[], options: R
   } finally {
     events?.close();
   }
+}
+
+interface PreviewView {
+  node: string | null;
+  explanation: string | null;
+  copies: number;
+  hosts: number;
+  verdicts: Array<{ node: string; fits: boolean; reasons: string[] }>;
+}
+
+/** `berth run --dry-run`: where the job would go now, every host's verdict, and how many copies would fit. */
+async function preview(ctx: Context, body: unknown, replicas: number, asked: string | undefined): Promise<number> {
+  const answer = await ctx.api.json<PreviewView>('POST', '/v1/jobs?dryRun=true', body);
+  const format = outputFormat(asked, ctx.term.isTerminal);
+  if (format === 'json') {
+    ctx.term.out(JSON.stringify(answer, null, 2));
+  } else {
+    ctx.term.out(
+      answer.node !== null ? `would run on ${answer.node}` : `would wait: ${answer.explanation ?? 'no host fits'}`,
+    );
+    ctx.term.out(
+      `${answer.copies} cop${answer.copies === 1 ? 'y' : 'ies'} would fit now, across ${answer.hosts} hosts\n`,
+    );
+    ctx.term.out(
+      table(
+        answer.verdicts,
+        [
+          { header: 'node', value: (v) => v.node },
+          { header: 'fits', value: (v) => (v.fits ? 'yes' : 'no') },
+          { header: 'reasons', value: (v) => v.reasons.join('; ') },
+        ],
+        format,
+      ),
+    );
+  }
+  return answer.node !== null && answer.copies >= replicas ? EXIT.ok : EXIT.placement;
 }
 
 interface EventStream {

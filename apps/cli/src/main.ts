@@ -41,6 +41,7 @@ export function program(context: () => Context, exit: (code: number) => void): C
     .option('--placement-timeout <seconds>', 'how long a job may wait for room')
     .option('--replicas <n>', 'how many copies (names get -1, -2, ...)', '1')
     .option('-d, --detach', 'print the job ids and return at once')
+    .option('--dry-run', 'show where it would go, and why not elsewhere; submit nothing')
     .addOption(outputOption())
     .action(
       act((ctx, image: string, cmd: string[], options: commands.RunOptions) => commands.run(ctx, image, cmd, options)),

@@ -34,6 +34,7 @@ import { EventsController } from './events/events.controller';
 import { HealthController } from './health/health.controller';
 import { JobsController } from './jobs/jobs.controller';
 import { JobsService } from './jobs/jobs.service';
+import { PlacementPreviewService } from './jobs/placement-preview.service';
 import { NodeCredentialsService } from './nodes/node-credentials.service';
 import { NodesController } from './nodes/nodes.controller';
 import { MetricsController } from './metrics/metrics.controller';
@@ -62,6 +63,7 @@ import { QueuesService } from './queues/queues.service';
   ],
   providers: [
     JobsService,
+    PlacementPreviewService,
     EventHub,
     { provide: GatewayMetrics, useFactory: () => new GatewayMetrics(metricsRegistry('gateway')) },
     { provide: APP_INTERCEPTOR, useClass: RequestTimingInterceptor },

@@ -60,10 +60,26 @@ export interface JobRecord {
   exitCode: number | null;
   /** How far the host's image pull has got, while the job is pulling. */
   progress: PullProgress | null;
+  /**
+   * While the job waits for room (and once it gave up): the hosts' verdicts at its last try, the closest fits
+   * first, at most VERDICTS_KEPT of them. Null otherwise.
+   */
+  verdicts: NodeVerdict[] | null;
   createdAt: string;
   updatedAt: string;
   history: JobHistoryEntry[];
 }
+
+/** One host's answer to a job: it fits, or every reason it does not. */
+export interface NodeVerdict {
+  node: string;
+  fits: boolean;
+  /** In words an operator reads: "insufficient memory, 48 of 64 MiB free", "constraint zone==a not met". */
+  reasons: string[];
+}
+
+/** Hosts' verdicts a waiting job's record keeps: enough to see what blocks it, bounded for a big fleet. */
+export const VERDICTS_KEPT = 10;
 
 /** Docker names the container after the job, so a redelivered create finds the container it already made. */
 export function containerNameFor(jobId: string): string {

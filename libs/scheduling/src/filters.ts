@@ -1,6 +1,6 @@
 import { containerNameFor, DEFAULT_NAMESPACE, NodeWorkload } from '@berth/contracts';
 import { Expression, holds, holdsFor } from '@berth/expressions';
-import { NodeFilter, NodeSnapshot, PassOptions } from './types';
+import { NodeFilter, NodeSnapshot, PassOptions, PlacementRequest } from './types';
 
 function active(expressions: readonly Expression[], options: PassOptions): readonly Expression[] {
   return options.enforceSoft ? expressions : expressions.filter((e) => !e.soft);
@@ -13,18 +13,25 @@ export const healthFilter: NodeFilter = {
   reject: (_request, node) => (!node.ready ? 'host not ready' : node.schedulable ? null : 'host cordoned'),
 };
 
+/** What a host lacks of the job's CPU and memory, by its books: memory first, as the reservation checks. */
+export function missingResources(request: PlacementRequest, node: NodeSnapshot): Array<'memory' | 'cpu'> {
+  const missing: Array<'memory' | 'cpu'> = [];
+  if (node.allocated.memoryMiB + request.resources.memoryMiB > node.capacity.memoryMiB) {
+    missing.push('memory');
+  }
+  if (node.allocated.cpuMillis + request.resources.cpuMillis > node.capacity.cpuMillis) {
+    missing.push('cpu');
+  }
+  return missing;
+}
+
 /** A host must have the requested CPU and memory left, by its books. */
 export const resourcesFilter: NodeFilter = {
   name: 'resources',
   applies: () => true,
   reject: (request, node) => {
-    if (node.allocated.memoryMiB + request.resources.memoryMiB > node.capacity.memoryMiB) {
-      return 'insufficient memory';
-    }
-    if (node.allocated.cpuMillis + request.resources.cpuMillis > node.capacity.cpuMillis) {
-      return 'insufficient cpu';
-    }
-    return null;
+    const [first] = missingResources(request, node);
+    return first === undefined ? null : `insufficient ${first}`;
   },
 };
 

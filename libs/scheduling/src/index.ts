@@ -4,3 +4,4 @@ export * from './strategies';
 export * from './place';
 export * from './request';
 export * from './snapshot';
+export * from './verdicts';

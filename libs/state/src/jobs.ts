@@ -5,6 +5,7 @@ import {
   JobRecord,
   JobSpec,
   JobStatus,
+  NodeVerdict,
   PullProgress,
   qualifiedName,
 } from '@berth/contracts';
@@ -29,6 +30,8 @@ export interface TransitionFields {
   exitCode?: string;
   /** PullProgress as JSON. */
   progress?: string;
+  /** NodeVerdict[] as JSON. */
+  verdicts?: string;
 }
 
 export type CreateResult =
@@ -112,6 +115,7 @@ export class JobRepository {
       reason: null,
       exitCode: null,
       progress: null,
+      verdicts: null,
       createdAt: at,
       updatedAt: at,
       history,
@@ -322,6 +326,10 @@ function toJobRecord(h: Record<string, string>): JobRecord {
     reason: h.reason || null,
     exitCode: h.exitCode !== undefined && h.exitCode !== '' ? Number(h.exitCode) : null,
     progress: h.status === 'pulling' && h.progress ? (JSON.parse(h.progress) as PullProgress) : null,
+    verdicts:
+      (h.status === 'queued' || h.status === 'unschedulable') && h.verdicts
+        ? (JSON.parse(h.verdicts) as NodeVerdict[])
+        : null,
     createdAt: h.createdAt,
     updatedAt: h.updatedAt,
     history: JSON.parse(h.history ?? '[]') as JobHistoryEntry[],

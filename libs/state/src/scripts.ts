@@ -172,7 +172,7 @@ export const SCRIPTS = {
   deferJob: define<[string, string]>()({
     name: 'defer-job',
     keys: ['job', 'waiting', 'events'],
-    args: ['jobId', 'attempt', 'delayMs', 'graceMs', 'reason', 'placingSince'],
+    args: ['jobId', 'attempt', 'delayMs', 'graceMs', 'reason', 'placingSince', 'verdicts'],
     uses: ['server-clock', 'events'],
   }),
   claimOverdueJobs: define<string[]>()({

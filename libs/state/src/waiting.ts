@@ -1,4 +1,4 @@
-import { JobStatus } from '@berth/contracts';
+import { JobStatus, NodeVerdict } from '@berth/contracts';
 import { RedisContext } from './redis-client';
 
 /**
@@ -42,7 +42,7 @@ export class WaitingJobs {
 
   /**
    * The job waits `delayMs` for its next try, if `attempt` is its current one (see DeferOutcome). `placingSince` is
-   * when its placement began, for a copy the sweeper has to rebuild.
+   * when its placement began, for a copy the sweeper has to rebuild; `verdicts`, the hosts' at this try.
    */
   async defer(
     jobId: string,
@@ -50,11 +50,12 @@ export class WaitingJobs {
     delayMs: number,
     reason: string,
     placingSince: string,
+    verdicts: readonly NodeVerdict[] = [],
   ): Promise<DeferOutcome> {
     const [outcome, detail] = await this.context.scripts.run(
       'deferJob',
       { job: this.keys.job(jobId), waiting: this.keys.waiting, events: this.keys.events },
-      { jobId, attempt, delayMs, graceMs: WAITING_GRACE_MS, reason, placingSince },
+      { jobId, attempt, delayMs, graceMs: WAITING_GRACE_MS, reason, placingSince, verdicts: JSON.stringify(verdicts) },
     );
     switch (outcome) {
       case 'ok':

@@ -15,6 +15,7 @@ function job(overrides: Partial<JobRecord> = {}): JobRecord {
     reason: null,
     exitCode: null,
     progress: null,
+    verdicts: null,
     createdAt: '2026-12-04T03:00:00.000Z',
     updatedAt: '2026-12-04T03:00:01.000Z',
     history: [

@@ -6,7 +6,10 @@ type SpecView = { [K in keyof JobSpec]-?: JobSpec[K] | null };
 /** A job as the API shows it: its record, and its spec field by field (JOB_SPEC decides which fields there are). */
 export type JobView = Pick<JobRecord, 'id' | 'namespace' | 'status'> &
   SpecView &
-  Pick<JobRecord, 'node' | 'containerId' | 'reason' | 'exitCode' | 'progress' | 'createdAt' | 'updatedAt' | 'history'>;
+  Pick<
+    JobRecord,
+    'node' | 'containerId' | 'reason' | 'exitCode' | 'progress' | 'verdicts' | 'createdAt' | 'updatedAt' | 'history'
+  >;
 
 export function toJobView(job: JobRecord): JobView {
   const spec = Object.fromEntries(JOB_SPEC_FIELDS.map((field) => [field, job.spec[field] ?? null])) as SpecView;
@@ -20,6 +23,7 @@ export function toJobView(job: JobRecord): JobView {
     reason: job.reason,
     exitCode: job.exitCode,
     progress: job.progress,
+    verdicts: job.verdicts,
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,
     history: job.history,

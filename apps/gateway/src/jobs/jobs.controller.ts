@@ -21,6 +21,7 @@ import { ListJobsQuery } from './dto/list-jobs.query';
 import { LogsQuery } from './dto/logs.query';
 import { toJobView, JobView } from './job.view';
 import { JobsService } from './jobs.service';
+import { PlacementPreview, PlacementPreviewService } from './placement-preview.service';
 
 /** A client's key for retrying a submission safely (as Stripe's and the IETF draft's Idempotency-Key). */
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -29,8 +30,12 @@ const LOGS_DROPPED_BYTES_HEADER = 'Berth-Logs-Dropped-Bytes';
 
 @Controller('v1/jobs')
 export class JobsController {
-  constructor(private readonly jobs: JobsService) {}
+  constructor(
+    private readonly jobs: JobsService,
+    private readonly previews: PlacementPreviewService,
+  ) {}
 
+  /** 202 with the job; with `?dryRun=true`, 200 with where it would go (PlacementPreview) and nothing recorded. */
   @Post()
   @RequireScope('submit')
   @HttpCode(202)
@@ -39,7 +44,16 @@ export class JobsController {
     @Body() dto: CreateJobDto,
     @Res({ passthrough: true }) res: Response,
     @Headers('idempotency-key') idempotencyKey?: string,
-  ): Promise<{ id: string; status: string }> {
+    @Query('dryRun') dryRun?: string,
+  ): Promise<{ id: string; status: string } | PlacementPreview> {
+    if (dryRun !== undefined && dryRun !== 'true' && dryRun !== 'false') {
+      const message = 'dryRun must be true or false';
+      throw new BadRequestException(problem(400, message, [{ field: 'dryRun', message }]));
+    }
+    if (dryRun === 'true') {
+      res.status(200);
+      return this.previews.preview(caller, dto);
+    }
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       const message = 'Idempotency-Key must be 1 to 255 visible ASCII characters';
       throw new BadRequestException(problem(400, message, [{ field: 'Idempotency-Key', message }]));

@@ -1,4 +1,4 @@
-import { JobSpec, PlaceJob, retryDelayFor, sealOf, StrategyName, workloadFor } from '@berth/contracts';
+import { JobSpec, PlaceJob, retryDelayFor, sealOf, StrategyName, VERDICTS_KEPT, workloadFor } from '@berth/contracts';
 import { Publisher } from '@berth/messaging';
 import {
   containerSlots,
@@ -8,6 +8,7 @@ import {
   placementRequest,
   PlacementRequest,
   PlacementResult,
+  verdicts,
 } from '@berth/scheduling';
 import { BerthState } from '@berth/state';
 import { Logger } from '@nestjs/common';
@@ -110,7 +111,7 @@ export class PlacementService {
         break;
       }
     }
-    return this.noRoom(message, result);
+    return this.noRoom(message, request, result);
   }
 
   /**
@@ -235,8 +236,14 @@ export class PlacementService {
   }
 
   /** No host has room: wait and retry later, or give up once the job's placement timeout has passed. */
-  private async noRoom(message: PlaceJob, result: PlacementResult | null): Promise<AttemptResult> {
+  private async noRoom(
+    message: PlaceJob,
+    request: PlacementRequest,
+    result: PlacementResult | null,
+  ): Promise<AttemptResult> {
     const reason = result ? explain(result) : 'no placement was attempted';
+    // Host by host, the closest first: what the user asks of a waiting job (the counts above hide the blocker).
+    const hosts = verdicts(request, await this.view.snapshot(), VERDICTS_KEPT, { enforceSoft: false });
     const waitedMs = Date.now() - Date.parse(message.submittedAt);
     const delay = retryDelayFor(message.attempt);
     if (waitedMs + delay <= message.spec.placementTimeoutSeconds * 1000) {
@@ -246,6 +253,7 @@ export class PlacementService {
         delay,
         `waiting for room: ${reason}; next try in ${delay / 1000} s`,
         message.submittedAt,
+        hosts,
       );
       switch (waits.outcome) {
         case 'ok':
@@ -263,7 +271,10 @@ export class PlacementService {
           throw new JobRecordVanished(message.jobId);
       }
     }
-    const outcome = await this.state.jobs.transition(message.jobId, 'unschedulable', { reason });
+    const outcome = await this.state.jobs.transition(message.jobId, 'unschedulable', {
+      reason,
+      verdicts: JSON.stringify(hosts),
+    });
     if (outcome.outcome === 'refused' && outcome.current === 'removing') {
       await this.removeWherever(message.jobId);
       return 'skipped';

@@ -12,7 +12,8 @@ if attempt ~= tonumber(ARG.attempt) then return {'stale', tostring(attempt)} end
 attempt = attempt + 1
 -- A watcher hears why the job waits when that changes, not at every try.
 local changed = redis.call('HGET', KEY.job, 'reason') ~= ARG.reason
-redis.call('HSET', KEY.job, 'attempt', attempt, 'reason', ARG.reason, 'placingSince', ARG.placingSince)
+redis.call('HSET', KEY.job, 'attempt', attempt, 'reason', ARG.reason, 'placingSince', ARG.placingSince, 'verdicts',
+  ARG.verdicts)
 if changed then emit_job_event(KEY.events, KEY.job) end
 redis.call('ZADD', KEY.waiting, server_ms() + tonumber(ARG.delayMs) + tonumber(ARG.graceMs), ARG.jobId)
 return {'ok', tostring(attempt)}

@@ -32,6 +32,7 @@ take(KEY, KEY.reservation, ARG.jobId, ARG.nodeId, cpu, mem, ARG.ports, ARG.workl
 if ARG.schedule == '1' then
   set_status(KEY.job, 'scheduled', ARG.nowIso)
   redis.call('HSET', KEY.job, 'node', ARG.nodeId)
+  redis.call('HDEL', KEY.job, 'verdicts')
   emit_job_event(KEY.events, KEY.job)
 end
 return {'ok', ARG.nodeId}
