@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JobView } from '../apps/gateway/src/jobs/job.view';
-import { TestCluster, testHosts, waitFor } from './support/cluster';
+import { LOG_DIR, TestCluster, testHosts, waitFor } from './support/cluster';
 
 const BERTH = join(__dirname, '..', 'bin', 'berth.js');
 
@@ -101,6 +102,24 @@ describe('the berth CLI', () => {
     ]);
     expect(ran.code).toBe(2);
     expect(ran.stderr).toMatch(/constraint node==nowhere not met/);
+    // inspect shows why, host by host.
+    const id = /^(\S+): /.exec(ran.stderr)?.[1] ?? '';
+    const inspected = await berth(['inspect', id, '-o', 'table']);
+    expect(inspected.stdout).toMatch(
+      /^Hosts:\n {2}h[12]: constraint node==nowhere not met\n {2}h[12]: constraint node==nowhere not met$/m,
+    );
+    // The scheduler said so in a JSON line that carries the job's fields.
+    const records = readFileSync(join(LOG_DIR, `${cluster.prefix}-scheduler-1.log`), 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(records.find((r) => r.jobId === id)).toMatchObject({
+      level: 'info',
+      service: 'scheduler',
+      context: 'Placement',
+      namespace: 'default',
+      msg: expect.stringContaining('unschedulable'),
+    });
   });
 
   it('prints a job logs, the hosts, and cordons and uncordons a host', async () => {

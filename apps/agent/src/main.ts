@@ -3,6 +3,7 @@ import { AgentEnv, loadEnv, parseList } from '@berth/config';
 import { NODE_QUEUE, topologyFor } from '@berth/contracts';
 import { hostCommandHandlers } from './consumers';
 import { Messaging } from '@berth/messaging';
+import { useJsonLogs } from '@berth/logging';
 import { AgentMetrics, metricsRegistry, serveMetrics, timed } from '@berth/metrics';
 import { boot, PeriodicTask, runUntilSignal } from '@berth/runtime';
 import { Logger } from '@nestjs/common';
@@ -15,6 +16,7 @@ import { agentInstance, claimNodeId, describeHost, RegistrationService } from '.
 
 async function main(): Promise<void> {
   const env = loadEnv(AgentEnv);
+  useJsonLogs('agent', env.BERTH_LOG_LEVEL);
   const logger = new Logger('Agent');
   const registry = metricsRegistry('agent');
   const metrics = new AgentMetrics(registry);

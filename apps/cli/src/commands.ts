@@ -1,5 +1,7 @@
 import type { JobEvent, JobStatus, NodeRecord } from '@berth/contracts';
 import type { JobView } from '../../gateway/src/jobs/job.view';
+import type { PlacementPreview } from '../../gateway/src/jobs/placement-preview.service';
+import type { QueuesView } from '../../gateway/src/queues/queues.service';
 import { ApiClient, ApiError } from './client';
 import { age, parseCpu, parseMemory, parsePairs } from './quantities';
 import { bar, Column, OutputFormat, outputFormat, table } from './output';
@@ -155,17 +157,9 @@ export async function run(ctx: Context, image: string, cmd: string[], options: R
   }
 }
 
-interface PreviewView {
-  node: string | null;
-  explanation: string | null;
-  copies: number;
-  hosts: number;
-  verdicts: Array<{ node: string; fits: boolean; reasons: string[] }>;
-}
-
 /** `berth run --dry-run`: where the job would go now, every host's verdict, and how many copies would fit. */
 async function preview(ctx: Context, body: unknown, replicas: number, asked: string | undefined): Promise<number> {
-  const answer = await ctx.api.json<PreviewView>('POST', '/v1/jobs?dryRun=true', body);
+  const answer = await ctx.api.json<PlacementPreview>('POST', '/v1/jobs?dryRun=true', body);
   const format = outputFormat(asked, ctx.term.isTerminal);
   if (format === 'json') {
     ctx.term.out(JSON.stringify(answer, null, 2));
@@ -319,6 +313,13 @@ export async function inspect(ctx: Context, id: string, options: { output?: stri
     ['Created', job.createdAt],
   ];
   const lines = fields.filter(([, v]) => v !== null && v !== '').map(([k, v]) => `${`${k}:`.padEnd(12)}${String(v)}`);
+  if (job.verdicts && job.verdicts.length > 0) {
+    // Why it waits (or gave up), host by host, the closest fits first.
+    lines.push('Hosts:');
+    for (const verdict of job.verdicts) {
+      lines.push(`  ${verdict.node}: ${verdict.fits ? 'fits' : verdict.reasons.join(', ')}`);
+    }
+  }
   lines.push('Timeline:');
   const start = Date.parse(job.createdAt);
   for (const entry of job.history) {
@@ -387,22 +388,11 @@ export async function drain(ctx: Context, id: string, options: { detach?: boolea
   }
 }
 
-interface QueueView {
-  name: string;
-  role: string;
-  messages: number | null;
-  ready: number | null;
-  unacked: number | null;
-  consumers: number | null;
-  publishRate: number | null;
-  deliverRate: number | null;
-}
-
 const count = (n: number | null): string => (n === null ? '-' : String(n));
 const rate = (n: number | null): string => (n === null ? '' : n.toFixed(1));
 
 export async function queues(ctx: Context, options: { output?: string }): Promise<number> {
-  const answer = await ctx.api.get<{ items: QueueView[]; deadLetters: number }>('/v1/queues');
+  const answer = await ctx.api.get<QueuesView>('/v1/queues');
   print(ctx, options.output, answer, answer.items, [
     { header: 'name', value: (q) => q.name },
     { header: 'role', value: (q) => q.role },

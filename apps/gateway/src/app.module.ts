@@ -14,6 +14,8 @@ import { Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { GatewayMetrics, metricsRegistry } from '@berth/metrics';
 import { ThrottlerModule } from '@nestjs/throttler';
+import { jsonLogger } from '@berth/logging';
+import { LoggerModule } from 'nestjs-pino';
 import { AccessGuard } from './auth/access.guard';
 import { AccessService } from './auth/access.service';
 import { RateLimitGuard } from './auth/rate-limit.guard';
@@ -44,6 +46,19 @@ import { QueuesService } from './queues/queues.service';
 
 @Module({
   imports: [
+    LoggerModule.forRootAsync({
+      useFactory: () => {
+        const env = loadEnv(GatewayEnv);
+        return {
+          pinoHttp: {
+            logger: jsonLogger('gateway', env.BERTH_LOG_LEVEL),
+            // A request is logged when it failed (4xx warn, 5xx error); the rest only at debug.
+            customLogLevel: (_req, res, err) =>
+              err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug',
+          },
+        };
+      },
+    }),
     ThrottlerModule.forRootAsync({
       useFactory: () => {
         const env = loadEnv(GatewayEnv);

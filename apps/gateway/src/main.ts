@@ -3,6 +3,7 @@ import { GatewayEnv, loadEnv } from '@berth/config';
 import { boot } from '@berth/runtime';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { DockerApiServer } from './docker-api/docker-api.server';
@@ -11,7 +12,9 @@ import { bodyErrors, parseJson, requireJson, requireObjectBody } from './common/
 async function main(): Promise<void> {
   const env = loadEnv(GatewayEnv);
   // Nest's own body parser would turn bad JSON into a bare error; ours answers with a precise problem.
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false, bufferLogs: true });
+  // JSON lines, as every Berth service writes (nestjs-pino; see AppModule).
+  app.useLogger(app.get(PinoLogger));
   app.use(requireJson, parseJson, bodyErrors, requireObjectBody);
   app.enableShutdownHooks();
   await app.listen(env.PORT, env.BERTH_BIND);

@@ -3,6 +3,7 @@ import { JOBS_QUEUE, NODE_REQUESTS_QUEUE, OUTCOMES_QUEUE, topologyFor } from '@b
 import { loadEnv, SchedulerEnv } from '@berth/config';
 import { Messaging } from '@berth/messaging';
 import { boot, PeriodicTask, runUntilSignal } from '@berth/runtime';
+import { useJsonLogs } from '@berth/logging';
 import { clusterGauges, metricsRegistry, SchedulerMetrics, serveMetrics } from '@berth/metrics';
 import { BerthState } from '@berth/state';
 import { Logger } from '@nestjs/common';
@@ -17,6 +18,7 @@ import { sealKeyOf } from './seal-key';
 
 async function main(): Promise<void> {
   const env = loadEnv(SchedulerEnv);
+  useJsonLogs('scheduler', env.BERTH_LOG_LEVEL);
   const logger = new Logger('Scheduler');
   const topology = topologyFor(env.BERTH_PREFIX);
   const state = BerthState.connect(env.BERTH_REDIS_URL, 'berth-scheduler', {

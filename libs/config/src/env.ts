@@ -1,3 +1,4 @@
+import { LOG_LEVELS, LogLevel } from '@berth/logging';
 import { Transform } from 'class-transformer';
 import { DEFAULT_DEAD_LETTER_MAX_BYTES, MAX_DEAD_LETTER_BYTES, STRATEGIES, StrategyName } from '@berth/contracts';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
@@ -38,6 +39,10 @@ export class CommonEnv {
   /** Loopback by default, like BERTH_BIND. */
   @IsString()
   BERTH_METRICS_BIND: string = '127.0.0.1';
+
+  /** The lowest level logged (JSON lines on stdout): fatal, error, warn, info, debug, trace or silent. */
+  @IsIn(LOG_LEVELS)
+  BERTH_LOG_LEVEL: LogLevel = 'info';
 }
 
 /** The control plane (gateway, scheduler) keeps Berth's state in Redis; agents never reach it. */

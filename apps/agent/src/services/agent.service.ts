@@ -1,3 +1,4 @@
+import { aboutJob } from '@berth/logging';
 import { containerConfigFor, ContainerPolicy, ContainerRefused, registryProblem } from '@berth/container';
 import {
   containerNameFor,
@@ -172,7 +173,10 @@ export class AgentService {
     } finally {
       clearTimeout(timer);
     }
-    this.logger.log(`job ${command.jobId}: ${command.type} still running after ${settleAfterMs} ms; acknowledged`);
+    this.logger.log({
+      msg: `job ${command.jobId}: ${command.type} still running after ${settleAfterMs} ms; acknowledged`,
+      ...this.about(command.jobId),
+    });
     work.catch((err: unknown) => this.afterHandOverFailure(command, attempts + 1, err));
   }
 
@@ -186,7 +190,10 @@ export class AgentService {
 
   private afterHandOverFailure(command: HostCommand, attempts: number, err: unknown): void {
     const error = err instanceof Error ? err.message : String(err);
-    this.logger.warn(`job ${command.jobId}: ${command.type} failed after it was acknowledged (${attempts}): ${error}`);
+    this.logger.warn({
+      msg: `job ${command.jobId}: ${command.type} failed after it was acknowledged (${attempts}): ${error}`,
+      ...this.about(command.jobId),
+    });
     const next = async (): Promise<void> => {
       if (attempts >= DELIVERY_LIMIT && command.type === 'create-container') {
         await this.docker.remove(command.jobId, 0);
@@ -202,9 +209,17 @@ export class AgentService {
     };
     setTimeout(() => {
       next().catch((retryErr: unknown) =>
-        this.logger.warn(`job ${command.jobId}: could not try again (reconciliation will): ${String(retryErr)}`),
+        this.logger.warn({
+          msg: `job ${command.jobId}: could not try again (reconciliation will): ${String(retryErr)}`,
+          ...this.about(command.jobId),
+        }),
       );
     }, RETRY_AFTER_HAND_OVER_MS).unref();
+  }
+
+  /** The fields of a log line about a job on this host. */
+  private about(jobId: string): ReturnType<typeof aboutJob> {
+    return aboutJob(jobId, { node: this.identity.nodeId });
   }
 
   isInFlight(jobId: string): boolean {
@@ -295,11 +310,17 @@ export class AgentService {
     const outcome = await this.books.restore(request);
     if (outcome === 'tombstoned') {
       await this.docker.remove(jobId, 0);
-      this.logger.warn(`job ${jobId} was taken back or has expired: removed its container`);
+      this.logger.warn({
+        msg: `job ${jobId} was taken back or has expired: removed its container`,
+        ...this.about(jobId),
+      });
       return 'removed';
     }
     if (outcome === 'restored') {
-      this.logger.log(`job ${jobId}: record rebuilt from its container (${facts.state})`);
+      this.logger.log({
+        msg: `job ${jobId}: record rebuilt from its container (${facts.state})`,
+        ...this.about(jobId),
+      });
       if (facts.state === 'created') {
         // Made here, not sent by the scheduler: it carries no seal (the record it runs for exists).
         const create = { type: 'create-container' as const, jobId, namespace: request.namespace, spec: request.spec };
@@ -328,7 +349,10 @@ export class AgentService {
       if (Date.now() - lastReport >= 1000) {
         lastReport = Date.now();
         report(progress).catch((err: unknown) =>
-          this.logger.warn(`job ${command.jobId}: progress report failed: ${String(err)}`),
+          this.logger.warn({
+            msg: `job ${command.jobId}: progress report failed: ${String(err)}`,
+            ...this.about(command.jobId),
+          }),
         );
       }
     });

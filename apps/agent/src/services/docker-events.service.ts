@@ -1,3 +1,4 @@
+import { aboutJob } from '@berth/logging';
 import { JobOutcome, LABEL_CLUSTER, LABEL_JOB } from '@berth/contracts';
 import { Publisher } from '@berth/messaging';
 import { Logger } from '@nestjs/common';
@@ -156,16 +157,25 @@ export class DockerEventsService {
     try {
       // A restart's die: the container runs again (or is about to), and its job with it.
       if (this.isRestarting(jobId) || (await this.docker.isRunning(containerId))) {
-        this.logger.log(`job ${jobId}: its container restarted; not an end`);
+        this.logger.log({
+          msg: `job ${jobId}: its container restarted; not an end`,
+          ...aboutJob(jobId, { node: this.nodeId }),
+        });
         return;
       }
       const oomKilled = await this.docker.wasOomKilled(containerId);
       const outcome: JobOutcome = { type: 'container-exited', jobId, nodeId: this.nodeId, exitCode, oomKilled };
       await this.publisher.sendOutcome(outcome);
-      this.logger.log(`job ${jobId}: container ended with code ${exitCode}${oomKilled ? ' (OOM-killed)' : ''}`);
+      this.logger.log({
+        msg: `job ${jobId}: container ended with code ${exitCode}${oomKilled ? ' (OOM-killed)' : ''}`,
+        ...aboutJob(jobId, { node: this.nodeId }),
+      });
     } catch (err) {
       // The reconciliation pass reports it later from the container's state; nothing is lost for good.
-      this.logger.warn(`job ${jobId}: could not report its exit: ${String(err)}`);
+      this.logger.warn({
+        msg: `job ${jobId}: could not report its exit: ${String(err)}`,
+        ...aboutJob(jobId, { node: this.nodeId }),
+      });
     }
   }
 }

@@ -1,3 +1,4 @@
+import { aboutJob } from '@berth/logging';
 import { JobOutcome } from '@berth/contracts';
 import { MessageHandler } from '@berth/messaging';
 import { Logger } from '@nestjs/common';
@@ -18,7 +19,10 @@ export class ContainerFailedHandler implements MessageHandler<JobOutcome, 'conta
       await jobs.transition(outcome.jobId, 'removed', {}, onHost(outcome));
     }
     if (result.outcome === 'ok') {
-      this.logger.log(`job ${outcome.jobId} failed on ${outcome.nodeId}: ${outcome.reason}`);
+      this.logger.log({
+        msg: `job ${outcome.jobId} failed on ${outcome.nodeId}: ${outcome.reason}`,
+        ...aboutJob(outcome.jobId, { node: outcome.nodeId }),
+      });
     }
   }
 }

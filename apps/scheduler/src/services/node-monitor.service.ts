@@ -1,3 +1,4 @@
+import { aboutJob } from '@berth/logging';
 import { JobRecord } from '@berth/contracts';
 import { Publisher } from '@berth/messaging';
 import { BerthState } from '@berth/state';
@@ -56,7 +57,10 @@ export class NodeMonitorService {
           // The host is alive: its old container goes once the job has left it.
           await this.publisher.sendToHost(node.id, { type: 'remove-container', jobId });
         }
-        this.logger.log(`job ${jobId}: ${why}`);
+        this.logger.log({
+          msg: `job ${jobId}: ${why}`,
+          ...aboutJob(jobId, { node: node.id, namespace: job.namespace }),
+        });
       }
       if (node.drain === 'draining' && movable === 0 && !failed) {
         await this.state.nodes.setDrain(node.id, 'drained');

@@ -1,3 +1,4 @@
+import { aboutJob } from '@berth/logging';
 import { JobSpec, PlaceJob, retryDelayFor, sealOf, StrategyName, VERDICTS_KEPT, workloadFor } from '@berth/contracts';
 import { Publisher } from '@berth/messaging';
 import {
@@ -167,7 +168,10 @@ export class PlacementService {
       return false; // the gateway took this job back: its client was told it was not accepted
     }
     if (restored === 'restored') {
-      this.logger.log(`job ${message.jobId}: record rebuilt from its message`);
+      this.logger.log({
+        msg: `job ${message.jobId}: record rebuilt from its message`,
+        ...aboutJob(message.jobId, message),
+      });
     }
     return true;
   }
@@ -283,7 +287,10 @@ export class PlacementService {
       return 'skipped';
     }
     this.stats.unschedulable++;
-    this.logger.log(`job ${message.jobId} unschedulable after ${Math.round(waitedMs / 1000)} s: ${reason}`);
+    this.logger.log({
+      msg: `job ${message.jobId} unschedulable after ${Math.round(waitedMs / 1000)} s: ${reason}`,
+      ...aboutJob(message.jobId, message),
+    });
     return 'unschedulable';
   }
 
