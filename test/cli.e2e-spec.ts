@@ -70,7 +70,7 @@ describe('the berth CLI', () => {
     const removed = await berth(['rm', job.id, 'no-such-job']);
     expect(removed.code).toBe(1);
     expect(removed.stdout.trim()).toBe(`${job.id} removing`);
-    expect(removed.stderr).toMatch(/^berth: no-such-job: job no-such-job does not exist/);
+    expect(removed.stderr).toMatch(/^berth: no-such-job: no job named no-such-job/);
   });
 
   it('previews a run with --dry-run, host by host, submitting nothing', async () => {
@@ -130,6 +130,11 @@ describe('the berth CLI', () => {
       async () => (await cluster.getJson<JobView>(`/v1/jobs/${job.id}`)).status === 'exited',
     );
     expect((await berth(['logs', job.id])).stdout.trim()).toBe('hello from berth');
+    // By name too, as a user names it.
+    const named = await berth(['run', '-o', 'json', '--name', 'greeter', 'berth/busybox:latest', '--', 'echo', 'hi']);
+    expect(named.code).toBe(0);
+    await waitFor('the greeter to end', async () => (await berth(['logs', 'greeter'])).stdout.trim() === 'hi');
+    expect((await berth(['inspect', 'greeter', '-o', 'json'])).stdout).toContain('"name": "greeter"');
 
     const nodes = await berth(['nodes', '-o', 'wide']);
     expect(nodes.stdout.split('\n')[0]).toMatch(/^ID\s+STATUS\s+SCHEDULABLE\s+CPU\s+MEMORY\s+CONTAINERS\s+LABELS/);

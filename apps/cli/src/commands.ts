@@ -266,10 +266,8 @@ async function follow(ctx: Context, ids: string[], events: EventStream): Promise
   return Promise.all(ids.map((id) => ctx.api.get<JobView>(`/v1/jobs/${id}`)));
 }
 
-export async function jobs(
-  ctx: Context,
-  options: { status?: string; allNamespaces?: boolean; output?: string },
-): Promise<number> {
+/** Every job of the token's namespace (or all, for an admin with allNamespaces), page by page. */
+async function allJobs(ctx: Context, options: { status?: string; allNamespaces?: boolean }): Promise<JobView[]> {
   const items: JobView[] = [];
   let cursor: string | null = null;
   do {
@@ -287,13 +285,35 @@ export async function jobs(
     items.push(...page.items);
     cursor = page.next;
   } while (cursor !== null);
+  return items;
+}
+
+export async function jobs(
+  ctx: Context,
+  options: { status?: string; allNamespaces?: boolean; output?: string },
+): Promise<number> {
+  const items = await allJobs(ctx, options);
   print(ctx, options.output, { items, count: items.length }, items, JOB_COLUMNS);
   return EXIT.ok;
 }
 
+const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A job as the user names it: its id, or its name (the newest job of that name not removed, in the namespace). */
+async function jobIdOf(ctx: Context, ref: string): Promise<string> {
+  if (JOB_ID.test(ref)) {
+    return ref;
+  }
+  const named = (await allJobs(ctx, {})).filter((j) => j.name === ref && j.status !== 'removed');
+  if (named.length === 0) {
+    throw new ApiError(404, `no job named ${ref} (nor with that id)`);
+  }
+  return named[0].id;
+}
+
 /** `berth inspect`: the record, then its history as a timeline. */
-export async function inspect(ctx: Context, id: string, options: { output?: string }): Promise<number> {
-  const job = await ctx.api.get<JobView>(`/v1/jobs/${encodeURIComponent(id)}`);
+export async function inspect(ctx: Context, ref: string, options: { output?: string }): Promise<number> {
+  const job = await ctx.api.get<JobView>(`/v1/jobs/${await jobIdOf(ctx, ref)}`);
   if (outputFormat(options.output, ctx.term.isTerminal) === 'json') {
     ctx.term.out(JSON.stringify(job, null, 2));
     return EXIT.ok;
@@ -329,12 +349,12 @@ export async function inspect(ctx: Context, id: string, options: { output?: stri
   return EXIT.ok;
 }
 
-export async function logs(ctx: Context, id: string, options: { tail?: string }): Promise<number> {
+export async function logs(ctx: Context, ref: string, options: { tail?: string }): Promise<number> {
   const tail = options.tail ?? '200';
   if (!/^\d+$/.test(tail)) {
     throw new Error(`--tail takes a number of lines, not "${tail}"`);
   }
-  const response = await ctx.api.request('GET', `/v1/jobs/${encodeURIComponent(id)}/logs?tail=${tail}`);
+  const response = await ctx.api.request('GET', `/v1/jobs/${await jobIdOf(ctx, ref)}/logs?tail=${tail}`);
   ctx.term.out((await response.text()).replace(/\n$/, ''));
   return EXIT.ok;
 }
@@ -343,7 +363,7 @@ export async function rm(ctx: Context, ids: string[]): Promise<number> {
   let code: number = EXIT.ok;
   for (const id of ids) {
     try {
-      const job = await ctx.api.json<JobView>('DELETE', `/v1/jobs/${encodeURIComponent(id)}`);
+      const job = await ctx.api.json<JobView>('DELETE', `/v1/jobs/${await jobIdOf(ctx, id)}`);
       ctx.term.out(`${job.id} ${job.status}`);
     } catch (err) {
       ctx.term.err(`berth: ${id}: ${(err as Error).message}\n`);
@@ -379,10 +399,15 @@ export async function drain(ctx: Context, id: string, options: { detach?: boolea
       throw new Error(`host ${id} is gone`);
     }
     if (node.drain === 'drained' || node.drain === 'none') {
-      ctx.term.out(`${id} ${node.drain === 'drained' ? 'drained' : 'drain ended (uncordoned)'}`);
+      if (ctx.term.isTerminal) {
+        ctx.term.err('\r\x1b[K');
+      }
+      const left =
+        node.containers > 0 ? ` (${node.containers} containers stay: jobs without reschedule: on-node-failure)` : '';
+      ctx.term.out(`${id} ${node.drain === 'drained' ? `drained${left}` : 'drain ended (uncordoned)'}`);
       return EXIT.ok;
     }
-    const line = `${id} draining: ${node.containers} containers left`;
+    const line = `${id} draining: ${node.containers} containers on it`;
     ctx.term.err(ctx.term.isTerminal ? `\r${line}\x1b[K` : `${line}\n`);
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
