@@ -44,14 +44,34 @@ export class EventHub implements OnModuleDestroy {
       );
     }
     this.watchers.add(watcher);
-    if (this.following === null) {
-      const from = await this.state.events.lastId().catch((err: unknown) => {
-        this.watchers.delete(watcher);
-        throw err;
-      });
-      this.following = this.follow(from).finally(() => (this.following = null));
+    const started = this.ensureFollowing();
+    try {
+      // Following starts from the newest event before this watcher catches up from the log: nothing falls between.
+      await started;
+    } catch (err) {
+      this.watchers.delete(watcher);
+      throw err;
     }
     return () => this.watchers.delete(watcher);
+  }
+
+  /**
+   * Starts the loop unless it runs; set before any await, so watchers joining at once share one loop. Returns the
+   * read of where it starts, or null when it already runs.
+   */
+  private ensureFollowing(): Promise<string> | null {
+    if (this.following !== null || this.watchers.size === 0 || this.closed) {
+      return null;
+    }
+    const started = this.state.events.lastId();
+    this.following = started
+      .then((from) => this.follow(from))
+      .catch(() => {
+        // Redis refused the start: the joining watcher hears so; any other still waiting is served in a moment.
+        setTimeout(() => void this.ensureFollowing()?.catch(() => undefined), 1000).unref();
+      })
+      .finally(() => (this.following = null));
+    return started;
   }
 
   private async follow(from: string): Promise<void> {
