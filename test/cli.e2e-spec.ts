@@ -3,14 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JobView } from '../apps/gateway/src/jobs/job.view';
 import { LOG_DIR, TestCluster, testHosts, waitFor } from './support/cluster';
+import { CliResult, runProcess } from './support/run-process';
 
 const BERTH = join(__dirname, '..', 'bin', 'berth.js');
-
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 /** The `berth` CLI, built, run as a child process against the real stack, as a user runs it. */
 describe('the berth CLI', () => {
@@ -18,18 +13,12 @@ describe('the berth CLI', () => {
   beforeAll(() => cluster.start());
   afterAll(() => cluster.stop());
 
-  function berth(args: string[], env: Record<string, string> = {}): Promise<Ran> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [BERTH, ...args], {
-        env: { ...process.env, BERTH_API: cluster.api, BERTH_TOKEN: cluster.adminToken, ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
+  function berth(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+    return runProcess(process.execPath, [BERTH, ...args], {
+      ...process.env,
+      BERTH_API: cluster.api,
+      BERTH_TOKEN: cluster.adminToken,
+      ...env,
     });
   }
 

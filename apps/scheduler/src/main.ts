@@ -40,12 +40,7 @@ async function main(): Promise<void> {
   const placement = new PlacementService(state, amqp.publisher, new NodeView(state.nodes), {
     defaultStrategy: env.BERTH_DEFAULT_STRATEGY,
     sealKey,
-    observer: {
-      attempted: (result, seconds) => metrics.attempted(result, seconds),
-      placed: (submittedAt) =>
-        metrics.submitToPlaced.observe(Math.max(0, (Date.now() - Date.parse(submittedAt)) / 1000)),
-      conflict: () => metrics.conflicts.inc(),
-    },
+    observer: metrics,
   });
   // Many jobs in flight at once: the prefetch is the concurrency, and nothing below serializes them.
   const inFlight = { prefetch: env.BERTH_SCHEDULER_CONCURRENCY };

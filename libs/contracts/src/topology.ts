@@ -79,3 +79,36 @@ export function handlerRetryDelayFor(failures: number): number {
  * queues' `x-delivery-limit`; 3.10 sets none by itself) for deliveries whose consumer died before settling them.
  */
 export const DELIVERY_LIMIT = 5;
+
+/** What each of a cluster's queues is for, as operators see them (GET /v1/queues, metrics). */
+export const QUEUE_ROLES = [
+  'jobs',
+  'waiting',
+  'outcomes',
+  'node-requests',
+  'dead-letters',
+  'node',
+  'retrying',
+  'other',
+] as const;
+export type QueueRole = (typeof QUEUE_ROLES)[number];
+
+/** The role of a queue, from its name (see Topology). */
+export function queueRoleOf(topology: Topology, name: string): QueueRole {
+  const fixed: Record<string, QueueRole> = {
+    [topology.jobs]: 'jobs',
+    [topology.outcomes]: 'outcomes',
+    [topology.nodeRequests]: 'node-requests',
+    [topology.deadLetters]: 'dead-letters',
+  };
+  if (fixed[name] !== undefined) {
+    return fixed[name];
+  }
+  if (RETRY_DELAYS_MS.some((delay) => topology.jobsRetry(delay) === name)) {
+    return 'waiting';
+  }
+  if (/\.retrying-\d+ms$/.test(name)) {
+    return 'retrying';
+  }
+  return name.startsWith(topology.nodeQueue('')) ? 'node' : 'other';
+}

@@ -87,6 +87,14 @@ export class SchedulerMetrics {
     this.attempts.inc({ result });
     this.attemptDuration.observe({ result }, seconds);
   }
+
+  placed(submittedAt: string): void {
+    this.submitToPlaced.observe(Math.max(0, (Date.now() - Date.parse(submittedAt)) / 1000));
+  }
+
+  conflict(): void {
+    this.conflicts.inc();
+  }
 }
 
 /** What the cluster looks like, read at each scrape (from Redis and the broker), not counted in this process. */

@@ -1,6 +1,6 @@
 import { JobStatus, NodeDetail, NodeRecord, NodeWorkload, Resources } from '@berth/contracts';
 import { randomUUID } from 'node:crypto';
-import { onReservationHost, RedisContext, untilCurrent } from './redis-client';
+import { RedisContext, onReservationHost, redisNowMs, untilCurrent } from './redis-client';
 
 /** Why a host refused a reservation: it left, it is down, or one dimension is exhausted. */
 export type RefusalReason = 'gone' | 'down' | 'cordoned' | 'cpu' | 'memory' | 'slots' | `port:${number}`;
@@ -206,9 +206,8 @@ export class NodeBooks {
   }
 
   /** Redis's clock (ms): the one heartbeats are stamped with, so the one they are judged by. */
-  async serverMs(): Promise<number> {
-    const [seconds, micros] = await this.context.redis.time();
-    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  serverMs(): Promise<number> {
+    return redisNowMs(this.context.redis);
   }
 
   /** Cordon (false) or uncordon (true) a host. False when the host is unknown. */

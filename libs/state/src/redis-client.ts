@@ -16,6 +16,12 @@ export function connectRedis(url: string, name: string, failFast = false): Redis
   });
 }
 
+/** Redis's clock, in ms: the one Berth's scripts judge by (server_ms), never the caller's. */
+export async function redisNowMs(redis: Redis): Promise<number> {
+  const [seconds, micros] = await redis.time();
+  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+}
+
 /** What a repository needs: the connection, the scripts on it, and the cluster's keys. */
 export interface RedisContext {
   redis: Redis;

@@ -1,4 +1,4 @@
-import { RedisContext, untilCurrent } from './redis-client';
+import { RedisContext, redisNowMs, untilCurrent } from './redis-client';
 
 /** What one expiry attempt did (see lua/expire-job.lua). */
 export type ExpiryOutcome = 'expired' | 'kept' | 'early';
@@ -18,8 +18,7 @@ export class JobRetention {
 
   /** Up to `limit` jobs that finished more than `retentionMs` ago by Redis's clock, those that finished first first. */
   async due(retentionMs: number, limit: number): Promise<string[]> {
-    const [seconds, micros] = await this.context.redis.time();
-    const nowMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    const nowMs = await redisNowMs(this.context.redis);
     return this.context.redis.zrangebyscore(this.keys.expiring, '-inf', nowMs - retentionMs, 'LIMIT', 0, limit);
   }
 

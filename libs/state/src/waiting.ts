@@ -1,5 +1,5 @@
 import { JobStatus, NodeVerdict } from '@berth/contracts';
-import { RedisContext } from './redis-client';
+import { RedisContext, redisNowMs } from './redis-client';
 
 /**
  * How late a job's next placement try may be before its message counts as lost: past its delay, the broker may
@@ -74,8 +74,7 @@ export class WaitingJobs {
    */
   async claimOverdue(limit: number, leaseMs = WAITING_GRACE_MS): Promise<OverdueJob[]> {
     // Redis's clock, the one the script judges by: this process's may be off.
-    const [seconds, micros] = await this.context.redis.time();
-    const nowMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    const nowMs = await redisNowMs(this.context.redis);
     const ids = await this.context.redis.zrangebyscore(this.keys.waiting, '-inf', nowMs, 'LIMIT', 0, limit);
     if (ids.length === 0) {
       return [];

@@ -1,6 +1,5 @@
 import { GatewayMetrics } from '@berth/metrics';
-import { roleOf } from '../queues/queues.service';
-import { DeadLetterRecord, DeadLetterSummary } from '@berth/contracts';
+import { DeadLetterRecord, DeadLetterSummary, queueRoleOf } from '@berth/contracts';
 import {
   DEAD_LETTER_ID,
   Declarations,
@@ -48,7 +47,7 @@ export class DeadLettersService {
   async receive(delivery: Delivery): Promise<void> {
     const record = toDeadLetterRecord(delivery.content, delivery.properties, new Date());
     if (await this.store.add(record)) {
-      const queue = record.queue === null ? 'unknown' : roleOf(this.declarations.topology, record.queue);
+      const queue = record.queue === null ? 'unknown' : queueRoleOf(this.declarations.topology, record.queue);
       this.metrics.deadLetters.inc({ queue });
       this.logger.warn(
         `dead letter ${record.id} from ${record.queue ?? 'an unknown queue'} (${record.bodyBytes} bytes): ${record.reason}`,

@@ -97,7 +97,7 @@ export class EventsController {
       throw new BadRequestException(problem(400, message, [{ field: 'Last-Event-ID', message }]));
     }
     const after = lastEventIdHeader ?? query.lastEventId ?? null;
-    const filter: EventFilter = { type: query.job !== undefined ? 'job' : query.type, job: query.job };
+    const filter: EventFilter = { type: query.type, job: query.job };
     const watcher = new EventStream(response, caller, filter, after);
     const leave = await this.hub.join(watcher);
     const keepAlive = setInterval(() => {

@@ -1,19 +1,7 @@
-import { RETRY_DELAYS_MS, Topology } from '@berth/contracts';
+import { QUEUE_ROLES, QueueRole, queueRoleOf, RETRY_DELAYS_MS } from '@berth/contracts';
 import { Declarations, ManagementApi, QueueStats } from '@berth/messaging';
 import { DeadLetterStore, NodeBooks } from '@berth/state';
 import { Inject, Injectable, Optional } from '@nestjs/common';
-
-export const QUEUE_ROLES = [
-  'jobs',
-  'waiting',
-  'outcomes',
-  'node-requests',
-  'dead-letters',
-  'node',
-  'retrying',
-  'other',
-] as const;
-export type QueueRole = (typeof QUEUE_ROLES)[number];
 
 export interface QueueView {
   name: string;
@@ -36,25 +24,6 @@ export interface QueuesView {
 
 /** Hosts' queues checked at once over AMQP when there is no management API: a channel each, so a few at a time. */
 const CHECKS_AT_ONCE = 16;
-
-export function roleOf(topology: Topology, name: string): QueueRole {
-  const fixed: Record<string, QueueRole> = {
-    [topology.jobs]: 'jobs',
-    [topology.outcomes]: 'outcomes',
-    [topology.nodeRequests]: 'node-requests',
-    [topology.deadLetters]: 'dead-letters',
-  };
-  if (fixed[name] !== undefined) {
-    return fixed[name];
-  }
-  if (RETRY_DELAYS_MS.some((delay) => topology.jobsRetry(delay) === name)) {
-    return 'waiting';
-  }
-  if (/\.retrying-\d+ms$/.test(name)) {
-    return 'retrying';
-  }
-  return name.startsWith(topology.nodeQueue('')) ? 'node' : 'other';
-}
 
 /**
  * Berth's queues for operators. The control plane's own queues are counted exactly, over AMQP (a handful of
@@ -89,7 +58,7 @@ export class QueuesService {
   }
 
   private async exactly(name: string): Promise<QueueView> {
-    const role = roleOf(this.declarations.topology, name);
+    const role = queueRoleOf(this.declarations.topology, name);
     const [counts, rates] = await Promise.all([
       this.declarations.stats(name),
       this.stats?.get(name).catch(() => null) ?? Promise.resolve(null),
@@ -114,7 +83,7 @@ export class QueuesService {
       const queues = await this.stats.list(`${t.prefix}.`);
       return queues
         .filter((q) => !exclude.includes(q.name))
-        .map((q) => ({ ...q, role: roleOf(t, q.name), publishRate: null, deliverRate: null }));
+        .map((q) => ({ ...q, role: queueRoleOf(t, q.name), publishRate: null, deliverRate: null }));
     }
     const names = [
       ...RETRY_DELAYS_MS.map((delay) => t.jobsRetry(delay)),
@@ -127,7 +96,7 @@ export class QueuesService {
       batch.forEach((name, j) =>
         views.push({
           name,
-          role: roleOf(t, name),
+          role: queueRoleOf(t, name),
           messages: counts[j]?.messages ?? null,
           ready: counts[j]?.messages ?? null,
           unacked: null,
