@@ -39,7 +39,11 @@ describe("recovery after Redis restarts and loses the cluster's state", () => {
 
   it('rebuilds job records from the hosts and the queues, pauses placement, and neither over-commits nor doubles', async () => {
     const quick = await cluster.accepted({ ...sleeper, cmd: ['true'] });
-    expect((await cluster.settled<JobView>(quick)).status).toBe('exited');
+    // `settled` can return while it still reads running: its exit is reported a moment later.
+    await waitFor(
+      'the quick job to have exited',
+      async () => (await cluster.getJson<JobView>(`/v1/jobs/${quick}`)).status === 'exited',
+    );
     const sleepers = [await cluster.accepted({ ...sleeper, name: 'db' })];
     for (let i = 0; i < 7; i++) {
       sleepers.push(await cluster.accepted(sleeper));
