@@ -1,5 +1,6 @@
 import { connect } from 'amqplib';
 import { RETRY_DELAYS_MS, topologyFor } from '@berth/contracts';
+import type { GroupView } from '@berth/contracts';
 import type { JobView } from '../apps/gateway/src/jobs/job.view';
 import { AMQP_URL, TestCluster, testHosts, waitFor } from './support/cluster';
 
@@ -261,5 +262,80 @@ describe('placement: constraints, affinities, strategies, waiting and names', ()
     const again = await run({ name: 'only-one' });
     expect(again.status).toBe('running');
     await cleanUp(again);
+  });
+
+  async function submitGroup(body: Record<string, unknown>): Promise<GroupView> {
+    const response = await cluster.submit({ ...busybox, ...body });
+    expect(response.status).toBe(202);
+    const group = (await response.json()) as GroupView;
+    expect(response.headers.get('location')).toBe(`/v1/groups/${group.id}`);
+    return group;
+  }
+  const groupOf = (id: string) => cluster.getJson<GroupView>(`/v1/groups/${id}`);
+
+  it('makes a group of jobs in one request (replicas), counts it by status, and removes it whole', async () => {
+    const group = await submitGroup({ name: 'grp', replicas: 3, resources: small });
+    expect(group).toMatchObject({ name: 'grp', replicas: 3, allOrNothing: false });
+    expect(group.jobs.map((j) => j.name)).toEqual(['grp-1', 'grp-2', 'grp-3']);
+    await waitFor('the group running', async () => (await groupOf(group.id)).counts.running === 3);
+    const member = await cluster.getJson<JobView>(`/v1/jobs/${group.jobs[0].id}`);
+    expect(member).toMatchObject({ group: group.id, name: 'grp-1' });
+    // A second group whose names clash makes no job at all.
+    const before = (await cluster.getJson<{ items: JobView[] }>('/v1/jobs?limit=500')).items.length;
+    const clash = await cluster.submit({ ...busybox, name: 'grp', replicas: 5 });
+    expect(clash.status).toBe(409);
+    expect(((await clash.json()) as { errors: Array<{ field: string }> }).errors[0].field).toBe('name');
+    expect((await cluster.getJson<{ items: JobView[] }>('/v1/jobs?limit=500')).items.length).toBe(before);
+    for (const [body, field] of [
+      [{ replicas: 101 }, 'replicas'],
+      [{ allOrNothing: true }, 'allOrNothing'],
+      [{ name: 'x'.repeat(62), replicas: 10 }, 'name'],
+    ] as const) {
+      const bad = await cluster.submit({ ...busybox, ...body });
+      expect([bad.status, ((await bad.json()) as { errors: Array<{ field: string }> }).errors[0].field]).toEqual([
+        400,
+        field,
+      ]);
+    }
+    expect((await cluster.fetch(`/v1/groups/${group.id}`, { method: 'DELETE' })).status).toBe(202);
+    await waitFor('the group removed', async () => (await groupOf(group.id)).counts.removed === 3);
+    expect((await cluster.fetch('/v1/groups/00000000-0000-4000-8000-000000000000')).status).toBe(404);
+  });
+
+  it('places an all-or-nothing group in one step once all of it fits, never a part of it', async () => {
+    // h1 and h2 have 256 MiB each; with 200 MiB taken on one, three jobs of 100 MiB do not all fit (two would).
+    const filler = await run({ resources: { cpuMillis: 100, memoryMiB: 200 } });
+    const gang = await submitGroup({
+      name: 'gang',
+      replicas: 3,
+      allOrNothing: true,
+      resources: { cpuMillis: 100, memoryMiB: 100 },
+      placementTimeoutSeconds: 120,
+    });
+    const leader = () => cluster.getJson<JobView>(`/v1/jobs/${gang.jobs[0].id}`);
+    await waitFor('the group to say why it waits', async () =>
+      /^waiting for room: all or nothing, 3 jobs: gang-3 fits nowhere once the 2 before it are placed/.test(
+        (await leader()).reason ?? '',
+      ),
+    );
+    expect((await groupOf(gang.id)).counts).toEqual({ queued: 3 });
+    expect((await leader()).verdicts?.length).toBe(2);
+    // While it waits, its jobs go only together.
+    expect((await cluster.remove(gang.jobs[1].id)).status).toBe(409);
+    await cluster.remove(filler.id);
+    await waitFor('the whole group running', async () => (await groupOf(gang.id)).counts.running === 3);
+    const nodes = (await groupOf(gang.id)).jobs.map((j) => j.node);
+    expect(new Set(nodes).size).toBe(2);
+
+    // One that can never fit gives up whole when its timeout passes.
+    const never = await submitGroup({
+      replicas: 2,
+      allOrNothing: true,
+      resources: { cpuMillis: 100, memoryMiB: 200 },
+      placementTimeoutSeconds: 0,
+    });
+    await waitFor('the group unschedulable', async () => (await groupOf(never.id)).counts.unschedulable === 2);
+    expect((await cluster.fetch(`/v1/groups/${gang.id}`, { method: 'DELETE' })).status).toBe(202);
+    await waitFor('the group removed', async () => (await groupOf(gang.id)).counts.removed === 3);
   });
 });

@@ -174,4 +174,67 @@ describe('reserveCapacity and releaseCapacity (real Redis, concurrent clients)',
     expect(job?.node).toBe('n1');
     expect(job?.containerId).toBe('c1');
   });
+
+  it('reserves an all-or-nothing group whole or not at all, with 20 groups racing for room for one', async () => {
+    for (const id of ['g1', 'g2']) {
+      await first.nodes.register({
+        id,
+        address: `unix:///${id}`,
+        capacity: { cpuMillis: 10_000, memoryMiB: 100 },
+        labels: {},
+      });
+      await first.nodes.markReady(id);
+    }
+    const spec = {
+      image: 'x',
+      env: {},
+      labels: {},
+      resources: { cpuMillis: 100, memoryMiB: 30 },
+      placementTimeoutSeconds: 0,
+    };
+    // Each group asks 60 MiB of g1 (two members) and 30 of g2: only one group fits g1's 100.
+    const groups = await Promise.all(
+      Array.from({ length: 20 }, async (_, g) => {
+        const members = [0, 1, 2].map((i) => ({ id: `gang-${g}-${i}`, spec: { ...spec, name: `gang-${g}-${i}` } }));
+        const made = await first.groups.create(
+          { id: `group-${g}`, namespace: 'default', name: `gang-${g}`, allOrNothing: true },
+          members,
+          new Date(),
+        );
+        expect(made.created).toBe(true);
+        return members.map((m, i) => ({
+          jobId: m.id,
+          nodeId: i === 2 ? 'g2' : 'g1',
+          resources: spec.resources,
+          workload: { jobId: m.id, image: 'x', labels: {}, ports: [] },
+        }));
+      }),
+    );
+    const results = await Promise.all(
+      groups.map((claims, g) => clients[g % clients.length].nodes.reserveGroup(claims)),
+    );
+    const winners = results.flatMap((r, g) => (r.ok ? [g] : []));
+    expect(winners).toHaveLength(1);
+    expect(results.filter((r) => !r.ok).every((r) => !r.ok && r.why === 'refused' && r.reason === 'memory')).toBe(true);
+    const books = Object.fromEntries((await first.nodes.list()).map((n) => [n.id, n]));
+    expect([books.g1.allocated.memoryMiB, books.g2.allocated.memoryMiB]).toEqual([60, 30]);
+    expect([books.g1.containers, books.g2.containers]).toEqual([2, 1]);
+    // Every member of the winner is scheduled on its host; no member of a loser moved or holds anything.
+    for (const [g, claims] of groups.entries()) {
+      for (const c of claims) {
+        const job = await first.jobs.get(c.jobId);
+        expect([job?.status, job?.node]).toEqual(g === winners[0] ? ['scheduled', c.nodeId] : ['queued', null]);
+        expect(await first.redis.exists(first.keys.reservation(c.jobId))).toBe(g === winners[0] ? 1 : 0);
+      }
+    }
+    // A redelivery finds the group held; two members on one host may not bind the same port.
+    expect(await first.nodes.reserveGroup(groups[winners[0]])).toMatchObject({ ok: false, why: 'held' });
+    const loser = groups[(winners[0] + 1) % groups.length].map((c) => ({ ...c, nodeId: 'g2', ports: [8080] }));
+    expect(await first.nodes.reserveGroup(loser)).toEqual({
+      ok: false,
+      why: 'refused',
+      nodeId: 'g2',
+      reason: 'port:8080',
+    });
+  });
 });

@@ -54,10 +54,10 @@ describe('the job a run submits', () => {
       reschedule: 'on-node-failure',
       placementTimeout: '30',
     };
-    expect(jobBody('nginx', ['sleep', '60'], options, 2)).toEqual({
+    expect(jobBody('nginx', ['sleep', '60'], options)).toEqual({
       image: 'nginx',
       cmd: ['sleep', '60'],
-      name: 'web-2',
+      name: 'web',
       resources: { cpuMillis: 250, memoryMiB: 64 },
       env: { A: '1' },
       labels: { team: 'x' },
@@ -71,7 +71,7 @@ describe('the job a run submits', () => {
 
   it('refuses a bad replica count or timeout before sending anything', () => {
     expect(replicasOf('3')).toBe(3);
-    for (const bad of ['0', '1001', 'two', '1.5']) {
+    for (const bad of ['0', '101', 'two', '1.5']) {
       expect(() => replicasOf(bad)).toThrow(/--replicas must be a whole number/);
     }
     expect(() => jobBody('x', [], { ...none, placementTimeout: '5m' })).toThrow(/--placement-timeout takes seconds/);
@@ -146,10 +146,11 @@ describe('the command line', () => {
     expect(out).toEqual(['j1']);
   });
 
-  it('submits one job per replica, named name-i', async () => {
-    const { calls, done } = parse(['run', '-d', '--replicas', '3', '--name', 'web', 'nginx']);
+  it('submits replicas as one group, all or nothing when asked', async () => {
+    const { calls, done } = parse(['run', '-d', '--replicas', '3', '--all-or-nothing', '--name', 'web', 'nginx']);
     await done;
-    expect(calls.map((c) => (c.body as { name: string }).name)).toEqual(['web-1', 'web-2', 'web-3']);
+    expect(calls).toHaveLength(1);
+    expect(calls[0].body).toMatchObject({ name: 'web', replicas: 3, allOrNothing: true });
   });
 
   it('refuses an output format it does not have', async () => {

@@ -1,4 +1,5 @@
-import type { JobEvent, JobStatus, NodeRecord } from '@berth/contracts';
+import { MAX_REPLICAS } from '@berth/contracts';
+import type { GroupView, JobEvent, JobStatus, NodeRecord } from '@berth/contracts';
 import type { JobView } from '../../gateway/src/jobs/job.view';
 import type { PlacementPreview } from '../../gateway/src/jobs/placement-preview.service';
 import type { QueuesView } from '../../gateway/src/queues/queues.service';
@@ -80,13 +81,18 @@ export interface RunOptions {
   reschedule?: string;
   placementTimeout?: string;
   replicas: string;
+  allOrNothing?: boolean;
   detach?: boolean;
   dryRun?: boolean;
   output?: string;
 }
 
-/** The job a `berth run` asks for, as POST /v1/jobs takes it (the server checks every field). */
-export function jobBody(image: string, cmd: readonly string[], options: RunOptions, replica?: number) {
+/**
+ * The job a `berth run` asks for, as POST /v1/jobs takes it (the server checks every field): with --replicas, a
+ * group of them, which the server names name-1, name-2, ...
+ */
+export function jobBody(image: string, cmd: readonly string[], options: RunOptions) {
+  const replicas = replicasOf(options.replicas);
   const resources = {
     ...(options.cpu !== undefined ? { cpuMillis: parseCpu(options.cpu) } : {}),
     ...(options.memory !== undefined ? { memoryMiB: parseMemory(options.memory) } : {}),
@@ -95,12 +101,10 @@ export function jobBody(image: string, cmd: readonly string[], options: RunOptio
   if (timeout !== undefined && !/^\d+$/.test(timeout)) {
     throw new Error(`--placement-timeout takes seconds, not "${timeout}"`);
   }
-  const name =
-    options.name === undefined ? undefined : replica === undefined ? options.name : `${options.name}-${replica}`;
   return {
     image,
     ...(cmd.length > 0 ? { cmd } : {}),
-    ...(name !== undefined ? { name } : {}),
+    ...(options.name !== undefined ? { name: options.name } : {}),
     ...(Object.keys(resources).length > 0 ? { resources } : {}),
     ...(options.env.length > 0 ? { env: parsePairs('-e', options.env) } : {}),
     ...(options.label.length > 0 ? { labels: parsePairs('-l', options.label) } : {}),
@@ -109,39 +113,37 @@ export function jobBody(image: string, cmd: readonly string[], options: RunOptio
     ...(options.strategy !== undefined ? { strategy: options.strategy } : {}),
     ...(options.reschedule !== undefined ? { reschedule: options.reschedule } : {}),
     ...(timeout !== undefined ? { placementTimeoutSeconds: Number(timeout) } : {}),
+    ...(replicas > 1 || options.allOrNothing ? { replicas } : {}),
+    ...(options.allOrNothing ? { allOrNothing: true } : {}),
   };
 }
 
 export function replicasOf(text: string): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 1000) {
-    throw new Error(`--replicas must be a whole number from 1 to 1000, not "${text}"`);
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > MAX_REPLICAS) {
+    throw new Error(`--replicas must be a whole number from 1 to ${MAX_REPLICAS}, not "${text}"`);
   }
   return Number(text);
 }
 
 /**
- * `berth run`: submits the job (N of them with --replicas), then follows them until each runs, ends or cannot be
- * placed, from the event stream (opened first, so no change is missed), with a progress line.
+ * `berth run`: submits the job (a group of N with --replicas, in one request), then follows them until each runs,
+ * ends or cannot be placed, from the event stream (opened first, so no change is missed), with a progress line.
  */
 export async function run(ctx: Context, image: string, cmd: string[], options: RunOptions): Promise<number> {
-  const replicas = replicasOf(options.replicas);
+  const body = jobBody(image, cmd, options);
   if (options.dryRun) {
-    return preview(ctx, jobBody(image, cmd, options), replicas, options.output);
+    const { replicas, allOrNothing, ...one } = body;
+    void allOrNothing; // a preview is of one copy; `copies` says how many would fit
+    return preview(ctx, one, replicas ?? 1, options.output);
   }
-  const bodies = Array.from({ length: replicas }, (_, i) =>
-    jobBody(image, cmd, options, replicas > 1 ? i + 1 : undefined),
-  );
   const events = options.detach ? null : await openEvents(ctx, '?type=job');
   try {
-    const ids: string[] = [];
-    for (const body of bodies) {
-      // A key per job: a retry of this exact submission after a lost answer makes no second job.
-      const key = `berth-cli-${process.pid}-${Date.now()}-${ids.length}`;
-      const made = await ctx.api.json<{ id: string }>('POST', '/v1/jobs', body, { 'idempotency-key': key });
-      ids.push(made.id);
-    }
+    // A retry of this exact submission after a lost answer makes no second job (or group).
+    const key = `berth-cli-${process.pid}-${Date.now()}`;
+    const made = await ctx.api.json<{ id: string } | GroupView>('POST', '/v1/jobs', body, { 'idempotency-key': key });
+    const ids = 'jobs' in made ? made.jobs.map((j) => j.id) : [made.id];
     if (events === null) {
-      ctx.term.out(ids.join('\n'));
+      ctx.term.out('jobs' in made ? `group ${made.id}\n${ids.join('\n')}` : ids.join('\n'));
       return EXIT.ok;
     }
     const jobs = await follow(ctx, ids, events);

@@ -5,6 +5,7 @@ import {
   BerthState,
   DeadLetterStore,
   EventLog,
+  GroupRepository,
   JobRepository,
   NameRegistry,
   NodeBooks,
@@ -33,6 +34,8 @@ import { StreamBudget } from './docker-api/stream-budget';
 import { SystemRoutes } from './docker-api/system.routes';
 import { EventHub } from './events/event-hub';
 import { EventsController } from './events/events.controller';
+import { GroupsController } from './groups/groups.controller';
+import { GroupsService } from './groups/groups.service';
 import { HealthController } from './health/health.controller';
 import { JobsController } from './jobs/jobs.controller';
 import { JobsService } from './jobs/jobs.service';
@@ -68,6 +71,7 @@ import { QueuesService } from './queues/queues.service';
   ],
   controllers: [
     JobsController,
+    GroupsController,
     EventsController,
     NodesController,
     QueuesController,
@@ -78,6 +82,7 @@ import { QueuesService } from './queues/queues.service';
   ],
   providers: [
     JobsService,
+    GroupsService,
     PlacementPreviewService,
     EventHub,
     { provide: GatewayMetrics, useFactory: () => new GatewayMetrics(metricsRegistry('gateway')) },
@@ -119,6 +124,7 @@ import { QueuesService } from './queues/queues.service';
     },
     // Each controller and service is given only the repositories it uses.
     { provide: JobRepository, inject: [BerthState], useFactory: (state: BerthState) => state.jobs },
+    { provide: GroupRepository, inject: [BerthState], useFactory: (state: BerthState) => state.groups },
     { provide: NodeBooks, inject: [BerthState], useFactory: (state: BerthState) => state.nodes },
     { provide: EventLog, inject: [BerthState], useFactory: (state: BerthState) => state.events },
     { provide: DeadLetterStore, inject: [BerthState], useFactory: (state: BerthState) => state.deadLetters },

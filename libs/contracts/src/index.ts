@@ -1,6 +1,7 @@
 export * from './schema';
 export * from './job-spec';
 export * from './job';
+export * from './job-group';
 export * from './node';
 export * from './topology';
 export * from './messages';

@@ -65,6 +65,8 @@ export interface JobRecord {
    * first, at most VERDICTS_KEPT of them. Null otherwise.
    */
   verdicts: NodeVerdict[] | null;
+  /** The group the job was created in (POST /v1/jobs with replicas), if any. */
+  group: string | null;
   createdAt: string;
   updatedAt: string;
   history: JobHistoryEntry[];

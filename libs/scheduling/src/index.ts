@@ -5,3 +5,4 @@ export * from './place';
 export * from './request';
 export * from './snapshot';
 export * from './verdicts';
+export * from './group';

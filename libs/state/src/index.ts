@@ -2,6 +2,7 @@ export * from './keys';
 export * from './scripts';
 export * from './redis-client';
 export * from './jobs';
+export * from './groups';
 export * from './node-books';
 export * from './names';
 export * from './recovery';

@@ -116,6 +116,7 @@ export class JobRepository {
       exitCode: null,
       progress: null,
       verdicts: null,
+      group: null,
       createdAt: at,
       updatedAt: at,
       history,
@@ -330,6 +331,7 @@ function toJobRecord(h: Record<string, string>): JobRecord {
       (h.status === 'queued' || h.status === 'unschedulable') && h.verdicts
         ? (JSON.parse(h.verdicts) as NodeVerdict[])
         : null,
+    group: h.group || null,
     createdAt: h.createdAt,
     updatedAt: h.updatedAt,
     history: JSON.parse(h.history ?? '[]') as JobHistoryEntry[],

@@ -21,6 +21,8 @@ export interface Keys {
   events: string;
   /** Jobs finished for good, by when they finished (Redis's clock, ms): they leave Redis after the retention. */
   expiring: string;
+  /** A group of jobs one request made (POST /v1/jobs with replicas): a hash, gone once its last job expired. */
+  group(id: string): string;
   /** Cluster-wide unique job names: name → job id. */
   name(name: string): string;
   /**
@@ -65,6 +67,7 @@ export function keysFor(prefix: string): Keys {
     waiting: `${prefix}:waiting`,
     events: `${prefix}:events`,
     expiring: `${prefix}:expiring`,
+    group: (id) => `${prefix}:group:${id}`,
     name: (name) => `${prefix}:name:${name}`,
     epoch: `${prefix}:epoch`,
     recovery: `${prefix}:recovery`,

@@ -19,6 +19,19 @@ export interface Claim {
   workload: NodeWorkload;
 }
 
+/** One member of an all-or-nothing group, on the host chosen for it. */
+export interface GroupClaim extends Claim {
+  jobId: string;
+  nodeId: string;
+}
+
+export type GroupReserveResult =
+  | { ok: true }
+  /** A member already holds a reservation: the group was placed by an earlier delivery. */
+  | { ok: false; why: 'held'; jobId: string }
+  | { ok: false; why: 'job'; jobId: string; status: JobStatus | 'missing' }
+  | { ok: false; why: 'refused'; nodeId: string; reason: RefusalReason };
+
 export interface NodeRegistration {
   id: string;
   /**
@@ -93,6 +106,46 @@ export class NodeBooks {
         return { ok: false, why: 'job', status: detail as JobStatus | 'missing' };
       default:
         return { ok: false, why: detail as RefusalReason };
+    }
+  }
+
+  /**
+   * Reserves an all-or-nothing group: every member on its host and every member scheduled, in one step, or nothing
+   * (see lua/reserve-group.lua). Members may share a host.
+   */
+  async reserveGroup(claims: ReadonlyArray<GroupClaim>, now = new Date()): Promise<GroupReserveResult> {
+    const [outcome, first, second] = await this.context.scripts.run(
+      'reserveGroup',
+      { events: this.keys.events },
+      {
+        members: JSON.stringify(
+          claims.map((c) => ({
+            jobId: c.jobId,
+            nodeId: c.nodeId,
+            cpuMillis: c.resources.cpuMillis,
+            memoryMiB: c.resources.memoryMiB,
+            slots: c.slots ?? -1,
+            ports: (c.ports ?? []).join(','),
+            workload: JSON.stringify(c.workload),
+          })),
+        ),
+        timeoutMs: this.nodeTimeoutMs,
+        nowIso: now.toISOString(),
+      },
+      claims.flatMap((c) => {
+        const host = this.keys.host(c.nodeId);
+        return [this.keys.job(c.jobId), this.keys.reservation(c.jobId), host.node, host.workloads, host.ports];
+      }),
+    );
+    switch (outcome) {
+      case 'ok':
+        return { ok: true };
+      case 'held':
+        return { ok: false, why: 'held', jobId: first };
+      case 'job':
+        return { ok: false, why: 'job', jobId: first, status: second as JobStatus | 'missing' };
+      default:
+        return { ok: false, why: 'refused', nodeId: first, reason: second as RefusalReason };
     }
   }
 

@@ -107,8 +107,11 @@ export function requeuedJobFrom(
 export type Admission =
   /** Placement pauses while the cluster rebuilds its state; `remainingMs` null until a host has registered. */
   | { admitted: false; remainingMs: number | null; epoch: string }
-  /** `attempt`: the job's current placement attempt (see WaitingJobs). */
-  | { admitted: true; status: JobStatus | 'missing'; epoch: string; attempt: number };
+  /**
+   * `attempt`: the job's current placement attempt (see WaitingJobs); `gang`: the group it is placed with, all or
+   * nothing, else null.
+   */
+  | { admitted: true; status: JobStatus | 'missing'; epoch: string; attempt: number; gang: string | null };
 
 /**
  * Recovery from Redis losing the cluster's state: the cluster's epoch, the pause of placement while hosts report
@@ -130,7 +133,7 @@ export class RecoveryRepository {
    * else the job's status ('missing' when its record is gone). `knownEpoch` is the epoch the caller saw last.
    */
   async admit(jobId: string, knownEpoch: string): Promise<Admission> {
-    const [outcome, detail, epoch, attempt] = await this.context.scripts.run(
+    const [outcome, detail, epoch, attempt, gang] = await this.context.scripts.run(
       'admitJob',
       { epoch: this.keys.epoch, recovery: this.keys.recovery, job: this.keys.job(jobId) },
       { knownEpoch, recoveryWindowMs: this.windowMs },
@@ -138,7 +141,13 @@ export class RecoveryRepository {
     if (outcome === 'paused') {
       return { admitted: false, remainingMs: detail === '-1' ? null : Number(detail), epoch };
     }
-    return { admitted: true, status: detail as JobStatus | 'missing', epoch, attempt: Number(attempt) };
+    return {
+      admitted: true,
+      status: detail as JobStatus | 'missing',
+      epoch,
+      attempt: Number(attempt),
+      gang: gang ? gang : null,
+    };
   }
 
   /** While the cluster rebuilds its state after a loss of Redis: how long placement stays paused (ms), else null. */

@@ -38,8 +38,8 @@ export class JobRetention {
       async () => {
         // The script may touch only the keys it is given: the name, the idempotency key and the reservation's host
         // are read first, and it checks they are still those.
-        const [[name, idempotencyKey], nodeId] = await Promise.all([
-          this.context.redis.hmget(job, 'name', 'idempotencyKey'),
+        const [[name, idempotencyKey, group], nodeId] = await Promise.all([
+          this.context.redis.hmget(job, 'name', 'idempotencyKey', 'group'),
           this.context.redis.hget(this.keys.reservation(jobId), 'node'),
         ]);
         return this.context.scripts.run(
@@ -54,12 +54,14 @@ export class JobRetention {
             name: name ? this.keys.name(name) : job,
             idempotency: idempotencyKey ? this.keys.idempotency(idempotencyKey) : job,
             tombstone: this.keys.tombstone(jobId),
+            group: group ? this.keys.group(group) : job,
           },
           {
             jobId,
             nodeId: nodeId ?? '',
             name: name ?? '',
             idempotencyKey: idempotencyKey ?? '',
+            group: group ?? '',
             retentionMs,
             tombstoneSeconds: Math.max(1, Math.ceil(retentionMs / 1000)),
           },

@@ -14,7 +14,16 @@ import type Redis from 'ioredis';
  * Shared Lua functions, in `lua/lib/`, in the order a script includes them: a helper may call those before it (a Lua
  * local is visible only after its definition).
  */
-const HELPERS = ['server-clock', 'set-status', 'take', 'give-back', 'retention', 'events'] as const;
+const HELPERS = [
+  'server-clock',
+  'set-status',
+  'take',
+  'give-back',
+  'retention',
+  'events',
+  'new-job',
+  'host-fits',
+] as const;
 type Helper = (typeof HELPERS)[number];
 
 export interface ScriptDefinition<K extends string = string, A extends string = string, R = unknown> {
@@ -56,7 +65,14 @@ export const SCRIPTS = {
       'schedule',
       'jobId',
     ],
-    uses: ['set-status', 'take', 'server-clock', 'events'],
+    uses: ['set-status', 'take', 'server-clock', 'events', 'host-fits'],
+  }),
+  reserveGroup: define<string[]>()({
+    name: 'reserve-group',
+    keys: ['events'],
+    restKeys: 'members',
+    args: ['members', 'timeoutMs', 'nowIso'],
+    uses: ['set-status', 'take', 'server-clock', 'events', 'host-fits'],
   }),
   releaseCapacity: define<number>()({
     name: 'release-capacity',
@@ -85,12 +101,42 @@ export const SCRIPTS = {
       'fingerprint',
       'keyLifetimeSeconds',
     ],
-    uses: ['events'],
+    uses: ['events', 'new-job'],
+  }),
+  createGroup: define<[string, string]>()({
+    name: 'create-group',
+    keys: ['index', 'idempotency', 'events', 'group'],
+    restKeys: 'members',
+    args: [
+      'groupId',
+      'groupName',
+      'namespace',
+      'allOrNothing',
+      'members',
+      'nowIso',
+      'nowMs',
+      'history',
+      'idempotencyKey',
+      'fingerprint',
+      'keyLifetimeSeconds',
+    ],
+    uses: ['events', 'new-job'],
   }),
   expireJob: define<string>()({
     name: 'expire-job',
-    keys: [...HOST_KEYS, 'job', 'index', 'expiring', 'waiting', 'reservation', 'name', 'idempotency', 'tombstone'],
-    args: ['jobId', 'nodeId', 'name', 'idempotencyKey', 'retentionMs', 'tombstoneSeconds'],
+    keys: [
+      ...HOST_KEYS,
+      'job',
+      'index',
+      'expiring',
+      'waiting',
+      'reservation',
+      'name',
+      'idempotency',
+      'tombstone',
+      'group',
+    ],
+    args: ['jobId', 'nodeId', 'name', 'idempotencyKey', 'group', 'retentionMs', 'tombstoneSeconds'],
     uses: ['server-clock', 'give-back', 'retention'],
   }),
   takeBackJob: define<number>()({
@@ -188,7 +234,7 @@ export const SCRIPTS = {
     args: ['timeoutMs'],
     uses: ['server-clock', 'events'],
   }),
-  admitJob: define<[string, string, string, string]>()({
+  admitJob: define<[string, string, string, string, string]>()({
     name: 'admit-job',
     keys: ['epoch', 'recovery', 'job'],
     args: ['knownEpoch', 'recoveryWindowMs'],

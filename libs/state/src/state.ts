@@ -3,6 +3,7 @@ import type Redis from 'ioredis';
 import { DEFAULT_DEAD_LETTER_MAX_BYTES } from '@berth/contracts';
 import { DEFAULT_DEAD_LETTER_CAP, DeadLetterStore } from './dead-letters';
 import { EventLog } from './events';
+import { GroupRepository } from './groups';
 import { JobRepository } from './jobs';
 import { Keys, keysFor } from './keys';
 import { NameRegistry } from './names';
@@ -30,6 +31,7 @@ export interface StateOptions {
  */
 export class BerthState {
   readonly jobs: JobRepository;
+  readonly groups: GroupRepository;
   readonly waiting: WaitingJobs;
   readonly retention: JobRetention;
   readonly nodes: NodeBooks;
@@ -48,6 +50,7 @@ export class BerthState {
     this.keys = keysFor(options.prefix);
     const context: RedisContext = { redis, scripts: new Scripts(redis, options.scriptGuard), keys: this.keys };
     this.jobs = new JobRepository(context);
+    this.groups = new GroupRepository(context, this.jobs);
     this.waiting = new WaitingJobs(context);
     this.retention = new JobRetention(context);
     this.nodes = new NodeBooks(context, options.nodeTimeoutMs, options.nodeTimeoutMs);

@@ -16,6 +16,7 @@ function job(overrides: Partial<JobRecord> = {}): JobRecord {
     exitCode: null,
     progress: null,
     verdicts: null,
+    group: null,
     createdAt: '2026-12-04T03:00:00.000Z',
     updatedAt: '2026-12-04T03:00:01.000Z',
     history: [

@@ -8,7 +8,16 @@ export type JobView = Pick<JobRecord, 'id' | 'namespace' | 'status'> &
   SpecView &
   Pick<
     JobRecord,
-    'node' | 'containerId' | 'reason' | 'exitCode' | 'progress' | 'verdicts' | 'createdAt' | 'updatedAt' | 'history'
+    | 'node'
+    | 'containerId'
+    | 'reason'
+    | 'exitCode'
+    | 'progress'
+    | 'verdicts'
+    | 'group'
+    | 'createdAt'
+    | 'updatedAt'
+    | 'history'
   >;
 
 export function toJobView(job: JobRecord): JobView {
@@ -24,6 +33,7 @@ export function toJobView(job: JobRecord): JobView {
     exitCode: job.exitCode,
     progress: job.progress,
     verdicts: job.verdicts,
+    group: job.group,
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,
     history: job.history,

@@ -12,10 +12,11 @@ import {
   Res,
   StreamableFile,
 } from '@nestjs/common';
-import { LOGS_DEFAULT_BYTES, Principal } from '@berth/contracts';
+import { GroupView, LOGS_DEFAULT_BYTES, Principal } from '@berth/contracts';
 import { Caller, RequireScope } from '../auth/access.decorators';
 import { problem } from '../common/problem';
 import type { Response } from 'express';
+import { GroupsService } from '../groups/groups.service';
 import { CreateJobDto } from './dto/create-job.dto';
 import { ListJobsQuery } from './dto/list-jobs.query';
 import { LogsQuery } from './dto/logs.query';
@@ -33,9 +34,13 @@ export class JobsController {
   constructor(
     private readonly jobs: JobsService,
     private readonly previews: PlacementPreviewService,
+    private readonly groups: GroupsService,
   ) {}
 
-  /** 202 with the job; with `?dryRun=true`, 200 with where it would go (PlacementPreview) and nothing recorded. */
+  /**
+   * 202 with the job, or with `replicas` the group of them (GroupView); with `?dryRun=true`, 200 with where one
+   * would go (PlacementPreview) and nothing recorded.
+   */
   @Post()
   @RequireScope('submit')
   @HttpCode(202)
@@ -45,20 +50,35 @@ export class JobsController {
     @Res({ passthrough: true }) res: Response,
     @Headers('idempotency-key') idempotencyKey?: string,
     @Query('dryRun') dryRun?: string,
-  ): Promise<{ id: string; status: string } | PlacementPreview> {
+  ): Promise<{ id: string; status: string } | GroupView | PlacementPreview> {
     if (dryRun !== undefined && dryRun !== 'true' && dryRun !== 'false') {
       const message = 'dryRun must be true or false';
       throw new BadRequestException(problem(400, message, [{ field: 'dryRun', message }]));
     }
+    const { replicas, allOrNothing, ...request } = dto;
+    if (allOrNothing !== undefined && replicas === undefined) {
+      const message = 'allOrNothing needs replicas: it places a group of jobs';
+      throw new BadRequestException(problem(400, message, [{ field: 'allOrNothing', message }]));
+    }
     if (dryRun === 'true') {
       res.status(200);
-      return this.previews.preview(caller, dto);
+      return this.previews.preview(caller, request);
     }
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       const message = 'Idempotency-Key must be 1 to 255 visible ASCII characters';
       throw new BadRequestException(problem(400, message, [{ field: 'Idempotency-Key', message }]));
     }
-    const job = await this.jobs.submit(caller, dto, idempotencyKey);
+    if (replicas !== undefined) {
+      const group = await this.groups.submit(
+        caller,
+        request,
+        { replicas, allOrNothing: allOrNothing ?? false },
+        idempotencyKey,
+      );
+      res.setHeader('Location', `/v1/groups/${group.id}`);
+      return this.groups.view(caller, group.id);
+    }
+    const job = await this.jobs.submit(caller, request, idempotencyKey);
     res.setHeader('Location', `/v1/jobs/${job.id}`);
     return { id: job.id, status: job.status };
   }

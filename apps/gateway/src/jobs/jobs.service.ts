@@ -3,7 +3,7 @@ import { GatewayEnv, parseList } from '@berth/config';
 import { registryProblem } from '@berth/container';
 import { canSee, InvalidJobField, JobRecord, JobRequest, JobSpec, jobSpecFrom, Principal } from '@berth/contracts';
 import { BrokerUnavailable, Publisher, RequestReply } from '@berth/messaging';
-import { JobCursor, JobRepository } from '@berth/state';
+import { GroupRepository, JobCursor, JobRepository } from '@berth/state';
 import {
   BadGatewayException,
   BadRequestException,
@@ -66,6 +66,7 @@ export class JobsService {
     private readonly requests: RequestReply,
     env: GatewayEnv,
     private readonly metrics: GatewayMetrics,
+    private readonly groups: GroupRepository,
   ) {
     this.allowedRegistries = parseList(env.BERTH_ALLOWED_REGISTRIES);
   }
@@ -81,12 +82,7 @@ export class JobsService {
   async submit(principal: Principal, request: JobRequest, idempotencyKey?: string): Promise<JobRecord> {
     const id = randomUUID();
     const namespace = principal.namespace;
-    const spec = toJobSpec(request);
-    // The hosts refuse it too (containerConfigFor); saying so here spares the job a trip and names the field.
-    const refused = registryProblem(spec.image, this.allowedRegistries);
-    if (refused !== null) {
-      throw new BadRequestException(problem(400, `image ${refused}`, [{ field: 'image', message: refused }]));
-    }
+    const spec = this.specFor(request);
     const now = new Date();
     const idempotency =
       idempotencyKey === undefined ? undefined : { key: idempotencyKey, fingerprint: fingerprintOf(spec) };
@@ -120,6 +116,17 @@ export class JobsService {
     }
     this.metrics.submitted.inc();
     return created.job;
+  }
+
+  /** The job as it will be stored, or a 400 naming the field that cannot become one. */
+  specFor(request: JobRequest): JobSpec {
+    const spec = toJobSpec(request);
+    // The hosts refuse it too (containerConfigFor); saying so here spares the job a trip and names the field.
+    const refused = registryProblem(spec.image, this.allowedRegistries);
+    if (refused !== null) {
+      throw new BadRequestException(problem(400, `image ${refused}`, [{ field: 'image', message: refused }]));
+    }
+    return spec;
   }
 
   /**
@@ -167,7 +174,7 @@ export class JobsService {
   }
 
   /** Hands a job to the schedulers, resolving once the broker confirmed it; 503 when the broker does not. */
-  private async publishPlaceJob(jobId: string, namespace: string, spec: JobSpec, submittedAt: string): Promise<void> {
+  async publishPlaceJob(jobId: string, namespace: string, spec: JobSpec, submittedAt: string): Promise<void> {
     try {
       await this.publisher.sendJob({ type: 'place-job', jobId, namespace, spec, submittedAt, attempt: 0 });
     } catch (err) {
@@ -252,10 +259,21 @@ export class JobsService {
    * Asks for the job's container to be stopped and removed; its capacity comes back when the host confirms.
    * Repeating the call is harmless. Returns the job as it stands after the request.
    */
-  async remove(principal: Principal, id: string): Promise<JobRecord> {
+  async remove(principal: Principal, id: string, options: { withGroup?: boolean } = {}): Promise<JobRecord> {
     const job = await this.get(principal, id);
     if (job.status === 'removed') {
       return job;
+    }
+    if (job.group && job.status === 'queued' && !options.withGroup && (await this.waitsWithGang(job.group))) {
+      // Its group is placed as one: the first job carries the group's tries, and the rest must go with it.
+      throw new ConflictException(
+        problem(
+          409,
+          `job ${id} waits to be placed with its group ${job.group} (all or nothing): remove the group ` +
+            `(DELETE /v1/groups/${job.group})`,
+          [{ field: 'id', message: 'part of a waiting all-or-nothing group' }],
+        ),
+      );
     }
     if (job.status === 'unschedulable') {
       // Nothing runs and nothing is reserved.
@@ -274,5 +292,9 @@ export class JobsService {
     }
     // A queued job with no host yet: the scheduler finishes the removal when it reaches it.
     return current;
+  }
+
+  private async waitsWithGang(groupId: string): Promise<boolean> {
+    return (await this.groups.get(groupId))?.allOrNothing === true;
   }
 }

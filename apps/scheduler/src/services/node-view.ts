@@ -1,5 +1,5 @@
 import { NodeWorkload, Resources } from '@berth/contracts';
-import { NodeSnapshot, snapshotOf } from '@berth/scheduling';
+import { NodeSnapshot, snapshotOf, withReservation } from '@berth/scheduling';
 import { NodeBooks } from '@berth/state';
 
 /**
@@ -37,20 +37,8 @@ export class NodeView {
     if (index < 0) {
       return;
     }
-    const node = this.nodes[index];
-    const updated: NodeSnapshot = {
-      ...node,
-      allocated: {
-        cpuMillis: node.allocated.cpuMillis + resources.cpuMillis,
-        memoryMiB: node.allocated.memoryMiB + resources.memoryMiB,
-      },
-      containers: node.containers + 1,
-      workloads: [...node.workloads, workload],
-    };
-    // The host's snapshot is replaced, never changed: a decision holding the old one keeps a consistent
-    // picture, and caches keyed by snapshot (affinity candidates) stay right. Decisions run synchronously,
-    // so replacing the element in place is safe.
-    this.nodes[index] = updated;
+    // Decisions run synchronously, so replacing the element in place is safe.
+    this.nodes[index] = withReservation(this.nodes[index], resources, workload);
   }
 
   private async load(): Promise<void> {

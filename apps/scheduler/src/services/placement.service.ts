@@ -1,11 +1,23 @@
 import { aboutJob } from '@berth/logging';
-import { JobSpec, PlaceJob, retryDelayFor, sealOf, StrategyName, VERDICTS_KEPT, workloadFor } from '@berth/contracts';
+import {
+  JobRecord,
+  JobSpec,
+  NodeVerdict,
+  PlaceJob,
+  retryDelayFor,
+  sealOf,
+  StrategyName,
+  VERDICTS_KEPT,
+  workloadFor,
+} from '@berth/contracts';
 import { Publisher } from '@berth/messaging';
 import {
   containerSlots,
   explain,
+  GroupPlacement,
   NodeSnapshot,
   place,
+  placeGroup,
   placementRequest,
   PlacementRequest,
   PlacementResult,
@@ -24,6 +36,13 @@ export class JobRecordVanished extends Error {
   constructor(jobId: string) {
     super(`the record of job ${jobId} vanished during placement (Redis lost its state?); trying again`);
   }
+}
+
+/** A queued job of an all-or-nothing group, ready for placeGroup. */
+interface GangMember {
+  job: JobRecord;
+  request: PlacementRequest;
+  workload: ReturnType<typeof workloadFor>;
 }
 
 /** Candidates tried per round; after a round of conflicts the view is refreshed and the job ranked again. */
@@ -69,7 +88,7 @@ export class PlacementService {
   private epoch = '';
 
   constructor(
-    private readonly state: Pick<BerthState, 'jobs' | 'nodes' | 'recovery' | 'waiting'>,
+    private readonly state: Pick<BerthState, 'jobs' | 'groups' | 'nodes' | 'recovery' | 'waiting'>,
     private readonly publisher: Publisher,
     private readonly view: NodeView,
     private readonly options: PlacementOptions,
@@ -88,8 +107,12 @@ export class PlacementService {
   }
 
   private async attempt(message: PlaceJob): Promise<AttemptResult> {
-    if (!(await this.admit(message))) {
+    const admitted = await this.admit(message);
+    if (admitted === null) {
       return 'skipped';
+    }
+    if (admitted.gang !== null) {
+      return this.placeGang(message, admitted.gang);
     }
     // The wire decoder checked the expressions (JOB_SPEC), so parsing them here cannot fail.
     const request = placementRequest(message.jobId, message.namespace, message.spec, this.options.defaultStrategy);
@@ -118,9 +141,10 @@ export class PlacementService {
   /**
    * The gate before placement. While the cluster rebuilds its state after Redis lost it, the job waits in a delay
    * queue: placing it before every host has reported what it runs could over-commit a host or run it twice. A job
-   * whose record was lost with Redis is rebuilt from its message. False when this delivery is done.
+   * whose record was lost with Redis is rebuilt from its message. Null when this delivery is done; else the
+   * all-or-nothing group the job is placed with, if any.
    */
-  private async admit(message: PlaceJob): Promise<boolean> {
+  private async admit(message: PlaceJob): Promise<{ gang: string | null } | null> {
     const admission = await this.state.recovery.admit(message.jobId, this.epoch);
     if (admission.epoch !== '' && admission.epoch !== this.epoch) {
       if (this.epoch !== '') {
@@ -137,17 +161,17 @@ export class PlacementService {
       const reason = `waiting: Berth is rebuilding its state after Redis lost it; placement resumes ${until}`;
       const waits = await this.state.waiting.defer(message.jobId, message.attempt, delay, reason, message.submittedAt);
       if (waits.outcome === 'stale') {
-        return false;
+        return null;
       }
       // Not queued, or its record is lost: this message still carries the job, so it comes back as it is.
       await this.retryAfter(message, delay, waits.outcome === 'ok' ? waits.attempt : message.attempt + 1);
-      return false;
+      return null;
     }
     if (admission.status === 'queued' && message.attempt < admission.attempt) {
-      return false; // a late copy: the job has moved on to a newer try, which another message carries
+      return null; // a late copy: the job has moved on to a newer try, which another message carries
     }
     if (admission.status !== 'missing') {
-      return true;
+      return { gang: admission.gang };
     }
     const now = new Date();
     const submitted = new Date(message.submittedAt);
@@ -165,7 +189,7 @@ export class PlacementService {
       attempt: message.attempt,
     });
     if (restored === 'tombstoned') {
-      return false; // the gateway took this job back: its client was told it was not accepted
+      return null; // the gateway took this job back: its client was told it was not accepted
     }
     if (restored === 'restored') {
       this.logger.log({
@@ -173,7 +197,97 @@ export class PlacementService {
         ...aboutJob(message.jobId, message),
       });
     }
-    return true;
+    return { gang: null };
+  }
+
+  /**
+   * Places the queued jobs of an all-or-nothing group together: a host for each from the local view (placeGroup),
+   * then one reservation of them all in Redis, or none. The group waits for room as one job, carried by this
+   * message's job (its first; while the group waits, its jobs are removed only together).
+   */
+  private async placeGang(message: PlaceJob, groupId: string): Promise<AttemptResult> {
+    const ids = (await this.state.groups.get(groupId))?.members ?? [message.jobId];
+    let plan: GroupPlacement | null = null;
+    let waiting: GangMember[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      if (round > 0) {
+        await this.view.refresh();
+      }
+      const records = (await Promise.all(ids.map((id) => this.state.jobs.get(id)))).filter(
+        (job): job is JobRecord => job !== null,
+      );
+      const own = records.find((job) => job.id === message.jobId);
+      if (own?.status !== 'queued') {
+        return this.afterGangPlaced(message.jobId, own, records);
+      }
+      waiting = records
+        .filter((job) => job.status === 'queued')
+        .map((job) => ({
+          job,
+          request: placementRequest(job.id, job.namespace, job.spec, this.options.defaultStrategy),
+          workload: workloadFor(job.id, job.namespace, job.spec),
+        }));
+      plan = placeGroup(waiting, await this.view.snapshot());
+      if (!plan.placed) {
+        if (round === 0) {
+          continue; // the view may be stale: look once more at fresh books before waiting
+        }
+        break;
+      }
+      const hosts = plan.hosts;
+      const reserved = await this.state.nodes.reserveGroup(
+        waiting.map((member, i) => ({
+          jobId: member.job.id,
+          nodeId: hosts[i].id,
+          resources: member.job.spec.resources,
+          ports: member.request.ports,
+          slots: containerSlots(hosts[i]),
+          workload: member.workload,
+        })),
+      );
+      if (reserved.ok) {
+        waiting.forEach((member, i) => {
+          this.view.applyReservation(hosts[i].id, member.job.spec.resources, member.workload);
+          this.stats.placed++;
+          this.options.observer?.placed(message.submittedAt);
+        });
+        await Promise.all(waiting.map((member, i) => this.dispatch(member.job, hosts[i].id)));
+        return 'placed';
+      }
+      if (reserved.why === 'refused') {
+        this.stats.conflicts++;
+        this.options.observer?.conflict();
+      }
+      // Another placement took room first, or a job of the group moved meanwhile: look again.
+    }
+    const stuck = plan && !plan.placed ? waiting[plan.member] : null;
+    const reason =
+      plan && !plan.placed && stuck
+        ? `all or nothing, ${waiting.length} jobs: ${stuck.job.spec.name ?? stuck.job.id} fits nowhere once the ` +
+          `${plan.member} before it are placed: ${explain(plan.result)}`
+        : `all or nothing, ${waiting.length} jobs: other placements kept taking the room first`;
+    const hosts =
+      plan && !plan.placed && stuck ? verdicts(stuck.request, plan.nodes, VERDICTS_KEPT, { enforceSoft: false }) : [];
+    const others = waiting.map((member) => member.job.id).filter((id) => id !== message.jobId);
+    return this.waitForRoom(message, reason, hosts, others);
+  }
+
+  /**
+   * A gang's message whose job is no longer queued: placed with its group by an earlier delivery (the creates of
+   * any still only scheduled are sent again: the hosts are idempotent), removed, or gone.
+   */
+  private async afterGangPlaced(jobId: string, own: JobRecord | undefined, records: JobRecord[]): Promise<'skipped'> {
+    if (!own) {
+      throw new JobRecordVanished(jobId);
+    }
+    if (own.status === 'removing') {
+      await this.removeWherever(jobId);
+      return 'skipped';
+    }
+    await Promise.all(
+      records.filter((job) => job.status === 'scheduled' && job.node).map((job) => this.dispatch(job, job.node!)),
+    );
+    return 'skipped';
   }
 
   /** `conflict` when another placement took the room first: the next candidate is tried. */
@@ -199,7 +313,7 @@ export class PlacementService {
       this.view.applyReservation(node.id, spec.resources, workload);
       this.stats.placed++;
       this.options.observer?.placed(message.submittedAt);
-      await this.dispatch(message, spec, node.id);
+      await this.dispatch(message, node.id);
       return 'placed';
     }
     if (reservation.why === 'job') {
@@ -216,8 +330,11 @@ export class PlacementService {
     return 'conflict';
   }
 
-  private async dispatch(message: PlaceJob, spec: JobSpec, nodeId: string): Promise<void> {
-    const job = { jobId: message.jobId, namespace: message.namespace, spec };
+  private async dispatch(
+    of: { namespace: string; spec: JobSpec } & ({ jobId: string } | { id: string }),
+    nodeId: string,
+  ): Promise<void> {
+    const job = { jobId: 'jobId' in of ? of.jobId : of.id, namespace: of.namespace, spec: of.spec };
     await this.publisher.sendToHost(nodeId, {
       type: 'create-container',
       ...job,
@@ -236,7 +353,7 @@ export class PlacementService {
     if (job.status !== 'scheduled') {
       return;
     }
-    await this.dispatch(message, message.spec, nodeId);
+    await this.dispatch(message, nodeId);
   }
 
   /** No host has room: wait and retry later, or give up once the job's placement timeout has passed. */
@@ -248,6 +365,19 @@ export class PlacementService {
     const reason = result ? explain(result) : 'no placement was attempted';
     // Host by host, the closest first: what the user asks of a waiting job (the counts above hide the blocker).
     const hosts = verdicts(request, await this.view.snapshot(), VERDICTS_KEPT, { enforceSoft: false });
+    return this.waitForRoom(message, reason, hosts, []);
+  }
+
+  /**
+   * The job waits for its next try (on the waiting set, see WaitingJobs), or becomes unschedulable once its
+   * placement timeout has passed, and with it `companions`: the rest of its all-or-nothing group.
+   */
+  private async waitForRoom(
+    message: PlaceJob,
+    reason: string,
+    hosts: NodeVerdict[],
+    companions: readonly string[],
+  ): Promise<AttemptResult> {
     const waitedMs = Date.now() - Date.parse(message.submittedAt);
     const delay = retryDelayFor(message.attempt);
     if (waitedMs + delay <= message.spec.placementTimeoutSeconds * 1000) {
@@ -275,10 +405,8 @@ export class PlacementService {
           throw new JobRecordVanished(message.jobId);
       }
     }
-    const outcome = await this.state.jobs.transition(message.jobId, 'unschedulable', {
-      reason,
-      verdicts: JSON.stringify(hosts),
-    });
+    const fields = { reason, verdicts: JSON.stringify(hosts) };
+    const outcome = await this.state.jobs.transition(message.jobId, 'unschedulable', fields);
     if (outcome.outcome === 'refused' && outcome.current === 'removing') {
       await this.removeWherever(message.jobId);
       return 'skipped';
@@ -286,7 +414,9 @@ export class PlacementService {
     if (outcome.outcome !== 'ok') {
       return 'skipped';
     }
-    this.stats.unschedulable++;
+    // A job of the group removed meanwhile stays removing: the transition refuses it.
+    await Promise.all(companions.map((id) => this.state.jobs.transition(id, 'unschedulable', fields)));
+    this.stats.unschedulable += 1 + companions.length;
     this.logger.log({
       msg: `job ${message.jobId} unschedulable after ${Math.round(waitedMs / 1000)} s: ${reason}`,
       ...aboutJob(message.jobId, message),

@@ -15,10 +15,6 @@ end
 if ARG.fingerprint ~= '' then
   redis.call('SET', KEY.idempotency, ARG.id .. '|' .. ARG.fingerprint, 'EX', tonumber(ARG.keyLifetimeSeconds))
 end
-redis.call('HSET', KEY.job, 'id', ARG.id, 'namespace', ARG.namespace, 'status', 'queued', 'spec', ARG.spec, 'createdAt', ARG.nowIso,
-  'updatedAt', ARG.nowIso, 'history', ARG.history)
-if ARG.name ~= '' then redis.call('HSET', KEY.job, 'name', ARG.name) end
+write_new_job(KEY.job, KEY.index, KEY.events, ARG)
 if ARG.fingerprint ~= '' then redis.call('HSET', KEY.job, 'idempotencyKey', ARG.idempotencyKey) end
-redis.call('ZADD', KEY.index, ARG.nowMs, ARG.id)
-emit_job_event(KEY.events, KEY.job)
 return {'ok', ''}

@@ -1,5 +1,8 @@
-import { JOB_SPEC } from '@berth/contracts';
+import { JOB_SUBMISSION } from '@berth/contracts';
 import { RequestDto } from '../../common/schema-validation';
 
-/** POST /v1/jobs: a job as a client writes it. Every rule comes from JOB_SPEC (@berth/contracts). */
-export class CreateJobDto extends RequestDto(JOB_SPEC, 'CreateJobDto') {}
+/**
+ * POST /v1/jobs: a job as a client writes it, with `replicas` for a group of them. Every rule comes from
+ * JOB_SUBMISSION (@berth/contracts).
+ */
+export class CreateJobDto extends RequestDto(JOB_SUBMISSION, 'CreateJobDto') {}
