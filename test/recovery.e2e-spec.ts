@@ -39,11 +39,7 @@ describe("recovery after Redis restarts and loses the cluster's state", () => {
 
   it('rebuilds job records from the hosts and the queues, pauses placement, and neither over-commits nor doubles', async () => {
     const quick = await cluster.accepted({ ...sleeper, cmd: ['true'] });
-    // `settled` can return while it still reads running: its exit is reported a moment later.
-    await waitFor(
-      'the quick job to have exited',
-      async () => (await cluster.getJson<JobView>(`/v1/jobs/${quick}`)).status === 'exited',
-    );
+    expect((await cluster.ended<JobView>(quick)).status).toBe('exited');
     const sleepers = [await cluster.accepted({ ...sleeper, name: 'db' })];
     for (let i = 0; i < 7; i++) {
       sleepers.push(await cluster.accepted(sleeper));

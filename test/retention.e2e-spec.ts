@@ -231,7 +231,7 @@ describe('job retention (real RabbitMQ, Redis and dockerd)', () => {
     expect((await cluster.settled<JobView>(removed)).status).toBe('running');
     expect((await cluster.remove(removed)).status).toBe(202);
     expect((await cluster.settled<JobView>(unschedulable)).status).toBe('unschedulable');
-    expect((await cluster.settled<JobView>(exited)).status).toBe('exited');
+    expect((await cluster.ended<JobView>(exited)).status).toBe('exited');
     // Until it expires, an unschedulable job holds its name.
     expect((await cluster.submit({ ...unschedulableBody, placementTimeoutSeconds: 0 })).status).toBe(409);
 

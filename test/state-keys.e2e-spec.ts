@@ -170,6 +170,32 @@ describe('every script touches only the keys it is given (real Redis, ACL per ca
     expect([await state.jobs.get('j5'), await state.names.holderOf('default', 'queue')]).toEqual([null, null]);
     expect((await books())?.allocated).toEqual({ cpuMillis: 100, memoryMiB: 16 });
 
+    // An all-or-nothing group of two: written with its names and key in one step, admitted as a gang, reserved in
+    // one step, and its record gone with its last job.
+    const pair = await state.groups.create(
+      { id: 'g1', namespace: 'default', name: 'pair', allOrNothing: true },
+      [
+        { id: 'j6', spec: spec('pair-1') },
+        { id: 'j7', spec: spec('pair-2') },
+      ],
+      new Date(),
+      { key: 'k6', fingerprint: 'f6' },
+    );
+    expect(pair.created).toBe(true);
+    expect(await state.recovery.admit('j6', '')).toMatchObject({ admitted: true, gang: 'g1' });
+    const members = ['j6', 'j7'].map((id) => ({
+      ...portless,
+      jobId: id,
+      nodeId: 'h1',
+      workload: { ...portless.workload, jobId: id },
+    }));
+    expect(await state.nodes.reserveGroup(members)).toEqual({ ok: true });
+    for (const id of ['j6', 'j7']) {
+      await state.jobs.transition(id, 'failed', { reason: 'Docker refused it' });
+      expect(await state.retention.expire(id, 0)).toBe('expired');
+    }
+    expect(await state.groups.get('g1')).toBeNull();
+
     // Dead letters beyond the cap (2): the oldest record is deleted with its index entry.
     const letters = [1, 2, 3].map((n) =>
       toDeadLetterRecord(Buffer.from(`{"n":${n}}`), { headers: {} }, new Date(Date.UTC(2026, 0, 1, 0, 0, n))),

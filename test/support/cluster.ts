@@ -422,12 +422,24 @@ export class TestCluster {
 
   /** Waits until a job leaves queued, scheduled and pulling, and returns it. */
   async settled<T extends { status: string }>(id: string, timeoutMs = 60_000): Promise<T> {
+    return this.until<T>(id, ['queued', 'scheduled', 'pulling'], timeoutMs);
+  }
+
+  /**
+   * Waits until a job's container has ended (or it never got one), and returns it: for a short-lived job, whose
+   * exit is reported a moment after it was seen running.
+   */
+  async ended<T extends { status: string }>(id: string, timeoutMs = 60_000): Promise<T> {
+    return this.until<T>(id, ['queued', 'scheduled', 'pulling', 'running'], timeoutMs);
+  }
+
+  private async until<T extends { status: string }>(id: string, passing: string[], timeoutMs: number): Promise<T> {
     let job: T | undefined;
     await waitFor(
-      `job ${id} to leave queued/scheduled`,
+      `job ${id} to leave ${passing.join('/')}`,
       async () => {
         job = await this.getJson<T>(`/v1/jobs/${id}`);
-        return !['queued', 'scheduled', 'pulling'].includes(job.status);
+        return !passing.includes(job.status);
       },
       timeoutMs,
     );
