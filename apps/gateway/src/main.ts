@@ -6,6 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
+import { serveOpenApi } from './openapi/openapi';
 import { DockerApiServer } from './docker-api/docker-api.server';
 import { bodyErrors, parseJson, requireJson, requireObjectBody } from './common/body.middleware';
 
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
   app.useLogger(app.get(PinoLogger));
   app.use(requireJson, parseJson, bodyErrors, requireObjectBody);
   app.enableShutdownHooks();
+  serveOpenApi(app);
   await app.listen(env.PORT, env.BERTH_BIND);
   new Logger('Gateway').log(`listening on http://${env.BERTH_BIND}:${env.PORT}`);
   await app.get(DockerApiServer).listen();

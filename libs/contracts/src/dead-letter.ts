@@ -1,5 +1,13 @@
 /** Why a message ended up in the dead-letter queue, in broad strokes. */
-export type DeadLetterKind = 'malformed' | 'delivery-limit' | 'rejected' | 'expired' | 'max-length' | 'unknown';
+export const DEAD_LETTER_KINDS = [
+  'malformed',
+  'delivery-limit',
+  'rejected',
+  'expired',
+  'max-length',
+  'unknown',
+] as const;
+export type DeadLetterKind = (typeof DEAD_LETTER_KINDS)[number];
 
 /**
  * A message that could not be processed, as the gateway keeps it (GET /v1/dead-letters/{id}). The body is the

@@ -20,20 +20,29 @@ import {
   ValidationArguments,
 } from 'class-validator';
 import { BadRequestException, ValidationPipe } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
+import { openApiFieldOf } from '../openapi/schema-openapi';
 import { fieldErrors, problem } from './problem';
 
 /**
  * The HTTP edge's reading of a schema (@berth/contracts): class-validator decorators made from each field's rule,
  * so a request is checked by the same bounds the wire decoder uses, and the ValidationPipe answers 400 naming the
  * field. Decorators are applied in the order class-validator checks them: the type first, so a wrong type is
- * called a wrong type and not a bound.
+ * called a wrong type and not a bound. The same rules describe the field in the OpenAPI document (ApiProperty).
  */
 export function RequestDto<S extends Schema>(schema: S, name: string): new () => Input<S> {
   const dto = { [name]: class {} }[name];
   for (const [property, field] of Object.entries(schema)) {
+    const nestedName = `${name}_${property}`;
+    const required = field.presence === 'required';
+    const rule = field.rule as RuleShape;
+    const nested = rule.kind === 'object' ? RequestDto(rule.fields, nestedName) : null;
     const decorators = [
-      ...(field.presence === 'required' ? [] : [Optional()]),
-      ...decoratorsFor(field.rule, `${name}_${property}`),
+      ...(required ? [] : [Optional()]),
+      ...(nested ? [IsObject(), ValidateNested(), Type(() => nested)] : decoratorsFor(rule, nestedName)),
+      nested
+        ? ApiProperty({ type: () => nested, required, description: field.doc })
+        : ApiProperty({ ...(openApiFieldOf(field) as object), required }),
     ];
     for (const decorate of decorators) {
       decorate(dto.prototype, property);
@@ -124,10 +133,8 @@ function decoratorsFor(rule: RuleShape, nestedName: string): PropertyDecorator[]
       ];
     case 'objectList':
       throw new Error(`${nestedName}: lists of objects are for the wire only, not for HTTP requests`);
-    case 'object': {
-      const nested = RequestDto(rule.fields, nestedName);
-      return [IsObject(), ValidateNested(), Type(() => nested)];
-    }
+    case 'object':
+      throw new Error(`${nestedName}: an object field is read by RequestDto itself`);
   }
 }
 

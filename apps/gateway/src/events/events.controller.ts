@@ -1,3 +1,5 @@
+import { ApiHeader, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { AnswerOf, NeedsToken, Problems } from '../openapi/api-docs';
 import { BadRequestException, Controller, Get, Headers, Query, Res } from '@nestjs/common';
 import { ClusterEvent, compareEventIds, EVENT_ID, Principal } from '@berth/contracts';
 import { EventLog } from '@berth/state';
@@ -73,6 +75,8 @@ class EventStream implements Watcher {
   }
 }
 
+@ApiTags('events')
+@NeedsToken()
 @Controller('v1/events')
 export class EventsController {
   constructor(
@@ -86,6 +90,13 @@ export class EventsController {
    */
   @Get()
   @RequireScope('read')
+  @ApiOperation({ summary: "Job and host changes as they happen (Server-Sent Events), for the token's namespace" })
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this event id.' })
+  @ApiProduces('text/event-stream')
+  @AnswerOf(200, 'One frame per event: id, event (job, node or gap) and data (an Event as JSON)', 'text/event-stream', {
+    type: 'string',
+  })
+  @Problems(400)
   async stream(
     @Caller() caller: Principal,
     @Query() query: EventsQuery,

@@ -1,9 +1,12 @@
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Answer, Problems } from '../openapi/api-docs';
 import { Messaging } from '@berth/messaging';
 import { BerthState } from '@berth/state';
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { problem } from '../common/problem';
 import { Public } from '../auth/access.decorators';
 
+@ApiTags('operations')
 @Controller()
 @Public()
 export class HealthController {
@@ -14,6 +17,8 @@ export class HealthController {
 
   /** The process is up. */
   @Get('healthz')
+  @ApiOperation({ summary: 'The process is up (no token)' })
+  @Answer(200, 'Up', 'Health')
   health(): { status: 'ok' } {
     return { status: 'ok' };
   }
@@ -23,6 +28,9 @@ export class HealthController {
    * accepted while placement pauses; `recovery` says for how long.
    */
   @Get('readyz')
+  @ApiOperation({ summary: 'Jobs can be accepted: RabbitMQ and Redis both answer (no token)' })
+  @Answer(200, 'Ready', 'Readiness')
+  @Problems(503)
   async ready(): Promise<{
     status: 'ready';
     rabbitmq: 'up';

@@ -1,3 +1,5 @@
+import { ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Answer, AnswerOf, NeedsToken, Problems } from '../openapi/api-docs';
 import {
   BadRequestException,
   Body,
@@ -29,6 +31,8 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 /** On a logs answer: bytes of the asked lines left out at the front, to stay within limitBytes. */
 const LOGS_DROPPED_BYTES_HEADER = 'Berth-Logs-Dropped-Bytes';
 
+@ApiTags('jobs')
+@NeedsToken()
 @Controller('v1/jobs')
 export class JobsController {
   constructor(
@@ -44,6 +48,14 @@ export class JobsController {
   @Post()
   @RequireScope('submit')
   @HttpCode(202)
+  @ApiOperation({ summary: 'Submit a job, or a group of them (replicas), or preview where one would go (dryRun)' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retry with the same key: no second job.' })
+  @ApiQuery({ name: 'dryRun', required: false, enum: ['true', 'false'], description: 'Only say where it would go.' })
+  @AnswerOf(202, 'Accepted once RabbitMQ confirmed it: the job, or with replicas the group', 'application/json', {
+    oneOf: [{ $ref: '#/components/schemas/JobAccepted' }, { $ref: '#/components/schemas/Group' }],
+  })
+  @Answer(200, 'With dryRun=true: where it would go now and why not elsewhere; nothing recorded', 'PlacementPreview')
+  @Problems(400, 409, 413, 415)
   async submit(
     @Caller() caller: Principal,
     @Body() dto: CreateJobDto,
@@ -85,6 +97,9 @@ export class JobsController {
 
   @Get()
   @RequireScope('read')
+  @ApiOperation({ summary: "List the namespace's jobs, newest first, a page at a time" })
+  @Answer(200, 'One page; pass next as cursor for the page after', 'JobPage')
+  @Problems(400)
   async list(
     @Caller() caller: Principal,
     @Query() query: ListJobsQuery,
@@ -96,12 +111,20 @@ export class JobsController {
 
   @Get(':id')
   @RequireScope('read')
+  @ApiOperation({ summary: 'A job: its spec, status, host, history and, while it waits, the hosts it does not fit' })
+  @Answer(200, 'The job', 'Job')
+  @Problems(404)
   async get(@Caller() caller: Principal, @Param('id') id: string): Promise<JobView> {
     return toJobView(await this.jobs.get(caller, id));
   }
 
   @Get(':id/logs')
   @RequireScope('read')
+  @ApiOperation({ summary: "The container's recent output, read by its host's agent" })
+  @AnswerOf(200, 'stdout and stderr, streamed; Berth-Logs-Dropped-Bytes counts what limitBytes cut', 'text/plain', {
+    type: 'string',
+  })
+  @Problems(400, 404, 409, 502, 504)
   async logs(
     @Caller() caller: Principal,
     @Param('id') id: string,
@@ -120,6 +143,9 @@ export class JobsController {
   @Delete(':id')
   @RequireScope('submit')
   @HttpCode(202)
+  @ApiOperation({ summary: 'Stop and remove the job’s container; its capacity comes back' })
+  @Answer(202, 'The job as it stands after the request (removing, then removed)', 'Job')
+  @Problems(404, 409)
   async remove(@Caller() caller: Principal, @Param('id') id: string): Promise<JobView> {
     return toJobView(await this.jobs.remove(caller, id));
   }

@@ -1,3 +1,5 @@
+import { ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { Answer, NeedsToken, Problems } from '../openapi/api-docs';
 import { NodeRecord } from '@berth/contracts';
 import { NODE_ID } from '@berth/messaging';
 import { NodeBooks } from '@berth/state';
@@ -8,11 +10,14 @@ import { RequireScope } from '../auth/access.decorators';
 import { AgentEnvironment, NodeCredentialsService } from './node-credentials.service';
 
 export class AddNodeDto {
+  @ApiProperty({ description: 'The node id its agent will use', pattern: NODE_ID.source, maxLength: 63 })
   @IsString()
   @Matches(NODE_ID, { message: 'id must be 1-63 letters, digits, _ . -, starting with a letter or digit' })
   id!: string;
 }
 
+@ApiTags('nodes')
+@NeedsToken()
 @Controller('v1/nodes')
 export class NodesController {
   constructor(
@@ -27,6 +32,9 @@ export class NodesController {
   @Post()
   @RequireScope('admin')
   @HttpCode(201)
+  @ApiOperation({ summary: "Add a host: its agent's environment, with its own RabbitMQ credential (shown this once)" })
+  @Answer(201, "The agent's environment", 'AgentEnvironment')
+  @Problems(400)
   add(@Body() dto: AddNodeDto): Promise<AgentEnvironment> {
     return this.credentials.provision(dto.id);
   }
@@ -35,6 +43,9 @@ export class NodesController {
   @Delete(':id/credential')
   @RequireScope('admin')
   @HttpCode(204)
+  @ApiOperation({ summary: "Revoke a host's credential: its agent is disconnected and cannot log in again" })
+  @Answer(204, 'Revoked')
+  @Problems(404)
   async revoke(@Param('id') id: string): Promise<void> {
     if (!NODE_ID.test(id) || !(await this.credentials.revoke(id))) {
       throw new NotFoundException(
@@ -45,6 +56,8 @@ export class NodesController {
 
   @Get()
   @RequireScope('read')
+  @ApiOperation({ summary: 'Every host: status, capacity, what is allocated, labels' })
+  @Answer(200, 'The hosts', 'NodeList')
   async list(): Promise<{ items: NodeRecord[]; count: number }> {
     const items = await this.nodes.list();
     return { items, count: items.length };
@@ -54,6 +67,9 @@ export class NodesController {
   @Post(':id/cordon')
   @RequireScope('operate')
   @HttpCode(200)
+  @ApiOperation({ summary: 'No new placements on the host; what runs there keeps running' })
+  @Answer(200, 'The host', 'Node')
+  @Problems(404)
   cordon(@Param('id') id: string): Promise<NodeRecord> {
     return this.setSchedulable(id, false);
   }
@@ -62,6 +78,9 @@ export class NodesController {
   @Post(':id/uncordon')
   @RequireScope('operate')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Placements again; ends a drain' })
+  @Answer(200, 'The host', 'Node')
+  @Problems(404)
   async uncordon(@Param('id') id: string): Promise<NodeRecord> {
     await this.nodes.setDrain(id, 'none');
     return this.setSchedulable(id, true);
@@ -74,6 +93,9 @@ export class NodesController {
   @Post(':id/drain')
   @RequireScope('operate')
   @HttpCode(202)
+  @ApiOperation({ summary: 'Cordon the host and move its jobs with reschedule: on-node-failure elsewhere' })
+  @Answer(202, 'The host; its drain reads draining, then drained', 'Node')
+  @Problems(404)
   async drain(@Param('id') id: string): Promise<NodeRecord> {
     if (!(await this.nodes.setDrain(id, 'draining'))) {
       throw this.unknown(id);

@@ -1,8 +1,16 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsString, Length, Max, Min } from 'class-validator';
 import { Optional } from '../../common/schema-validation';
 
 export class ListDeadLettersQuery {
+  @ApiPropertyOptional({
+    description: 'Dead letters per page',
+    type: 'integer',
+    minimum: 1,
+    maximum: 500,
+    default: 100,
+  })
   @Optional()
   @Type(() => Number)
   @IsInt()
@@ -11,6 +19,7 @@ export class ListDeadLettersQuery {
   limit?: number;
 
   /** Only those from this queue (its full name, e.g. `berth.jobs`). */
+  @ApiPropertyOptional({ description: 'Only those from this queue (its full name, e.g. berth.jobs)' })
   @Optional()
   @IsString()
   @Length(1, 255)

@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, Max, Min } from 'class-validator';
 import { LOGS_MAX_BYTES, LOGS_MAX_TAIL } from '@berth/contracts';
@@ -5,6 +6,13 @@ import { Optional } from '../../common/schema-validation';
 
 export class LogsQuery {
   /** Lines from the end of the output; default 200. */
+  @ApiPropertyOptional({
+    description: 'Lines from the end',
+    type: 'integer',
+    minimum: 1,
+    maximum: LOGS_MAX_TAIL,
+    default: 200,
+  })
   @Optional()
   @Type(() => Number)
   @IsInt()
@@ -13,6 +21,13 @@ export class LogsQuery {
   tail?: number;
 
   /** Of those lines, at most this many bytes (their end); default 1 MiB, at most 8 MiB. */
+  @ApiPropertyOptional({
+    description: 'Of those lines, at most this many bytes (their end)',
+    type: 'integer',
+    minimum: 1,
+    maximum: LOGS_MAX_BYTES,
+    default: 1024 * 1024,
+  })
   @Optional()
   @Type(() => Number)
   @IsInt()
