@@ -135,6 +135,30 @@ describe('the berth CLI', () => {
     expect([missing.code, missing.stderr]).toEqual([1, expect.stringMatching(/^berth: .*nope/)]);
   });
 
+  it('follows a job logs with -f until its container stops, each line once', async () => {
+    const script = 'for i in 1 2 3 4 5 6; do echo line $i; sleep 0.4; done';
+    const ran = await berth(['run', '-o', 'json', 'berth/busybox:latest', '--', 'sh', '-c', script]);
+    const [job] = JSON.parse(ran.stdout) as JobView[];
+    expect(job.status).toBe('running');
+    const followed = await berth(['logs', '-f', job.id]);
+    expect([followed.code, followed.stdout]).toEqual([0, [1, 2, 3, 4, 5, 6].map((i) => `line ${i}\n`).join('')]);
+    expect((await cluster.getJson<JobView>(`/v1/jobs/${job.id}`)).status).toBe('exited');
+  });
+
+  it('runs --replicas as one all-or-nothing group and follows all of it', async () => {
+    const args = ['run', '-o', 'json', '--replicas', '2', '--all-or-nothing', '--name', 'pair', '--memory', '16Mi'];
+    const ran = await berth([...args, 'berth/busybox:latest', '--', 'sleep', '600']);
+    expect([ran.code, ran.stderr]).toEqual([0, '']);
+    const jobs = JSON.parse(ran.stdout) as JobView[];
+    expect(jobs.map((j) => [j.name, j.status])).toEqual([
+      ['pair-1', 'running'],
+      ['pair-2', 'running'],
+    ]);
+    expect(new Set(jobs.map((j) => j.group)).size).toBe(1);
+    const removed = await cluster.fetch(`/v1/groups/${jobs[0].group}`, { method: 'DELETE' });
+    expect(removed.status).toBe(202);
+  });
+
   it("prints the server's problem detail, and exits 1, for a token that may not", async () => {
     const created = await berth(['tokens', 'create', 'cli-reader', '--namespace', 'team', '--scopes', 'read']);
     expect(created.code).toBe(0);

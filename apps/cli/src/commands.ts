@@ -13,7 +13,10 @@ export const EXIT = { ok: 0, error: 1, placement: 2 } as const;
 
 /** Where a command writes, and whether a person is watching (tables, progress) or a script (JSON, plain lines). */
 export interface Terminal {
+  /** A line. */
   out(text: string): void;
+  /** Output as it comes (a followed log), unchanged. */
+  write?(bytes: Uint8Array): void;
   err(text: string): void;
   isTerminal: boolean;
 }
@@ -351,13 +354,21 @@ export async function inspect(ctx: Context, ref: string, options: { output?: str
   return EXIT.ok;
 }
 
-export async function logs(ctx: Context, ref: string, options: { tail?: string }): Promise<number> {
+/** `berth logs`: the container's last lines; with -f, then what it writes until it stops (as `docker logs -f`). */
+export async function logs(ctx: Context, ref: string, options: { tail?: string; follow?: boolean }): Promise<number> {
   const tail = options.tail ?? '200';
   if (!/^\d+$/.test(tail)) {
     throw new Error(`--tail takes a number of lines, not "${tail}"`);
   }
-  const response = await ctx.api.request('GET', `/v1/jobs/${await jobIdOf(ctx, ref)}/logs?tail=${tail}`);
-  ctx.term.out((await response.text()).replace(/\n$/, ''));
+  const path = `/v1/jobs/${await jobIdOf(ctx, ref)}/logs?tail=${tail}${options.follow ? '&follow=true' : ''}`;
+  const response = await ctx.api.request('GET', path);
+  if (!options.follow || !response.body || !ctx.term.write) {
+    ctx.term.out((await response.text()).replace(/\n$/, ''));
+    return EXIT.ok;
+  }
+  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+    ctx.term.write(chunk);
+  }
   return EXIT.ok;
 }
 

@@ -67,7 +67,8 @@ export function program(context: () => Context, exit: (code: number) => void): C
     .description("a job's container output")
     .argument('<job>')
     .option('--tail <n>', 'lines from the end', '200')
-    .action(act((ctx, id: string, options: { tail?: string }) => commands.logs(ctx, id, options)));
+    .option('-f, --follow', 'then what it writes, until it stops')
+    .action(act((ctx, id: string, options: { tail?: string; follow?: boolean }) => commands.logs(ctx, id, options)));
   cli
     .command('rm')
     .description('remove jobs (their containers are stopped and removed)')
@@ -139,6 +140,7 @@ export function program(context: () => Context, exit: (code: number) => void): C
 export async function run(): Promise<void> {
   const term = {
     out: (text: string) => process.stdout.write(`${text}\n`),
+    write: (bytes: Uint8Array) => process.stdout.write(bytes),
     err: (text: string) => process.stderr.write(text),
     isTerminal: process.stdout.isTTY === true,
   };

@@ -14,7 +14,6 @@ import {
 import { BrokerUnavailable, RequestReply } from '@berth/messaging';
 import { JobRepository, NameRegistry, NodeBooks } from '@berth/state';
 import { Injectable } from '@nestjs/common';
-import type { Writable } from 'node:stream';
 import { requestValidation } from '../common/schema-validation';
 import { CreateJobDto } from '../jobs/dto/create-job.dto';
 import { JobsService } from '../jobs/jobs.service';
@@ -31,8 +30,8 @@ import {
 import { DockerRequestRefused, jobRequestFromDockerCreate } from './create-request';
 import { DockerCall, DockerRoute, DockerUpgrade } from './docker-api.server';
 import { DockerApiError, queryFilters, queryFlag, readJsonBody, sendEmpty, sendJson } from './docker-http';
-import { ContainerLogs, LogsOptions } from './container-logs';
-import { StreamBudget } from './stream-budget';
+import { boundedWrite, StreamBudget } from '../common/stream-budget';
+import { ContainerLogs, LogsOptions } from '../jobs/container-logs';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -47,18 +46,6 @@ const CREATE_GRACE_MS = 300_000;
 const SIGNAL = /^(SIG)?[A-Z0-9+-]{1,12}$|^\d{1,2}$/;
 /** `docker stop -t` at most this long: a stop holds one of its host's command slots while it waits. */
 const MAX_STOP_SECONDS = 60;
-
-/** Output a slow reader of `logs -f` or attach may leave unread before its stream is cut. */
-const MAX_UNREAD_BYTES = 8 * 1024 * 1024;
-
-/** Writes, or cuts the stream of a reader that does not keep up: a gateway never buffers a container's output. */
-function boundedWrite(stream: Writable, bytes: Buffer): void {
-  if (stream.writableLength > MAX_UNREAD_BYTES) {
-    stream.destroy(new Error(`the client left over ${MAX_UNREAD_BYTES} bytes unread`));
-    return;
-  }
-  stream.write(bytes);
-}
 
 const SETTLED: readonly JobStatus[] = ['running', 'exited', 'failed', 'unschedulable', 'removing', 'removed'];
 const NOT_RUNNING: readonly JobStatus[] = ['exited', 'failed', 'unschedulable', 'removing', 'removed'];

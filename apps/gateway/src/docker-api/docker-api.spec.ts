@@ -1,5 +1,5 @@
 import { jobSpecFrom, JobRecord } from '@berth/contracts';
-import { sinceOf } from './container-logs';
+import { sinceOf } from '../jobs/container-logs';
 import { containerSummary, dockerIdOf, dockerStateOf, dockerStatusOf, matchesFilters } from './container-view';
 import { queryFilters } from './docker-http';
 import { imageOf } from './image.routes';

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { DockerCall, DockerRoute } from './docker-api.server';
 import { DockerApiError, sendJson } from './docker-http';
-import { StreamBudget } from './stream-budget';
+import { StreamBudget } from '../common/stream-budget';
 
 /** A host may go this long without a progress event during a pull (a big layer on a slow link) before it is given up. */
 const PULL_SILENCE_MS = 120_000;

@@ -121,7 +121,7 @@ export class JobsController {
   @Get(':id/logs')
   @RequireScope('read')
   @ApiOperation({ summary: "The container's recent output, read by its host's agent" })
-  @AnswerOf(200, 'stdout and stderr, streamed; Berth-Logs-Dropped-Bytes counts what limitBytes cut', 'text/plain', {
+  @AnswerOf(200, 'stdout and stderr; with follow=true, on until the container stops', 'text/plain', {
     type: 'string',
   })
   @Problems(400, 404, 409, 502, 504)
@@ -131,10 +131,13 @@ export class JobsController {
     @Query() query: LogsQuery,
     @Res({ passthrough: true }) response: Response,
   ): Promise<StreamableFile> {
-    const logs = await this.jobs.logs(caller, id, {
-      tail: query.tail ?? 200,
-      limitBytes: query.limitBytes ?? LOGS_DEFAULT_BYTES,
-    });
+    const limits = { tail: query.tail ?? 200, limitBytes: query.limitBytes ?? LOGS_DEFAULT_BYTES };
+    if (query.follow === 'true') {
+      const body = await this.jobs.followLogs(caller, id, limits);
+      response.once('close', () => body.destroy());
+      return new StreamableFile(body, { type: 'text/plain; charset=utf-8' });
+    }
+    const logs = await this.jobs.logs(caller, id, limits);
     // Non-zero when the lines asked for were more than limitBytes: the body is their end.
     response.setHeader(LOGS_DROPPED_BYTES_HEADER, String(logs.droppedBytes));
     return new StreamableFile(logs.body, { type: 'text/plain; charset=utf-8' });

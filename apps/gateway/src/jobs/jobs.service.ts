@@ -15,7 +15,9 @@ import {
   ServiceUnavailableException,
 } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
+import { boundedWrite, StreamBudget } from '../common/stream-budget';
+import { ContainerLogs } from './container-logs';
 import { problem } from '../common/problem';
 import { ListJobsQuery } from './dto/list-jobs.query';
 import { LogsAnswer, relayLogs } from './logs-relay';
@@ -67,6 +69,8 @@ export class JobsService {
     env: GatewayEnv,
     private readonly metrics: GatewayMetrics,
     private readonly groups: GroupRepository,
+    private readonly containerLogs: ContainerLogs,
+    private readonly streams: StreamBudget,
   ) {
     this.allowedRegistries = parseList(env.BERTH_ALLOWED_REGISTRIES);
   }
@@ -204,14 +208,7 @@ export class JobsService {
     id: string,
     limits: { tail: number; limitBytes: number },
   ): Promise<{ droppedBytes: number; body: Readable }> {
-    const job = await this.get(principal, id);
-    if (!job.node || !['running', 'exited', 'failed', 'pulling', 'removing'].includes(job.status)) {
-      throw new ConflictException(
-        problem(409, `job ${id} has no container to read (status ${job.status})`, [
-          { field: 'id', message: 'no container' },
-        ]),
-      );
-    }
+    const job = await this.withContainer(principal, id);
     let answer: LogsAnswer;
     try {
       answer = await relayLogs(this.requests, job.node, {
@@ -234,6 +231,50 @@ export class JobsService {
       throw new ConflictException(problem(409, `host ${job.node} could not read the logs: ${answer.error}`));
     }
     return answer;
+  }
+
+  /**
+   * The container's recent output, then what it writes until it stops (`logs -f`): asked of its host again every
+   * half second (see ContainerLogs), one of the gateway's bounded long answers. Errors of the first read are the
+   * answer's; later ones end the stream.
+   */
+  async followLogs(principal: Principal, id: string, limits: { tail: number; limitBytes: number }): Promise<Readable> {
+    const job = await this.withContainer(principal, id);
+    const release = this.streams.take();
+    const body = new PassThrough();
+    let begun = false;
+    let started = (): void => undefined;
+    const start = new Promise<void>((resolve) => (started = resolve));
+    const options = { ...limits, stdout: true, stderr: true, since: '', timestamps: false };
+    const out = {
+      start: () => {
+        begun = true;
+        started();
+      },
+      write: (bytes: Buffer) => boundedWrite(body, bytes),
+      gone: () => body.destroyed,
+    };
+    const finished = this.containerLogs.stream(job, options, true, out, 'text').finally(release);
+    // Before the first read came back, its error is the answer's (thrown below); after, it ends the stream.
+    finished.then(
+      () => body.end(),
+      (err: Error) => (begun ? body.destroy(err) : undefined),
+    );
+    await Promise.race([start, finished]);
+    return body;
+  }
+
+  /** The job, if it has a container whose output can be read; 409 otherwise. */
+  private async withContainer(principal: Principal, id: string): Promise<JobRecord & { node: string }> {
+    const job = await this.get(principal, id);
+    if (!job.node || !['running', 'exited', 'failed', 'pulling', 'removing'].includes(job.status)) {
+      throw new ConflictException(
+        problem(409, `job ${id} has no container to read (status ${job.status})`, [
+          { field: 'id', message: 'no container' },
+        ]),
+      );
+    }
+    return { ...job, node: job.node };
   }
 
   /** One page of the principal's namespace; an admin may name another, or `*` for all. */

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, Max, Min } from 'class-validator';
+import { IsIn, IsInt, Max, Min } from 'class-validator';
 import { LOGS_MAX_BYTES, LOGS_MAX_TAIL } from '@berth/contracts';
 import { Optional } from '../../common/schema-validation';
 
@@ -34,4 +34,10 @@ export class LogsQuery {
   @Min(1)
   @Max(LOGS_MAX_BYTES)
   limitBytes?: number;
+
+  /** Keep the answer open and stream what the container writes until it stops (as docker logs -f). */
+  @ApiPropertyOptional({ description: 'Stream what the container writes until it stops', enum: ['true', 'false'] })
+  @Optional()
+  @IsIn(['true', 'false'], { message: 'follow must be true or false' })
+  follow?: 'true' | 'false';
 }

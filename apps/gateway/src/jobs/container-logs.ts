@@ -2,8 +2,8 @@ import { frame, FrameReader } from '@berth/container';
 import { decodeLogsReply, FetchLogs, JobRecord, LOGS_MAX_TAIL } from '@berth/contracts';
 import { BrokerUnavailable, RequestReply } from '@berth/messaging';
 import { JobRepository } from '@berth/state';
-import { Injectable } from '@nestjs/common';
-import { DockerApiError } from './docker-http';
+import { ConflictException, GatewayTimeoutException, Injectable } from '@nestjs/common';
+import { problem } from '../common/problem';
 
 export type LogsOptions = Pick<FetchLogs, 'stdout' | 'stderr' | 'tail' | 'since' | 'timestamps' | 'limitBytes'>;
 
@@ -19,11 +19,14 @@ export function sinceOf(timestamp: string): string {
   return `${seconds}.${timestamp.slice(20, 29)}`;
 }
 
+/** Docker's multiplexed frames (the Engine API's logs and attach), or the entries' text as they are (/v1). */
+export type LogsFraming = 'docker' | 'text';
+
 /**
- * A container's output in Docker's multiplexed frames, for the Engine API: read from its host's agent, which
- * sends it in bounded chunks. Following is asking again, every half second, for what was written since the last
- * entry seen (by Docker's timestamp, so nothing is shown twice), until the container stops: no stream stays open
- * on the host.
+ * A container's output, read from its host's agent, which sends it in bounded chunks. Following is asking again,
+ * every half second, for what was written since the last entry seen (by Docker's timestamp, so nothing is shown
+ * twice), until the container stops: no stream stays open on the host. A host that cannot read the logs is a 409,
+ * one that does not answer a 504 (problem details; the Engine API says them as Docker does).
  */
 @Injectable()
 export class ContainerLogs {
@@ -37,6 +40,7 @@ export class ContainerLogs {
     options: LogsOptions,
     follow: boolean,
     out: { start(): void; write(bytes: Buffer): void; gone(): boolean },
+    framing: LogsFraming = 'docker',
   ): Promise<void> {
     let last = '';
     let ask: LogsOptions = options;
@@ -49,7 +53,7 @@ export class ContainerLogs {
       // Whether the container still ran before this read: once it did not, this read has its last words.
       const current = follow ? await this.jobs.get(job.id) : null;
       const stillRunning = current?.status === 'running';
-      last = await this.read(job, ask, last, options.timestamps, write);
+      last = await this.read(job, ask, last, options.timestamps, framing, write);
       if (!started) {
         started = true;
         out.start();
@@ -72,6 +76,7 @@ export class ContainerLogs {
     options: LogsOptions,
     after: string,
     showTimestamps: boolean,
+    framing: LogsFraming,
     write: (bytes: Buffer) => void,
   ): Promise<string> {
     // Asked with timestamps always, to know where the next read starts; shown only when the client asked.
@@ -82,7 +87,7 @@ export class ContainerLogs {
       await this.requests.streamFromHost(job.node as string, request, (raw) => {
         const reply = decodeLogsReply(raw);
         if (reply.type === 'logs-unavailable') {
-          throw new DockerApiError(409, `the host could not read the logs: ${reply.error}`);
+          throw new ConflictException(problem(409, `host ${job.node} could not read the logs: ${reply.error}`));
         }
         for (const entry of reader.write(Buffer.from(reply.data, 'base64'))) {
           const match = TIMESTAMP.exec(entry.bytes.subarray(0, 31).toString('latin1'));
@@ -91,13 +96,14 @@ export class ContainerLogs {
             continue; // shown by the read before (Docker's since includes its own instant)
           }
           last = stamp > last ? stamp : last;
-          write(frame(entry.stream, showTimestamps || !match ? entry.bytes : entry.bytes.subarray(match[0].length)));
+          const bytes = showTimestamps || !match ? entry.bytes : entry.bytes.subarray(match[0].length);
+          write(framing === 'docker' ? frame(entry.stream, bytes) : bytes);
         }
         return reply.last;
       });
     } catch (err) {
       if (err instanceof BrokerUnavailable) {
-        throw new DockerApiError(504, `host ${job.node} did not answer: ${err.message}`);
+        throw new GatewayTimeoutException(problem(504, `host ${job.node} did not answer: ${err.message}`));
       }
       throw err;
     }
