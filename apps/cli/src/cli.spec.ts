@@ -1,5 +1,5 @@
 import { ApiClient } from './client';
-import { Context, EXIT, jobBody, replicasOf, RunOptions } from './commands';
+import { Context, EXIT, jobBody, pullLine, replicasOf, RunOptions } from './commands';
 import { program } from './main';
 import { bar, outputFormat, table } from './output';
 import { age, parseCpu, parseMemory, parsePairs } from './quantities';
@@ -67,6 +67,15 @@ describe('the job a run submits', () => {
       reschedule: 'on-node-failure',
       placementTimeoutSeconds: 30,
     });
+  });
+
+  it("draws an image pull's progress by bytes, with layers", () => {
+    const line = pullLine('redis:7', { bytesDone: 12_300_000, bytesTotal: 41_000_000, layersDone: 2, layers: 5 });
+    expect(line).toBe('[#######-----------------] pulling redis:7: 12.3/41.0 MB, 2/5 layers');
+    // Sizes not known yet: the bar is empty, not a division by zero.
+    expect(pullLine('x', { bytesDone: 0, bytesTotal: 0, layersDone: 0, layers: 0 })).toMatch(
+      /^\[-{24}\] pulling x: 0.0\/0.0 MB/,
+    );
   });
 
   it('refuses a bad replica count or timeout before sending anything', () => {

@@ -237,6 +237,8 @@ async function follow(ctx: Context, ids: string[], events: EventStream): Promise
       pending.delete(id);
     }
   };
+  // One job's pull is shown as it goes (its record has the progress; events carry only the status).
+  let pull: { stop(): void } | null = null;
   // What happened before the stream opened is in the records: read each once.
   for (const id of ids) {
     settle(id, (await ctx.api.get<JobView>(`/v1/jobs/${id}`)).status);
@@ -255,9 +257,12 @@ async function follow(ctx: Context, ids: string[], events: EventStream): Promise
       if (event.status === 'queued' && event.reason && ids.length === 1) {
         ctx.term.err(`${ctx.term.isTerminal ? '\r\x1b[K' : ''}${event.reason}\n`);
       }
-      if (event.status === 'pulling' && ids.length === 1) {
-        const job = await ctx.api.get<JobView>(`/v1/jobs/${event.job}`);
-        ctx.term.err(`pulling ${job.image ?? ''}${job.progress ? `: ${JSON.stringify(job.progress)}` : ''}\n`);
+      if (event.status === 'pulling' && ids.length === 1 && pull === null) {
+        pull = watchPull(ctx, event.job);
+      }
+      if (event.status !== 'pulling' && pull !== null) {
+        pull.stop();
+        pull = null;
       }
       progress();
       if (pending.size === 0) {
@@ -265,10 +270,35 @@ async function follow(ctx: Context, ids: string[], events: EventStream): Promise
       }
     }
   }
+  pull?.stop();
   if (ctx.term.isTerminal) {
     ctx.term.err('\n');
   }
   return Promise.all(ids.map((id) => ctx.api.get<JobView>(`/v1/jobs/${id}`)));
+}
+
+/** How far an image pull has got, in one line: a bar by bytes, then bytes and layers. */
+export function pullLine(image: string, progress: NonNullable<JobView['progress']>): string {
+  const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+  return (
+    `${bar(progress.bytesDone, Math.max(progress.bytesTotal, progress.bytesDone, 1))} pulling ${image}: ` +
+    `${mb(progress.bytesDone)}/${mb(progress.bytesTotal)} MB, ${progress.layersDone}/${progress.layers} layers`
+  );
+}
+
+/** Reads a pulling job's progress once a second and shows it on the progress line (a terminal only). */
+function watchPull(ctx: Context, id: string): { stop(): void } {
+  const timer = setInterval(() => {
+    void ctx.api
+      .get<JobView>(`/v1/jobs/${id}`)
+      .then((job) => {
+        if (job.status === 'pulling' && job.progress && ctx.term.isTerminal) {
+          ctx.term.err(`\r${pullLine(job.image ?? '', job.progress)}\x1b[K`);
+        }
+      })
+      .catch(() => undefined); // the next tick asks again; the events say when it is done
+  }, 1000);
+  return { stop: () => clearInterval(timer) };
 }
 
 /** Every job of the token's namespace (or all, for an admin with allNamespaces), page by page. */
