@@ -54,7 +54,8 @@ describe('the berth CLI', () => {
 
     const inspected = await berth(['inspect', job.id, '-o', 'table']);
     expect(inspected.stdout).toMatch(/^Status:\s+running$/m);
-    expect(inspected.stdout).toMatch(/Timeline:\n.*queued\n.*scheduled\n.*running/);
+    // The timeline is the job's events: each status with its host.
+    expect(inspected.stdout).toMatch(/Timeline:\n.*queued\n.*scheduled on h[12]\n.*running on h[12]/);
 
     const removed = await berth(['rm', job.id, 'no-such-job']);
     expect(removed.code).toBe(1);

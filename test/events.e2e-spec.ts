@@ -1,6 +1,6 @@
 import { compareEventIds, JobEvent, NodeEvent } from '@berth/contracts';
 import Redis from 'ioredis';
-import { REDIS_URL, TestCluster, testHosts } from './support/cluster';
+import { eventually, REDIS_URL, TestCluster, testHosts } from './support/cluster';
 import { SseClient, SseFrame } from './support/sse';
 
 const sleeper = { image: 'berth/busybox:latest', cmd: ['sleep', '600'], resources: { cpuMillis: 100, memoryMiB: 16 } };
@@ -145,5 +145,25 @@ describe('the event stream (GET /v1/events)', () => {
     }
     const anonymous = await fetch(`${cluster.api}/v1/events`);
     expect(anonymous.status).toBe(401);
+  });
+
+  it("gives one job's timeline from the log (GET /v1/jobs/{id}/events), and none of another namespace's", async () => {
+    const id = await cluster.accepted(sleeper);
+    const other = await cluster.accepted(sleeper);
+    type Timeline = { items: JobEvent[]; count: number; complete: boolean };
+    const running = await eventually('its running event', async () => {
+      const answer = await cluster.getJson<Timeline>(`/v1/jobs/${id}/events`);
+      if (answer.items.at(-1)?.status !== 'running') {
+        throw new Error(`last status ${answer.items.at(-1)?.status}`);
+      }
+      return answer;
+    });
+    expect(running.items.map((e) => e.status)).toEqual(['queued', 'scheduled', 'running']);
+    expect(running).toMatchObject({ complete: true, count: 3 });
+    expect(new Set(running.items.map((e) => e.job))).toEqual(new Set([id]));
+    expect(running.items[2].node).toMatch(/^h[12]$/);
+    const elsewhere = await cluster.fetch(`/v1/jobs/${id}/events`, { token: otherTeam });
+    expect(elsewhere.status).toBe(404);
+    await Promise.all([cluster.remove(id), cluster.remove(other)]);
   });
 });

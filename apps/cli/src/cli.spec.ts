@@ -1,5 +1,5 @@
 import { ApiClient } from './client';
-import { Context, EXIT, jobBody, pullLine, replicasOf, RunOptions } from './commands';
+import { Context, EXIT, jobBody, pullLine, replicasOf, RunOptions, timeline } from './commands';
 import { program } from './main';
 import { bar, outputFormat, table } from './output';
 import { age, parseCpu, parseMemory, parsePairs } from './quantities';
@@ -67,6 +67,38 @@ describe('the job a run submits', () => {
       reschedule: 'on-node-failure',
       placementTimeoutSeconds: 30,
     });
+  });
+
+  it("draws a job's timeline from its events, or from its history when the log may miss some", () => {
+    const job = {
+      createdAt: '2026-01-01T00:00:00.000Z',
+      history: [
+        { status: 'queued' as const, at: '2026-01-01T00:00:00.000Z' },
+        { status: 'scheduled' as const, at: '2026-01-01T00:00:02.500Z' },
+      ],
+    };
+    const event = (at: string, status: 'queued' | 'scheduled', node: string | null, reason: string | null) => ({
+      id: `${Date.parse(at)}-0`,
+      at,
+      type: 'job' as const,
+      job: 'j',
+      namespace: 'default',
+      status,
+      node,
+      reason,
+    });
+    const events = [
+      event('2026-01-01T00:00:00.000Z', 'queued', null, 'waiting for room: 0/2 hosts available'),
+      event('2026-01-01T00:00:02.500Z', 'scheduled', 'h2', null),
+    ];
+    expect(timeline(job, events, true)).toEqual([
+      '  2026-01-01T00:00:00.000Z  +0.0s  queued  (waiting for room: 0/2 hosts available)',
+      '  2026-01-01T00:00:02.500Z  +2.5s  scheduled on h2',
+    ]);
+    expect(timeline(job, events.slice(1), false)).toEqual([
+      '  2026-01-01T00:00:00.000Z  +0.0s  queued',
+      '  2026-01-01T00:00:02.500Z  +2.5s  scheduled',
+    ]);
   });
 
   it("draws an image pull's progress by bytes, with layers", () => {

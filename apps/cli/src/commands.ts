@@ -348,7 +348,8 @@ async function jobIdOf(ctx: Context, ref: string): Promise<string> {
 
 /** `berth inspect`: the record, then its history as a timeline. */
 export async function inspect(ctx: Context, ref: string, options: { output?: string }): Promise<number> {
-  const job = await ctx.api.get<JobView>(`/v1/jobs/${await jobIdOf(ctx, ref)}`);
+  const id = await jobIdOf(ctx, ref);
+  const job = await ctx.api.get<JobView>(`/v1/jobs/${id}`);
   if (outputFormat(options.output, ctx.term.isTerminal) === 'json') {
     ctx.term.out(JSON.stringify(job, null, 2));
     return EXIT.ok;
@@ -375,13 +376,25 @@ export async function inspect(ctx: Context, ref: string, options: { output?: str
       lines.push(`  ${verdict.node}: ${verdict.fits ? 'fits' : verdict.reasons.join(', ')}`);
     }
   }
-  lines.push('Timeline:');
-  const start = Date.parse(job.createdAt);
-  for (const entry of job.history) {
-    lines.push(`  ${entry.at}  +${((Date.parse(entry.at) - start) / 1000).toFixed(1)}s  ${entry.status}`);
-  }
+  const events = await ctx.api.get<{ items: JobEvent[]; complete: boolean }>(`/v1/jobs/${id}/events`);
+  lines.push('Timeline:', ...timeline(job, events.items, events.complete));
   ctx.term.out(lines.join('\n'));
   return EXIT.ok;
+}
+
+/**
+ * A job's timeline: from its events, which say where and why (rescheduled, waiting for room), when the log still
+ * has them all; from its history (statuses and times) otherwise.
+ */
+export function timeline(job: Pick<JobView, 'createdAt' | 'history'>, events: JobEvent[], complete: boolean): string[] {
+  const start = Date.parse(job.createdAt);
+  const since = (at: string) => `+${((Date.parse(at) - start) / 1000).toFixed(1)}s`;
+  if (!complete || events.length === 0) {
+    return job.history.map((entry) => `  ${entry.at}  ${since(entry.at)}  ${entry.status}`);
+  }
+  return events.map(
+    (e) => `  ${e.at}  ${since(e.at)}  ${e.status}${e.node ? ` on ${e.node}` : ''}${e.reason ? `  (${e.reason})` : ''}`,
+  );
 }
 
 /** `berth logs`: the container's last lines; with -f, then what it writes until it stops (as `docker logs -f`). */

@@ -1,4 +1,4 @@
-import { ClusterEvent, compareEventIds, JobStatus, NodeRecord, NodeStatus } from '@berth/contracts';
+import { ClusterEvent, compareEventIds, JobEvent, JobStatus, NodeRecord, NodeStatus } from '@berth/contracts';
 import type Redis from 'ioredis';
 import { RedisContext } from './redis-client';
 
@@ -110,5 +110,36 @@ export class EventLog {
     const reply = await connection.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', this.key, afterId);
     const entries = reply?.[0]?.[1] ?? [];
     return { events: toEvents(entries), lastId: entries.at(-1)?.[0] ?? afterId };
+  }
+
+  /**
+   * One job's events, oldest first, from the log since `sinceMs` (its submission: nothing before concerns it),
+   * reading at most `scanLimit` entries of the log. `complete` is false when the scan stopped short or the log may
+   * miss some of them (trimmed, or lost with Redis); the job's history has its statuses all the same.
+   */
+  async ofJob(jobId: string, sinceMs: number, scanLimit = 10_000): Promise<{ events: JobEvent[]; complete: boolean }> {
+    const page = 1000;
+    const start = `${Math.max(0, sinceMs - 1)}-0`;
+    const events: JobEvent[] = [];
+    let after: string | null = null;
+    for (let scanned = 0; scanned < scanLimit; scanned += page) {
+      const entries = (await this.context.redis.xrange(
+        this.key,
+        after === null ? start : `(${after}`,
+        '+',
+        'COUNT',
+        page,
+      )) as StreamEntry[];
+      for (const event of toEvents(entries)) {
+        if (event.type === 'job' && event.job === jobId) {
+          events.push(event);
+        }
+      }
+      if (entries.length < page) {
+        return { events, complete: !(await this.missesAfter(start)) };
+      }
+      after = entries[entries.length - 1][0];
+    }
+    return { events, complete: false };
   }
 }

@@ -14,7 +14,7 @@ import {
   Res,
   StreamableFile,
 } from '@nestjs/common';
-import { GroupView, LOGS_DEFAULT_BYTES, Principal } from '@berth/contracts';
+import { GroupView, JobEvent, LOGS_DEFAULT_BYTES, Principal } from '@berth/contracts';
 import { Caller, RequireScope } from '../auth/access.decorators';
 import { problem } from '../common/problem';
 import type { Response } from 'express';
@@ -116,6 +116,19 @@ export class JobsController {
   @Problems(404)
   async get(@Caller() caller: Principal, @Param('id') id: string): Promise<JobView> {
     return toJobView(await this.jobs.get(caller, id));
+  }
+
+  @Get(':id/events')
+  @RequireScope('read')
+  @ApiOperation({ summary: "The job's events from the log, oldest first: its timeline with each change's reason" })
+  @Answer(200, 'Its events; complete is false when the log may miss some (its history has every status)', 'JobEvents')
+  @Problems(404)
+  async events(
+    @Caller() caller: Principal,
+    @Param('id') id: string,
+  ): Promise<{ items: JobEvent[]; count: number; complete: boolean }> {
+    const { events, complete } = await this.jobs.events(caller, id);
+    return { items: events, count: events.length, complete };
   }
 
   @Get(':id/logs')

@@ -1,9 +1,18 @@
 import { GatewayMetrics } from '@berth/metrics';
 import { GatewayEnv, parseList } from '@berth/config';
 import { registryProblem } from '@berth/container';
-import { canSee, InvalidJobField, JobRecord, JobRequest, JobSpec, jobSpecFrom, Principal } from '@berth/contracts';
+import {
+  canSee,
+  InvalidJobField,
+  JobEvent,
+  JobRecord,
+  JobRequest,
+  JobSpec,
+  jobSpecFrom,
+  Principal,
+} from '@berth/contracts';
 import { BrokerUnavailable, Publisher, RequestReply } from '@berth/messaging';
-import { GroupRepository, JobCursor, JobRepository } from '@berth/state';
+import { EventLog, GroupRepository, JobCursor, JobRepository } from '@berth/state';
 import {
   BadGatewayException,
   BadRequestException,
@@ -71,6 +80,7 @@ export class JobsService {
     private readonly groups: GroupRepository,
     private readonly containerLogs: ContainerLogs,
     private readonly streams: StreamBudget,
+    private readonly eventLog: EventLog,
   ) {
     this.allowedRegistries = parseList(env.BERTH_ALLOWED_REGISTRIES);
   }
@@ -196,6 +206,12 @@ export class JobsService {
       throw new NotFoundException(problem(404, `job ${id} does not exist`, [{ field: 'id', message: 'unknown job' }]));
     }
     return job;
+  }
+
+  /** The job's events from the event log (see EventLog.ofJob), if the principal may see the job. */
+  async events(principal: Principal, id: string): Promise<{ events: JobEvent[]; complete: boolean }> {
+    const job = await this.get(principal, id);
+    return this.eventLog.ofJob(id, Date.parse(job.createdAt));
   }
 
   /**

@@ -117,18 +117,20 @@ export const ANSWER_SCHEMAS = {
     hosts: integer,
     verdicts: { type: 'array', items: VERDICT },
   }),
+  JobEvent: object({
+    id: string,
+    at: time,
+    type: { type: 'string', enum: ['job'] },
+    job: string,
+    namespace: string,
+    status: { type: 'string', enum: [...JOB_STATUSES] },
+    node: nullableString,
+    reason: nullableString,
+  }),
+  JobEvents: list('JobEvent', { complete: { type: 'boolean' } }),
   Event: {
     oneOf: [
-      object({
-        id: string,
-        at: time,
-        type: { type: 'string', enum: ['job'] },
-        job: string,
-        namespace: string,
-        status: { type: 'string', enum: [...JOB_STATUSES] },
-        node: nullableString,
-        reason: nullableString,
-      }),
+      ref('JobEvent'),
       object({
         id: string,
         at: time,
