@@ -335,6 +335,18 @@ describe('placement: constraints, affinities, strategies, waiting and names', ()
       placementTimeoutSeconds: 0,
     });
     await waitFor('the group unschedulable', async () => (await groupOf(never.id)).counts.unschedulable === 2);
+    // One removed while it waits goes whole: the first job's next try finishes the others' removal too.
+    const waiting = await submitGroup({
+      replicas: 3,
+      allOrNothing: true,
+      resources: { cpuMillis: 100, memoryMiB: 200 },
+      placementTimeoutSeconds: 120,
+    });
+    await waitFor('the group to wait', async () =>
+      /all or nothing/.test((await cluster.getJson<JobView>(`/v1/jobs/${waiting.jobs[0].id}`)).reason ?? ''),
+    );
+    expect((await cluster.fetch(`/v1/groups/${waiting.id}`, { method: 'DELETE' })).status).toBe(202);
+    await waitFor('the waiting group removed', async () => (await groupOf(waiting.id)).counts.removed === 3);
     expect((await cluster.fetch(`/v1/groups/${gang.id}`, { method: 'DELETE' })).status).toBe(202);
     await waitFor('the group removed', async () => (await groupOf(gang.id)).counts.removed === 3);
   });

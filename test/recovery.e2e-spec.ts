@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { LABEL_JOB } from '@berth/contracts';
+import { GroupView, LABEL_JOB } from '@berth/contracts';
 import type { JobView } from '../apps/gateway/src/jobs/job.view';
 import { booksMatchDocker, TestCluster, testHosts, waitFor } from './support/cluster';
 import { OwnRedis } from './support/redis-server';
@@ -56,6 +56,15 @@ describe("recovery after Redis restarts and loses the cluster's state", () => {
       const jobs = await Promise.all(waiting.map((id) => cluster.getJson<JobView>(`/v1/jobs/${id}`)));
       return jobs.every((j) => j.status === 'queued' && (j.reason ?? '').includes('waiting for room'));
     });
+    // And an all-or-nothing group of two, whose second job has no message of its own: its first job's carries it.
+    const made = await cluster.submit({ ...sleeper, name: 'pair', replicas: 2, allOrNothing: true });
+    expect(made.status).toBe(202);
+    const gang = (await made.json()) as GroupView;
+    await waitFor(
+      'the group waiting for room',
+      async () =>
+        (await cluster.getJson<JobView>(`/v1/jobs/${gang.jobs[0].id}`)).reason?.includes('all or nothing') === true,
+    );
 
     expect(await keysOf(redis.url, cluster.prefix)).toBeGreaterThan(0);
     // SHUTDOWN NOSAVE and a fresh redis-server on the same port: every key is gone, every connection dropped.
@@ -103,16 +112,24 @@ describe("recovery after Redis restarts and loses the cluster's state", () => {
       const jobs = await Promise.all([...waiting, duringPause].map((id) => cluster.getJson<JobView>(`/v1/jobs/${id}`)));
       return jobs.every((j) => j.status === 'queued' && (j.reason ?? '').includes('waiting for room'));
     });
+    // The group's both jobs and its record, rebuilt from the first job's message.
+    await waitFor('the group rebuilt', async () => {
+      const response = await cluster.fetch(`/v1/groups/${gang.id}`);
+      return response.ok && ((await response.json()) as GroupView).counts.queued === 2;
+    });
     const perJob = await booksMatchDocker(cluster);
     expect([...perJob.keys()].sort()).toEqual([...sleepers].sort());
     expect([...perJob.values()].every((n) => n === 1)).toBe(true);
 
     // Room frees: the waiting jobs run, each once, and the books still equal docker ps.
-    for (const id of sleepers.slice(5)) {
+    for (const id of sleepers.slice(3)) {
       expect((await cluster.remove(id)).status).toBe(202);
     }
+    const pair = gang.jobs.map((j) => j.id);
     await waitFor('the waiting jobs running', async () => {
-      const jobs = await Promise.all([...waiting, duringPause].map((id) => cluster.getJson<JobView>(`/v1/jobs/${id}`)));
+      const jobs = await Promise.all(
+        [...waiting, duringPause, ...pair].map((id) => cluster.getJson<JobView>(`/v1/jobs/${id}`)),
+      );
       return jobs.every((j) => j.status === 'running');
     });
     await waitFor('books equal docker ps', async () => {
@@ -127,7 +144,7 @@ describe("recovery after Redis restarts and loses the cluster's state", () => {
         }
       }
     }
-    expect([...running.keys()].sort()).toEqual([...sleepers.slice(0, 5), ...waiting, duringPause].sort());
+    expect([...running.keys()].sort()).toEqual([...sleepers.slice(0, 3), ...waiting, duringPause, ...pair].sort());
     expect([...running.values()].every((n) => n === 1)).toBe(true);
   });
 });

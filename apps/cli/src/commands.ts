@@ -238,13 +238,26 @@ async function follow(ctx: Context, ids: string[], events: EventStream): Promise
     }
   };
   // One job's pull is shown as it goes (its record has the progress; events carry only the status).
-  let pull: { stop(): void } | null = null;
+  let pull = null as { stop(): void } | null;
   // What happened before the stream opened is in the records: read each once.
   for (const id of ids) {
     settle(id, (await ctx.api.get<JobView>(`/v1/jobs/${id}`)).status);
   }
   progress();
-  if (pending.size > 0) {
+  try {
+    await untilSettled();
+  } finally {
+    pull?.stop();
+  }
+  if (ctx.term.isTerminal) {
+    ctx.term.err('\n');
+  }
+  return Promise.all(ids.map((id) => ctx.api.get<JobView>(`/v1/jobs/${id}`)));
+
+  async function untilSettled(): Promise<void> {
+    if (pending.size === 0) {
+      return;
+    }
     for await (const frame of events.frames) {
       if (frame.event !== 'job') {
         continue;
@@ -270,11 +283,6 @@ async function follow(ctx: Context, ids: string[], events: EventStream): Promise
       }
     }
   }
-  pull?.stop();
-  if (ctx.term.isTerminal) {
-    ctx.term.err('\n');
-  }
-  return Promise.all(ids.map((id) => ctx.api.get<JobView>(`/v1/jobs/${id}`)));
 }
 
 /** How far an image pull has got, in one line: a bar by bytes, then bytes and layers. */
@@ -298,6 +306,7 @@ function watchPull(ctx: Context, id: string): { stop(): void } {
       })
       .catch(() => undefined); // the next tick asks again; the events say when it is done
   }, 1000);
+  timer.unref(); // never what keeps the CLI alive
   return { stop: () => clearInterval(timer) };
 }
 

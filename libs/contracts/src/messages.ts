@@ -1,6 +1,7 @@
 import { MalformedMessage } from './decode';
 import { IMAGE_REFERENCE, JOB_SPEC } from './job-spec';
-import { boolean, defaulted, integer, object, required, text } from './schema';
+import { boolean, defaulted, integer, object, optional, required, text, textList } from './schema';
+import { MAX_REPLICAS } from './job-group';
 import { contract, decoderOf, kind, MessageOf, namespaceField, QueueContract } from './wire';
 import type { NodeReply, NodeRequest } from './node-requests';
 
@@ -36,6 +37,13 @@ const JOBS_MESSAGES = {
       integer(0, 1_000_000),
       0,
       "The job's placement try this message carries: a copy older than the job's current one is dropped.",
+    ),
+    gang: optional(
+      object({
+        id: required(text({ maxLength: 64 }), 'The group.'),
+        members: required(textList({ maxItems: MAX_REPLICAS, maxItemLength: 64 }), 'Its jobs, this one first.'),
+      }),
+      'On the first job of an all-or-nothing group: the group, so its records can be rebuilt if Redis loses them.',
     ),
   },
 } as const;

@@ -79,7 +79,7 @@ export class GroupRepository {
 
   async get(id: string): Promise<GroupRecord | null> {
     const h = await this.context.redis.hgetall(this.keys.group(id));
-    if (!h.id) {
+    if (!h.id || !h.members) {
       return null;
     }
     return {
@@ -90,6 +90,23 @@ export class GroupRepository {
       members: JSON.parse(h.members) as string[],
       createdAt: h.createdAt,
     };
+  }
+
+  /** Writes a group's record again after Redis lost it (from its first job's message); never overwrites one. */
+  async restore(group: GroupRecord): Promise<void> {
+    const key = this.keys.group(group.id);
+    if ((await this.context.redis.exists(key)) === 1) {
+      return;
+    }
+    await this.context.redis.hset(key, {
+      id: group.id,
+      namespace: group.namespace,
+      name: group.name ?? '',
+      allOrNothing: group.allOrNothing ? '1' : '0',
+      members: JSON.stringify(group.members),
+      createdAt: group.createdAt,
+      live: group.members.length,
+    });
   }
 
   /**

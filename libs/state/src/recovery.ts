@@ -25,6 +25,8 @@ export interface RestoredJob {
   attempt?: number;
   /** For a job whose container lives: what it holds on its host, taken again. */
   holds?: { ports: readonly number[]; workload: NodeWorkload };
+  /** The group it was created in, and whether it still waits to be placed with it (all or nothing). */
+  group?: { id: string; gang: boolean };
 }
 
 /** What a host reports of a container whose job's record Redis lost. */
@@ -194,6 +196,8 @@ export class RecoveryRepository {
         ports: (holds?.ports ?? []).join(','),
         workload: JSON.stringify(holds?.workload ?? {}),
         attempt: job.attempt ?? 0,
+        group: job.group?.id ?? '',
+        gang: job.group?.gang ? '1' : '',
       },
     );
     return result as 'restored' | 'exists' | 'tombstoned';

@@ -212,6 +212,8 @@ export const SCRIPTS = {
       'ports',
       'workload',
       'attempt',
+      'group',
+      'gang',
     ],
     uses: ['take', 'events'],
   }),

@@ -147,12 +147,21 @@ export class GroupsService {
 
   /** One place-job per job; an all-or-nothing group's first job carries the group. */
   private async publish(
-    group: Pick<GroupRecord, 'namespace' | 'allOrNothing'>,
+    group: Pick<GroupRecord, 'id' | 'namespace' | 'allOrNothing'>,
     members: ReadonlyArray<Pick<JobRecord, 'id' | 'spec'>>,
     submittedAt: string,
   ): Promise<void> {
     const carriers = group.allOrNothing ? members.slice(0, 1) : members;
-    await Promise.all(carriers.map((m) => this.jobService.publishPlaceJob(m.id, group.namespace, m.spec, submittedAt)));
+    // The carrier of an all-or-nothing group names the others, so a scheduler can rebuild them if Redis loses them.
+    const gang = group.allOrNothing ? { id: group.id, members: members.map((m) => m.id) } : undefined;
+    // Every publish settles before a failure is acted on: a take-back must not race a confirm still in flight.
+    const results = await Promise.allSettled(
+      carriers.map((m) => this.jobService.publishPlaceJob(m.id, group.namespace, m.spec, submittedAt, gang)),
+    );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      throw failed.reason;
+    }
   }
 
   /** As JobsService's replay, for the group the key made: its first job's record says whether it was accepted. */

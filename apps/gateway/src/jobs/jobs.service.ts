@@ -9,6 +9,7 @@ import {
   JobRequest,
   JobSpec,
   jobSpecFrom,
+  PlaceJob,
   Principal,
 } from '@berth/contracts';
 import { BrokerUnavailable, Publisher, RequestReply } from '@berth/messaging';
@@ -188,9 +189,23 @@ export class JobsService {
   }
 
   /** Hands a job to the schedulers, resolving once the broker confirmed it; 503 when the broker does not. */
-  async publishPlaceJob(jobId: string, namespace: string, spec: JobSpec, submittedAt: string): Promise<void> {
+  async publishPlaceJob(
+    jobId: string,
+    namespace: string,
+    spec: JobSpec,
+    submittedAt: string,
+    gang?: PlaceJob['gang'],
+  ): Promise<void> {
     try {
-      await this.publisher.sendJob({ type: 'place-job', jobId, namespace, spec, submittedAt, attempt: 0 });
+      await this.publisher.sendJob({
+        type: 'place-job',
+        jobId,
+        namespace,
+        spec,
+        submittedAt,
+        attempt: 0,
+        ...(gang ? { gang } : {}),
+      });
     } catch (err) {
       if (err instanceof BrokerUnavailable) {
         throw new ServiceUnavailableException(problem(503, `the job was not accepted: ${err.message}; retry later`));
@@ -256,6 +271,13 @@ export class JobsService {
    */
   async followLogs(principal: Principal, id: string, limits: { tail: number; limitBytes: number }): Promise<Readable> {
     const job = await this.withContainer(principal, id);
+    if (job.status === 'pulling') {
+      throw new ConflictException(
+        problem(409, `job ${id} is still pulling its image: follow its logs once it runs`, [
+          { field: 'id', message: 'no container yet' },
+        ]),
+      );
+    }
     const release = this.streams.take();
     const body = new PassThrough();
     let begun = false;
@@ -351,7 +373,9 @@ export class JobsService {
     return current;
   }
 
+  /** Whether the job's all-or-nothing group still waits to be placed: its first job, which carries it, is queued. */
   private async waitsWithGang(groupId: string): Promise<boolean> {
-    return (await this.groups.get(groupId))?.allOrNothing === true;
+    const group = await this.groups.get(groupId);
+    return group?.allOrNothing === true && (await this.jobs.get(group.members[0]))?.status === 'queued';
   }
 }

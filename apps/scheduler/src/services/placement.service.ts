@@ -2,6 +2,7 @@ import { aboutJob } from '@berth/logging';
 import {
   JobRecord,
   JobSpec,
+  memberName,
   NodeVerdict,
   PlaceJob,
   retryDelayFor,
@@ -175,29 +176,53 @@ export class PlacementService {
     }
     const now = new Date();
     const submitted = new Date(message.submittedAt);
-    const restored = await this.state.recovery.restore({
-      id: message.jobId,
-      namespace: message.namespace,
-      spec: message.spec,
-      status: 'queued',
-      node: null,
-      containerId: null,
-      createdAt: Number.isNaN(submitted.getTime()) ? now : submitted,
-      history: [{ status: 'queued', at: now.toISOString() }],
-      reason: "record rebuilt from its queued message after Berth's state was lost",
-      exitCode: null,
-      attempt: message.attempt,
-    });
-    if (restored === 'tombstoned') {
+    const createdAt = Number.isNaN(submitted.getTime()) ? now : submitted;
+    const gang = message.gang;
+    // The first job of an all-or-nothing group carries the others: they are rebuilt with it, and their group.
+    const base = message.spec.name?.replace(/-1$/, '');
+    const jobs = (gang?.members ?? [message.jobId]).map((id, i) => ({
+      id,
+      spec: base === undefined || i === 0 ? message.spec : { ...message.spec, name: memberName(base, i) },
+    }));
+    const results = await Promise.all(
+      jobs.map((job) =>
+        this.state.recovery.restore({
+          id: job.id,
+          namespace: message.namespace,
+          spec: job.spec,
+          status: 'queued',
+          node: null,
+          containerId: null,
+          createdAt,
+          history: [{ status: 'queued', at: now.toISOString() }],
+          reason: "record rebuilt from its queued message after Berth's state was lost",
+          exitCode: null,
+          attempt: job.id === message.jobId ? message.attempt : 0,
+          ...(gang ? { group: { id: gang.id, gang: true } } : {}),
+        }),
+      ),
+    );
+    if (results[0] === 'tombstoned') {
       return null; // the gateway took this job back: its client was told it was not accepted
     }
-    if (restored === 'restored') {
+    if (results[0] === 'restored') {
       this.logger.log({
-        msg: `job ${message.jobId}: record rebuilt from its message`,
+        msg: `job ${message.jobId}: record rebuilt from its message${gang ? `, with its group's ${jobs.length - 1} others` : ''}`,
         ...aboutJob(message.jobId, message),
       });
     }
-    return { gang: null };
+    if (!gang) {
+      return { gang: null };
+    }
+    await this.state.groups.restore({
+      id: gang.id,
+      namespace: message.namespace,
+      name: base ?? null,
+      allOrNothing: true,
+      members: gang.members,
+      createdAt: createdAt.toISOString(),
+    });
+    return { gang: gang.id };
   }
 
   /**
@@ -206,7 +231,7 @@ export class PlacementService {
    * message's job (its first; while the group waits, its jobs are removed only together).
    */
   private async placeGang(message: PlaceJob, groupId: string): Promise<AttemptResult> {
-    const ids = (await this.state.groups.get(groupId))?.members ?? [message.jobId];
+    const ids = message.gang?.members ?? (await this.state.groups.get(groupId))?.members ?? [message.jobId];
     let plan: GroupPlacement | null = null;
     let waiting: GangMember[] = [];
     for (let round = 0; round < ROUNDS; round++) {
@@ -218,7 +243,7 @@ export class PlacementService {
       );
       const own = records.find((job) => job.id === message.jobId);
       if (own?.status !== 'queued') {
-        return this.afterGangPlaced(message.jobId, own, records);
+        return this.afterGangTry(message.jobId, own, records);
       }
       waiting = records
         .filter((job) => job.status === 'queued')
@@ -273,21 +298,28 @@ export class PlacementService {
   }
 
   /**
-   * A gang's message whose job is no longer queued: placed with its group by an earlier delivery (the creates of
-   * any still only scheduled are sent again: the hosts are idempotent), removed, or gone.
+   * A gang's message whose job is no longer queued: an earlier delivery finished with it. Only this job carries its
+   * group's tries, so the rest of the group is finished here too: its jobs removed while they waited, and, when it
+   * gave up (unschedulable), those still queued, with its reason.
    */
-  private async afterGangPlaced(jobId: string, own: JobRecord | undefined, records: JobRecord[]): Promise<'skipped'> {
+  private async afterGangTry(jobId: string, own: JobRecord | undefined, records: JobRecord[]): Promise<'skipped'> {
     if (!own) {
       throw new JobRecordVanished(jobId);
     }
-    if (own.status === 'removing') {
-      await this.removeWherever(jobId);
-      return 'skipped';
+    await this.finishRemovals(records);
+    if (own.status === 'unschedulable') {
+      const fields = { reason: own.reason ?? 'its group could not be placed', verdicts: JSON.stringify(own.verdicts) };
+      const queued = records.filter((job) => job.status === 'queued');
+      await Promise.all(queued.map((job) => this.state.jobs.transition(job.id, 'unschedulable', fields)));
     }
-    await Promise.all(
-      records.filter((job) => job.status === 'scheduled' && job.node).map((job) => this.dispatch(job, job.node!)),
-    );
     return 'skipped';
+  }
+
+  /** Finishes the removal of those jobs that were removed before they reached a host (see removeWherever). */
+  private async finishRemovals(jobs: readonly JobRecord[]): Promise<void> {
+    await Promise.all(
+      jobs.filter((job) => job.status === 'removing' && !job.node).map((job) => this.removeWherever(job.id)),
+    );
   }
 
   /** `conflict` when another placement took the room first: the next candidate is tried. */
@@ -354,6 +386,16 @@ export class PlacementService {
       return;
     }
     await this.dispatch(message, nodeId);
+    if (job.group) {
+      // Placed with its group in one step (see placeGang): the crash may have kept the others' creates too.
+      const members = (await this.state.groups.get(job.group))?.members ?? [];
+      const others = await Promise.all(members.filter((id) => id !== job.id).map((id) => this.state.jobs.get(id)));
+      await Promise.all(
+        others
+          .filter((other): other is JobRecord => other?.status === 'scheduled' && other.node !== null)
+          .map((other) => this.dispatch(other, other.node!)),
+      );
+    }
   }
 
   /** No host has room: wait and retry later, or give up once the job's placement timeout has passed. */
@@ -399,6 +441,9 @@ export class PlacementService {
         case 'refused':
           if (waits.current === 'removing') {
             await this.removeWherever(message.jobId);
+            // Its group removed with it: the others have no message of their own to finish theirs.
+            const others = await Promise.all(companions.map((id) => this.state.jobs.get(id)));
+            await this.finishRemovals(others.filter((job): job is JobRecord => job !== null));
           }
           return 'skipped';
         case 'missing':

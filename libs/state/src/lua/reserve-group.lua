@@ -1,5 +1,6 @@
 -- reserveGroup: place an all-or-nothing group in one step: reserve every member's CPU, memory, slot and ports on
--- the host chosen for it and move every member from queued to scheduled, or change nothing at all. Members may
+-- the host chosen for it and move every member from queued to scheduled (and out of its gang: `gang` reads
+-- `placed`), or change nothing at all. Members may
 -- share a host: what they ask of it is summed before it is checked (host_refusal). KEY.members holds five keys per
 -- member, in ARG.members' order: its record, its reservation, and its host's hash, workloads and ports.
 -- ARG.members: JSON [{jobId, nodeId, cpuMillis, memoryMiB, slots, ports ('80,443'), workload (JSON)}].
@@ -41,6 +42,8 @@ for i, m in ipairs(members) do
   set_status(key(i, 1), 'scheduled', ARG.nowIso)
   redis.call('HSET', key(i, 1), 'node', m.nodeId)
   redis.call('HDEL', key(i, 1), 'verdicts')
+  -- Placed: from now on each job is its own (a later reschedule places it alone).
+  redis.call('HSET', key(i, 1), 'gang', 'placed')
   emit_job_event(KEY.events, key(i, 1))
 end
 return {'ok', ''}
