@@ -37,8 +37,10 @@ require_root() {
 
 install_missing() {
   # systemd only for `systemd-analyze verify` of the unit files in the tests; faketime for an agent whose clock is
-  # wrong, in the tests; prometheus for promtool and a real server scraping Berth, in the tests.
-  local wanted=(rabbitmq-server redis-server docker.io busybox-static curl systemd faketime prometheus)
+  # wrong, in the tests; prometheus for promtool and a real server scraping Berth, in the tests;
+  # chromium-headless-shell for the web console's browser tests (playwright-core drives it, downloads nothing).
+  local wanted=(rabbitmq-server redis-server docker.io busybox-static curl systemd faketime prometheus
+    chromium-headless-shell)
   local missing=()
   for pkg in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -147,6 +147,8 @@ cat <<MSG
 
 Berth is up: $API ($HOSTS Docker host(s), logs in $LOG_DIR)
 
+The web console is at $API/ (sign in with the admin token below); the API is described at $API/docs.
+
 Every /v1 request needs a token; the admin token is in $ADMIN_TOKEN_FILE:
 
   export BERTH_TOKEN="\$(cat $ADMIN_TOKEN_FILE)"

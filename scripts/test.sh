@@ -17,6 +17,7 @@ npx eslint . --max-warnings 0
 npx prettier --check . --log-level warn
 say "type check"
 npx tsc -p tsconfig.json --noEmit
+npx tsc -p apps/console/tsconfig.json --noEmit
 
 say "unit tests"
 npx jest --config jest.config.js --json --outputFile "$RESULTS/unit.json"

@@ -20,6 +20,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AccessGuard } from './auth/access.guard';
 import { AccessService } from './auth/access.service';
 import { RateLimitGuard } from './auth/rate-limit.guard';
+import { SessionController } from './auth/session.controller';
 import { TokensController } from './auth/tokens.controller';
 import { ProblemExceptionFilter } from './common/exception.filter';
 import { requestValidation } from './common/schema-validation';
@@ -77,6 +78,7 @@ import { QueuesService } from './queues/queues.service';
     QueuesController,
     DeadLettersController,
     TokensController,
+    SessionController,
     HealthController,
     MetricsController,
   ],

@@ -6,6 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
+import { serveConsole } from './console/serve-console';
 import { serveOpenApi } from './openapi/openapi';
 import { DockerApiServer } from './docker-api/docker-api.server';
 import { bodyErrors, parseJson, requireJson, requireObjectBody } from './common/body.middleware';
@@ -16,6 +17,8 @@ async function main(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule, { bodyParser: false, bufferLogs: true });
   // JSON lines, as every Berth service writes (nestjs-pino; see AppModule).
   app.useLogger(app.get(PinoLogger));
+  // Security headers first, so every answer has them; then the console's files.
+  serveConsole(app);
   app.use(requireJson, parseJson, bodyErrors, requireObjectBody);
   app.enableShutdownHooks();
   serveOpenApi(app);

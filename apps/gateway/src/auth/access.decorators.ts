@@ -7,6 +7,10 @@ export const PUBLIC_KEY = 'berth:public';
 /** The scope a route needs. A route that names none needs `admin`: nothing is open by omission. */
 export const RequireScope = (scope: Scope) => SetMetadata(SCOPE_KEY, scope);
 
+/** Any valid token, whatever its scopes: for a client to learn what its token may do. */
+export const ANY_SCOPE = 'any';
+export const RequireToken = () => SetMetadata(SCOPE_KEY, ANY_SCOPE);
+
 /** A route anyone may call without a token (probes and metrics, as in Kubernetes). */
 export const Public = () => SetMetadata(PUBLIC_KEY, true);
 

@@ -3,7 +3,7 @@ import { CanActivate, ExecutionContext, ForbiddenException, Injectable, Unauthor
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { problem } from '../common/problem';
-import { AuthenticatedRequest, PUBLIC_KEY, SCOPE_KEY } from './access.decorators';
+import { ANY_SCOPE, AuthenticatedRequest, PUBLIC_KEY, SCOPE_KEY } from './access.decorators';
 import { AccessService, Unauthenticated } from './access.service';
 
 /** Every route needs a bearer token holding its scope, unless it is marked @Public(). */
@@ -19,7 +19,7 @@ export class AccessGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) {
       return true;
     }
-    const scope = this.reflector.getAllAndOverride<Scope>(SCOPE_KEY, targets) ?? 'admin';
+    const scope = this.reflector.getAllAndOverride<Scope | typeof ANY_SCOPE>(SCOPE_KEY, targets) ?? 'admin';
     const request = context.switchToHttp().getRequest<Request & AuthenticatedRequest>();
     const header = request.headers.authorization;
     const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -36,7 +36,7 @@ export class AccessGuard implements CanActivate {
       }
       throw err;
     }
-    if (!hasScope(request.principal, scope)) {
+    if (scope !== ANY_SCOPE && !hasScope(request.principal, scope)) {
       const detail = `this token lacks the '${scope}' scope (it has ${request.principal.scopes.join(', ')})`;
       throw new ForbiddenException(problem(403, detail, [{ field: 'scope', message: `needs ${scope}` }]));
     }

@@ -230,6 +230,11 @@ export const ANSWER_SCHEMAS = {
     allOf: [ref('Token'), object({ token: { ...string, description: 'The secret: shown this once.' } })],
   },
   TokenList: list('Token'),
+  WhoAmI: object({
+    tokenId: string,
+    namespace: string,
+    scopes: { type: 'array', items: { type: 'string', enum: [...SCOPES] } },
+  }),
   Health: object({ status: { type: 'string', enum: ['ok'] } }),
   Readiness: object({
     status: { type: 'string', enum: ['ready'] },
