@@ -326,6 +326,9 @@ describe('placement: constraints, affinities, strategies, waiting and names', ()
     await waitFor('the whole group running', async () => (await groupOf(gang.id)).counts.running === 3);
     const nodes = (await groupOf(gang.id)).jobs.map((j) => j.node);
     expect(new Set(nodes).size).toBe(2);
+    // Placed, no job of it still says it waits.
+    const placed = await Promise.all(gang.jobs.map((j) => cluster.getJson<JobView>(`/v1/jobs/${j.id}`)));
+    expect(placed.map((j) => j.reason)).toEqual([null, null, null]);
 
     // One that can never fit gives up whole when its timeout passes.
     const never = await submitGroup({

@@ -41,7 +41,7 @@ for i, m in ipairs(members) do
   take(host_of(i), key(i, 2), m.jobId, m.nodeId, tonumber(m.cpuMillis), tonumber(m.memoryMiB), m.ports, m.workload)
   set_status(key(i, 1), 'scheduled', ARG.nowIso)
   redis.call('HSET', key(i, 1), 'node', m.nodeId)
-  redis.call('HDEL', key(i, 1), 'verdicts')
+  redis.call('HDEL', key(i, 1), 'verdicts', 'reason') -- it waited with its group; placed, that is over
   -- Placed: from now on each job is its own (a later reschedule places it alone).
   redis.call('HSET', key(i, 1), 'gang', 'placed')
   emit_job_event(KEY.events, key(i, 1))
