@@ -17,12 +17,9 @@ import {
   NotFoundException,
   ServiceUnavailableException,
 } from '@nestjs/common';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { problem } from '../common/problem';
-import { JobsService } from '../jobs/jobs.service';
-
-/** A first request younger than this may still be waiting for its confirms (as for one job). */
-const REPLAY_IN_FLIGHT_MS = 15_000;
+import { fingerprintOf, JobsService, REPLAY_IN_FLIGHT_MS } from '../jobs/jobs.service';
 
 export interface GroupSubmission {
   replicas: number;
@@ -59,10 +56,7 @@ export class GroupsService {
       id: randomUUID(),
       spec: base.name === undefined ? base : { ...base, name: memberName(base.name, i) },
     }));
-    const fingerprint = createHash('sha256')
-      .update(JSON.stringify({ spec: base, ...group }))
-      .digest('hex')
-      .slice(0, 32);
+    const fingerprint = fingerprintOf(base, group);
     const idempotency = idempotencyKey === undefined ? undefined : { key: idempotencyKey, fingerprint };
     const now = new Date();
     const created = await this.groups.create(

@@ -33,11 +33,12 @@ import { ListJobsQuery } from './dto/list-jobs.query';
 import { LogsAnswer, relayLogs } from './logs-relay';
 
 /** A first request younger than this may still be waiting for its confirm (the publish times out after 10 s). */
-const REPLAY_IN_FLIGHT_MS = 15_000;
+export const REPLAY_IN_FLIGHT_MS = 15_000;
 
-/** What identifies a request for Idempotency-Key purposes: the job as it would be stored. */
-export function fingerprintOf(spec: JobSpec): string {
-  return createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 32);
+/** What identifies a request for Idempotency-Key purposes: the job as it would be stored (and its group's shape). */
+export function fingerprintOf(spec: JobSpec, group?: { replicas: number; allOrNothing: boolean }): string {
+  const request = group === undefined ? spec : { spec, ...group };
+  return createHash('sha256').update(JSON.stringify(request)).digest('hex').slice(0, 32);
 }
 
 /** A page's end, as the client sees it: opaque, URL-safe. */

@@ -33,6 +33,20 @@ const object = (properties: Record<string, SchemaObject>, optional: readonly str
 const list = (item: string, extra: Record<string, SchemaObject> = {}): SchemaObject =>
   object({ items: { type: 'array', items: ref(item) }, count: integer, ...extra });
 
+/** What a dead letter and its summary in a listing share (the letter adds its body and headers). */
+const DEAD_LETTER_FIELDS: Record<string, SchemaObject> = {
+  id: string,
+  queue: nullableString,
+  reason: string,
+  kind: { type: 'string', enum: [...DEAD_LETTER_KINDS] },
+  at: time,
+  storedAt: time,
+  bodyEncoding: { type: 'string', enum: ['utf8', 'base64'] },
+  bodyBytes: integer,
+  bodyTruncated: { type: 'boolean' },
+  messageId: nullableString,
+};
+
 const VERDICT = object({ node: string, fits: { type: 'boolean' }, reasons: { type: 'array', items: string } });
 
 /** A job's spec fields as the job view shows them: each one, null where the job does not say. */
@@ -180,36 +194,10 @@ export const ANSWER_SCHEMAS = {
     },
     deadLetters: integer,
   }),
-  DeadLetter: object(
-    {
-      id: string,
-      queue: nullableString,
-      reason: string,
-      kind: { type: 'string', enum: [...DEAD_LETTER_KINDS] },
-      at: time,
-      storedAt: time,
-      body: string,
-      bodyEncoding: { type: 'string', enum: ['utf8', 'base64'] },
-      bodyBytes: integer,
-      bodyTruncated: { type: 'boolean' },
-      messageId: nullableString,
-      headers: { type: 'object', additionalProperties: true },
-    },
-    ['headers'],
-  ),
-  DeadLetterSummary: object({
-    id: string,
-    queue: nullableString,
-    reason: string,
-    kind: { type: 'string', enum: [...DEAD_LETTER_KINDS] },
-    at: time,
-    storedAt: time,
-    bodyEncoding: { type: 'string', enum: ['utf8', 'base64'] },
-    bodyBytes: integer,
-    bodyTruncated: { type: 'boolean' },
-    messageId: nullableString,
-    preview: string,
-  }),
+  DeadLetter: object({ ...DEAD_LETTER_FIELDS, body: string, headers: { type: 'object', additionalProperties: true } }, [
+    'headers',
+  ]),
+  DeadLetterSummary: object({ ...DEAD_LETTER_FIELDS, preview: string }),
   DeadLetterPage: list('DeadLetterSummary', { total: integer }),
   DeadLetterRetried: object({
     id: string,
