@@ -87,16 +87,16 @@ class Bench {
       this.schedulers.map(
         (s) =>
           new Promise<void>((resolve) => {
+            if (s.child.exitCode !== null) {
+              return resolve();
+            }
             s.child.once('exit', () => resolve());
             s.child.kill('SIGTERM');
           }),
       ),
     );
     for (const s of this.schedulers) {
-      const match = /stopped: (\{.*\})/.exec(s.output);
-      if (match) {
-        conflicts += (JSON.parse(match[1]) as { conflicts: number }).conflicts;
-      }
+      conflicts += stoppedStats(s.output)?.conflicts ?? 0;
     }
     this.schedulers = [];
     return conflicts;
@@ -206,6 +206,17 @@ class Bench {
     console.log(`  ${phase}: ${JSON.stringify(result)}`);
     return result;
   }
+}
+
+/** The stats a scheduler logs as it stops (`stopped: {...}`), from its JSON log lines. */
+function stoppedStats(output: string): { conflicts: number } | null {
+  for (const line of output.split('\n')) {
+    if (line.includes('"msg":"stopped: ')) {
+      const { msg } = JSON.parse(line) as { msg: string };
+      return JSON.parse(msg.slice('stopped: '.length)) as { conflicts: number };
+    }
+  }
+  return null;
 }
 
 async function main(): Promise<void> {
