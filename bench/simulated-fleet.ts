@@ -1,10 +1,22 @@
 /**
  * A SIMULATED fleet for benchmarks only: it registers N hosts in Redis, heartbeats them, consumes every host's
- * real RabbitMQ queue and answers each create with success, without Docker (as Kubernetes' scheduler_perf and
- * Nomad's C1M did). It never stands in for Docker in a test.
+ * real RabbitMQ queue and answers each create as the host's agent does on the wire: a confirmed `container-running`
+ * to the reports exchange under the host's node id and agent user (the bench's RabbitMQ user may impersonate them,
+ * see benchFleetUser), which the schedulers act on. No Docker (as Kubernetes' scheduler_perf and Nomad's C1M);
+ * it never stands in for Docker in a test.
  */
-import { CreateContainer, HOST_REQUEST_KINDS, NODE_QUEUE, Resources } from '@berth/contracts';
+import {
+  CreateContainer,
+  encode,
+  HOST_REQUEST_KINDS,
+  JobTrace,
+  NODE_QUEUE,
+  reportKey,
+  Resources,
+  traceNow,
+} from '@berth/contracts';
 import { Messaging } from '@berth/messaging';
+import { randomUUID } from 'node:crypto';
 import { BerthState } from '@berth/state';
 
 export interface Placement {
@@ -12,6 +24,9 @@ export interface Placement {
   nodeId: string;
   at: number;
   resources: Resources;
+  /** The per-hop timestamps the create carried, and when the host received it (µs since the epoch). */
+  trace: JobTrace;
+  receivedUs: number;
 }
 
 export class SimulatedFleet {
@@ -84,15 +99,20 @@ export class SimulatedFleet {
         nodeId,
         at: performance.now(),
         resources: command.spec.resources,
+        trace: command.trace ?? {},
+        receivedUs: traceNow(),
       });
       this.notify();
     }
-    await this.amqp.publisher.sendOutcome({
-      type: 'container-running',
-      jobId: command.jobId,
-      nodeId,
-      containerId: `simulated-${command.jobId}`,
-    });
+    const topology = this.amqp.topology;
+    await this.amqp.publisher.publishRaw(
+      encode({ type: 'container-running', jobId: command.jobId, nodeId, containerId: `simulated-${command.jobId}` }),
+      {
+        exchange: topology.reports,
+        routingKey: reportKey(nodeId, 'outcome'),
+        options: { persistent: true, messageId: randomUUID(), userId: topology.agentUser(nodeId) },
+      },
+    );
   }
 
   waitForPlacements(count: number, timeoutMs: number): Promise<boolean> {

@@ -32,6 +32,11 @@ export class OwnRedis {
   /** `options.appendOnly`: keep an append-only file, so a restart reloads the data (and answers LOADING meanwhile). */
   constructor(private readonly options: { appendOnly?: boolean } = {}) {}
 
+  /** The server's process id while it runs. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
@@ -53,6 +58,9 @@ export class OwnRedis {
         '',
         '--appendonly',
         this.options.appendOnly ? 'yes' : 'no',
+        // What a production Redis behind Berth would run with: at most a second of writes at risk.
+        '--appendfsync',
+        'everysec',
         '--dir',
         this.dir,
         // DEBUG POPULATE, from loopback only: a test fills the server quickly.

@@ -17,6 +17,27 @@ const spec = required(object(JOB_SPEC), 'The job as stored.');
 const namespace = namespaceField("The job's namespace: its dependencies resolve only there.");
 const count = (doc: string) => required(integer(0, Number.MAX_SAFE_INTEGER), doc);
 
+/** A moment on the wire, in microseconds since the epoch: the per-hop timestamps of a job's trace. */
+export function traceNow(): number {
+  return Math.round((performance.timeOrigin + performance.now()) * 1000);
+}
+
+const hop = (doc: string) => optional(integer(0, Number.MAX_SAFE_INTEGER), doc);
+
+/**
+ * Where a job's time goes, hop by hop (microseconds since the epoch, see traceNow): set by each service as the
+ * job passes, carried from the job's message to its host's create. Only for measuring; nothing decides by it.
+ */
+const trace = optional(
+  object({
+    acceptedUs: hop('The gateway accepted the job: its record is written and its message is being published.'),
+    consumedUs: hop('A scheduler took the delivery.'),
+    reservedUs: hop("The job's reservation was taken on its host."),
+    dispatchedUs: hop("The create was handed to the broker for the host's queue."),
+  }),
+  'Per-hop timestamps, for measuring where the time between submission and placement goes.',
+);
+
 /** The most of a container's output one logs request returns (its end), and what it returns unless told. */
 export const LOGS_MAX_BYTES = 8 * 1024 * 1024;
 export const LOGS_DEFAULT_BYTES = 1024 * 1024;
@@ -45,6 +66,7 @@ const JOBS_MESSAGES = {
       }),
       'On the first job of an all-or-nothing group: the group, so its records can be rebuilt if Redis loses them.',
     ),
+    trace,
   },
 } as const;
 
@@ -60,6 +82,7 @@ const NODE_MESSAGES = {
       '',
       "The scheduler's seal on this create (see sealOf): shown again if the job's record must be rebuilt.",
     ),
+    trace,
   },
   'remove-container': {
     type: kind('remove-container', "Stop and remove the job's container."),
@@ -224,6 +247,7 @@ const CONTAINER_REPLIES = {
 } as const;
 
 export type PlaceJob = MessageOf<typeof JOBS_MESSAGES>;
+export type JobTrace = NonNullable<PlaceJob['trace']>;
 export type AgentCommand = MessageOf<typeof NODE_MESSAGES>;
 export type CreateContainer = Extract<AgentCommand, { type: 'create-container' }>;
 export type RemoveContainer = Extract<AgentCommand, { type: 'remove-container' }>;

@@ -11,6 +11,7 @@ import {
   jobSpecFrom,
   PlaceJob,
   Principal,
+  traceNow,
 } from '@berth/contracts';
 import { BrokerUnavailable, Publisher, RequestReply } from '@berth/messaging';
 import { EventLog, GroupRepository, JobCursor, JobRepository } from '@berth/state';
@@ -206,6 +207,7 @@ export class JobsService {
         submittedAt,
         attempt: 0,
         ...(gang ? { gang } : {}),
+        trace: { acceptedUs: traceNow() },
       });
     } catch (err) {
       if (err instanceof BrokerUnavailable) {

@@ -2,12 +2,14 @@ import { aboutJob } from '@berth/logging';
 import {
   JobRecord,
   JobSpec,
+  JobTrace,
   memberName,
   NodeVerdict,
   PlaceJob,
   retryDelayFor,
   sealOf,
   StrategyName,
+  traceNow,
   VERDICTS_KEPT,
   workloadFor,
 } from '@berth/contracts';
@@ -95,8 +97,9 @@ export class PlacementService {
     private readonly options: PlacementOptions,
   ) {}
 
-  async handle(message: PlaceJob): Promise<void> {
+  async handle(delivered: PlaceJob): Promise<void> {
     const started = performance.now();
+    const message: PlaceJob = { ...delivered, trace: { ...delivered.trace, consumedUs: traceNow() } };
     let result: AttemptResult | 'error' = 'error';
     try {
       result = await this.attempt(message);
@@ -345,7 +348,7 @@ export class PlacementService {
       this.view.applyReservation(node.id, spec.resources, workload);
       this.stats.placed++;
       this.options.observer?.placed(message.submittedAt);
-      await this.dispatch(message, node.id);
+      await this.dispatch(message, node.id, { ...message.trace, reservedUs: traceNow() });
       return 'placed';
     }
     if (reservation.why === 'job') {
@@ -365,12 +368,14 @@ export class PlacementService {
   private async dispatch(
     of: { namespace: string; spec: JobSpec } & ({ jobId: string } | { id: string }),
     nodeId: string,
+    trace?: JobTrace,
   ): Promise<void> {
     const job = { jobId: 'jobId' in of ? of.jobId : of.id, namespace: of.namespace, spec: of.spec };
     await this.publisher.sendToHost(nodeId, {
       type: 'create-container',
       ...job,
       seal: sealOf(this.options.sealKey, job),
+      ...(trace ? { trace: { ...trace, dispatchedUs: traceNow() } } : {}),
     });
   }
 
