@@ -37,7 +37,11 @@ async function main(): Promise<void> {
       waiting: await state.waiting.size(),
     }),
   });
-  const placement = new PlacementService(state, amqp.publisher, new NodeView(state.nodes), {
+  const view = new NodeView(state.nodes, 200, (err) =>
+    logger.warn(`node view: could not read the hosts: ${String(err)}`),
+  );
+  view.start();
+  const placement = new PlacementService(state, amqp.publisher, view, {
     defaultStrategy: env.BERTH_DEFAULT_STRATEGY,
     sealKey,
     observer: metrics,
@@ -88,6 +92,7 @@ async function main(): Promise<void> {
 
   return runUntilSignal(logger, async () => {
     metricsServer?.close();
+    view.stop();
     await lostTries.stop();
     await sweep.stop();
     await monitor.stop();

@@ -1,8 +1,12 @@
-/** The keys of one host's books: its hash, what runs on it, the ports taken on it. */
+/**
+ * The keys of one host's books: its hash, what runs on it, the ports taken on it, and the cluster's change counter
+ * that every change of them moves (see nodeChanges).
+ */
 export interface HostKeys {
   node: string;
   workloads: string;
   ports: string;
+  changes: string;
 }
 
 /** Every Redis key Berth uses, under the cluster prefix. */
@@ -11,6 +15,11 @@ export interface Keys {
   job(id: string): string;
   jobIndex: string;
   nodeIndex: string;
+  /**
+   * Node ids by the version of their books: every script that changes a host's books gives it the next version
+   * (lua/lib/host-changed.lua), so a scheduler's view reads only the hosts changed since it last looked.
+   */
+  nodeChanges: string;
   reservation(jobId: string): string;
   /**
    * Jobs that wait for the scheduler between placement tries (no room yet, placement paused, or taken off a host),
@@ -59,10 +68,12 @@ export function keysFor(prefix: string): Keys {
       node: `${prefix}:node:${id}`,
       workloads: `${prefix}:node:${id}:workloads`,
       ports: `${prefix}:node:${id}:ports`,
+      changes: `${prefix}:node-changes`,
     }),
     job: (id) => `${prefix}:job:${id}`,
     jobIndex: `${prefix}:jobs`,
     nodeIndex: `${prefix}:nodes`,
+    nodeChanges: `${prefix}:node-changes`,
     reservation: (jobId) => `${prefix}:reservation:${jobId}`,
     waiting: `${prefix}:waiting`,
     events: `${prefix}:events`,

@@ -6,7 +6,8 @@ import { RedisContext, onReservationHost, redisNowMs, untilCurrent } from './red
 export type RefusalReason = 'gone' | 'down' | 'cordoned' | 'cpu' | 'memory' | 'slots' | `port:${number}`;
 
 export type ReserveResult =
-  | { ok: true; nodeId: string; alreadyHeld: boolean }
+  /** `version`: the host's books' version this reservation made (see Keys.nodeChanges); none when already held. */
+  | { ok: true; nodeId: string; alreadyHeld: boolean; version?: number }
   | { ok: false; why: RefusalReason }
   | { ok: false; why: 'job'; status: JobStatus | 'missing' };
 
@@ -76,7 +77,7 @@ export class NodeBooks {
     options: { schedule?: boolean; now?: Date } = {},
   ): Promise<ReserveResult> {
     const now = options.now ?? new Date();
-    const [outcome, detail] = await this.context.scripts.run(
+    const [outcome, detail, version] = await this.context.scripts.run(
       'reserveCapacity',
       {
         ...this.keys.host(nodeId),
@@ -99,7 +100,7 @@ export class NodeBooks {
     );
     switch (outcome) {
       case 'ok':
-        return { ok: true, nodeId: detail, alreadyHeld: false };
+        return { ok: true, nodeId: detail, alreadyHeld: false, version: Number(version) };
       case 'held':
         return { ok: true, nodeId: detail, alreadyHeld: true };
       case 'job':
@@ -116,7 +117,7 @@ export class NodeBooks {
   async reserveGroup(claims: ReadonlyArray<GroupClaim>, now = new Date()): Promise<GroupReserveResult> {
     const [outcome, first, second] = await this.context.scripts.run(
       'reserveGroup',
-      { events: this.keys.events },
+      { events: this.keys.events, changes: this.keys.nodeChanges },
       {
         members: JSON.stringify(
           claims.map((c) => ({
@@ -204,6 +205,7 @@ export class NodeBooks {
         events: this.keys.events,
         epoch: this.keys.epoch,
         recovery: this.keys.recovery,
+        changes: this.keys.nodeChanges,
       },
       {
         id: node.id,
@@ -252,7 +254,7 @@ export class NodeBooks {
   async heartbeat(nodeId: string, instance = ''): Promise<'alive' | 'unknown' | 'superseded'> {
     const result = await this.context.scripts.run(
       'heartbeat',
-      { node: this.keys.host(nodeId).node, events: this.keys.events },
+      { node: this.keys.host(nodeId).node, events: this.keys.events, changes: this.keys.nodeChanges },
       { instance },
     );
     return result === 1 ? 'alive' : result === -1 ? 'superseded' : 'unknown';
@@ -280,7 +282,7 @@ export class NodeBooks {
   async noteDown(nodeId: string): Promise<boolean> {
     const recorded = await this.context.scripts.run(
       'noteNodeDown',
-      { node: this.keys.host(nodeId).node, events: this.keys.events },
+      { node: this.keys.host(nodeId).node, events: this.keys.events, changes: this.keys.nodeChanges },
       { timeoutMs: this.nodeTimeoutMs },
     );
     return recorded === 1;
@@ -294,7 +296,7 @@ export class NodeBooks {
   private async update(nodeId: string, fields: Record<string, string>): Promise<boolean> {
     const found = await this.context.scripts.run(
       'updateNode',
-      { node: this.keys.host(nodeId).node, events: this.keys.events },
+      { node: this.keys.host(nodeId).node, events: this.keys.events, changes: this.keys.nodeChanges },
       { fields: JSON.stringify(fields) },
     );
     return found === 1;
@@ -312,6 +314,73 @@ export class NodeBooks {
       images: JSON.parse(hash.images ?? '[]') as string[],
       workloads: Object.values(workloads ?? {}).map((w) => JSON.parse(w) as NodeWorkload),
     }));
+  }
+
+  /**
+   * What changed since a view last looked: the hosts whose books have a version above `after`, with those versions,
+   * the newest version of all, and the cluster's epoch (another one: Redis lost its state, read everything again).
+   */
+  async changesSince(
+    after: number,
+  ): Promise<{ changed: Array<{ id: string; version: number }>; newest: number; epoch: string | null }> {
+    const [[, epoch], [, top], [, changed]] = ((await this.context.redis
+      .pipeline()
+      .get(this.keys.epoch)
+      .zrevrange(this.keys.nodeChanges, 0, 0, 'WITHSCORES')
+      .zrangebyscore(this.keys.nodeChanges, `(${after}`, '+inf', 'WITHSCORES')
+      .exec()) ?? []) as Array<[Error | null, unknown]>;
+    const pairs = (changed as string[] | null) ?? [];
+    const list: Array<{ id: string; version: number }> = [];
+    for (let i = 0; i < pairs.length; i += 2) {
+      list.push({ id: pairs[i], version: Number(pairs[i + 1]) });
+    }
+    const newest = Number((top as string[] | null)?.[1] ?? 0);
+    return { changed: list, newest, epoch: (epoch as string | null) ?? null };
+  }
+
+  /** Every registered host's id. */
+  async ids(): Promise<string[]> {
+    return (await this.context.redis.smembers(this.keys.nodeIndex)).sort();
+  }
+
+  /**
+   * Hosts for a scheduler's view, each with a version its data is at least as new as (read before the data, so a
+   * change in between is read again next time, never missed), or null for a host that is gone. A host's status is
+   * its record's: the view does not re-read a host for each heartbeat, so it is not judged by the heartbeat's age
+   * here (the reservation script judges that, and the node monitor records a lapsed host as down).
+   */
+  async readVersioned(
+    ids: readonly string[],
+  ): Promise<Array<{ id: string; version: number; detail: NodeDetail | null }>> {
+    if (ids.length === 0) {
+      return [];
+    }
+    const pipeline = this.context.redis.pipeline();
+    for (const id of ids) {
+      const host = this.keys.host(id);
+      pipeline.zscore(this.keys.nodeChanges, id).hgetall(host.node).hgetall(host.workloads);
+    }
+    const results = (await pipeline.exec()) ?? [];
+    return ids.map((id, i) => {
+      const [[versionErr, version], [nodeErr, hash], [workloadsErr, workloads]] = results.slice(i * 3, i * 3 + 3);
+      const error = versionErr ?? nodeErr ?? workloadsErr;
+      if (error) {
+        throw error;
+      }
+      const h = hash as Record<string, string>;
+      if (!h?.id) {
+        return { id, version: Number(version ?? 0), detail: null };
+      }
+      return {
+        id,
+        version: Number(version ?? 0),
+        detail: {
+          ...toNodeRecord(h, null, this.nodeTimeoutMs),
+          images: JSON.parse(h.images ?? '[]') as string[],
+          workloads: Object.values(workloads as Record<string, string>).map((w) => JSON.parse(w) as NodeWorkload),
+        },
+      };
+    });
   }
 
   private async read(
@@ -348,9 +417,12 @@ export class NodeBooks {
   }
 }
 
-/** A host is ready only while its heartbeat is fresh, whatever its record says. */
-function toNodeRecord(h: Record<string, string>, nowMs: number, timeoutMs: number): NodeRecord {
-  const fresh = nowMs - Number(h.heartbeatMs ?? 0) <= timeoutMs;
+/**
+ * A host is ready only while its heartbeat is fresh, whatever its record says. With `nowMs` null, by its record
+ * alone (see readVersioned).
+ */
+function toNodeRecord(h: Record<string, string>, nowMs: number | null, timeoutMs: number): NodeRecord {
+  const fresh = nowMs === null || nowMs - Number(h.heartbeatMs ?? 0) <= timeoutMs;
   return {
     id: h.id,
     address: h.address,

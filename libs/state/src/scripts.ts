@@ -17,6 +17,7 @@ import type Redis from 'ioredis';
 const HELPERS = [
   'server-clock',
   'set-status',
+  'host-changed',
   'take',
   'give-back',
   'retention',
@@ -47,10 +48,10 @@ function define<R>() {
   }): ScriptDefinition<K, A, R> => ({ uses: [], ...definition });
 }
 
-const HOST_KEYS = ['node', 'workloads', 'ports'] as const;
+const HOST_KEYS = ['node', 'workloads', 'ports', 'changes'] as const;
 
 export const SCRIPTS = {
-  reserveCapacity: define<[string, string]>()({
+  reserveCapacity: define<[string, string, string?]>()({
     name: 'reserve-capacity',
     keys: [...HOST_KEYS, 'reservation', 'job', 'events'],
     args: [
@@ -65,20 +66,20 @@ export const SCRIPTS = {
       'schedule',
       'jobId',
     ],
-    uses: ['set-status', 'take', 'server-clock', 'events', 'host-fits'],
+    uses: ['set-status', 'host-changed', 'take', 'server-clock', 'events', 'host-fits'],
   }),
   reserveGroup: define<string[]>()({
     name: 'reserve-group',
-    keys: ['events'],
+    keys: ['events', 'changes'],
     restKeys: 'members',
     args: ['members', 'timeoutMs', 'nowIso'],
-    uses: ['set-status', 'take', 'server-clock', 'events', 'host-fits'],
+    uses: ['set-status', 'host-changed', 'take', 'server-clock', 'events', 'host-fits'],
   }),
   releaseCapacity: define<number>()({
     name: 'release-capacity',
     keys: [...HOST_KEYS, 'reservation'],
     args: ['jobId', 'nodeId', 'expectNode'],
-    uses: ['give-back'],
+    uses: ['host-changed', 'give-back'],
   }),
   transitionJob: define<[string, string]>()({
     name: 'transition-job',
@@ -137,30 +138,31 @@ export const SCRIPTS = {
       'group',
     ],
     args: ['jobId', 'nodeId', 'name', 'idempotencyKey', 'group', 'retentionMs', 'tombstoneSeconds'],
-    uses: ['server-clock', 'give-back', 'retention'],
+    uses: ['server-clock', 'host-changed', 'give-back', 'retention'],
   }),
   takeBackJob: define<number>()({
     name: 'take-back-job',
     keys: [...HOST_KEYS, 'job', 'index', 'tombstone', 'reservation', 'name'],
     args: ['jobId', 'nodeId', 'hasName'],
-    uses: ['give-back'],
+    uses: ['host-changed', 'give-back'],
   }),
   markAccepted: define<number>()({ name: 'mark-accepted', keys: ['job'], args: [] }),
   rescheduleJob: define<number>()({
     name: 'reschedule-job',
     keys: [...HOST_KEYS, 'job', 'reservation', 'waiting', 'events'],
     args: ['jobId', 'nodeId', 'nowIso', 'reason', 'graceMs'],
-    uses: ['set-status', 'give-back', 'server-clock', 'events'],
+    uses: ['set-status', 'host-changed', 'give-back', 'server-clock', 'events'],
   }),
   recomputeBooks: define<[number, number, number]>()({
     name: 'recompute-books',
     keys: HOST_KEYS,
     restKeys: 'reservations',
     args: ['nodeId', 'jobIds'],
+    uses: ['host-changed'],
   }),
   registerNode: define<[number, number]>()({
     name: 'register-node',
-    keys: ['node', 'index', 'epoch', 'recovery', 'events'],
+    keys: ['node', 'index', 'epoch', 'recovery', 'events', 'changes'],
     args: [
       'id',
       'address',
@@ -174,7 +176,7 @@ export const SCRIPTS = {
       'recoveryWindowMs',
       'newEpoch',
     ],
-    uses: ['server-clock', 'events'],
+    uses: ['server-clock', 'events', 'host-changed'],
   }),
   claimNode: define<number>()({
     name: 'claim-node',
@@ -184,11 +186,16 @@ export const SCRIPTS = {
   }),
   heartbeat: define<number>()({
     name: 'heartbeat',
-    keys: ['node', 'events'],
+    keys: ['node', 'events', 'changes'],
     args: ['instance'],
-    uses: ['server-clock', 'events'],
+    uses: ['server-clock', 'events', 'host-changed'],
   }),
-  updateNode: define<number>()({ name: 'update-node', keys: ['node', 'events'], args: ['fields'], uses: ['events'] }),
+  updateNode: define<number>()({
+    name: 'update-node',
+    keys: ['node', 'events', 'changes'],
+    args: ['fields'],
+    uses: ['events', 'host-changed'],
+  }),
   restoreJob: define<string>()({
     name: 'restore-job',
     keys: [...HOST_KEYS, 'job', 'index', 'tombstone', 'reservation', 'name', 'events'],
@@ -215,7 +222,7 @@ export const SCRIPTS = {
       'group',
       'gang',
     ],
-    uses: ['take', 'events'],
+    uses: ['host-changed', 'take', 'events'],
   }),
   deferJob: define<[string, string]>()({
     name: 'defer-job',
@@ -232,9 +239,9 @@ export const SCRIPTS = {
   }),
   noteNodeDown: define<number>()({
     name: 'note-node-down',
-    keys: ['node', 'events'],
+    keys: ['node', 'events', 'changes'],
     args: ['timeoutMs'],
-    uses: ['server-clock', 'events'],
+    uses: ['server-clock', 'events', 'host-changed'],
   }),
   admitJob: define<[string, string, string, string, string]>()({
     name: 'admit-job',

@@ -2,48 +2,162 @@ import { NodeWorkload, Resources } from '@berth/contracts';
 import { NodeSnapshot, snapshotOf, withReservation } from '@berth/scheduling';
 import { NodeBooks } from '@berth/state';
 
+/** What the view reads: what changed since it last looked, and those hosts (see NodeBooks). */
+export type ViewSource = Pick<NodeBooks, 'changesSince' | 'ids' | 'readVersioned'>;
+
+type VersionedHost = Awaited<ReturnType<NodeBooks['readVersioned']>>[number];
+
 /**
- * This scheduler's own picture of the hosts: read from Redis at most every `maxAgeMs`, and adjusted in memory
- * after each reservation it makes, so ranking a job costs no Redis round trip. It may be stale; the atomic
- * reservation in Redis is what keeps hosts from being over-committed.
+ * This scheduler's own picture of the hosts, so ranking a job costs no Redis round trip. It is kept current in the
+ * background, reading only the hosts whose books changed since it last looked (each host's books carry a version,
+ * see Keys.nodeChanges), and adjusted in memory after each reservation this scheduler makes. Placement never waits
+ * for it, except for the very first read. A host's copy is replaced only by data newer than it: a read that began
+ * before a reservation made here never undoes it. It may still be stale; the atomic reservation in Redis is what
+ * keeps hosts from being over-committed.
  */
 export class NodeView {
-  private nodes: NodeSnapshot[] = [];
-  private loadedAt = 0;
-  private loading: Promise<void> | null = null;
+  private readonly nodes: NodeSnapshot[] = [];
+  private readonly position = new Map<string, number>();
+  /** The version of each host's books its copy here is at least as new as. */
+  private readonly versions = new Map<string, number>();
+  /** The version the latest reservation booked here gave a host: a read older than that lacks it. */
+  private readonly booked = new Map<string, number>();
+  /** Hosts whose read was set aside as older than a reservation booked here: read again next time. */
+  private readonly again = new Set<string>();
+  /** Every change up to this version has been seen. */
+  private cursor = 0;
+  /** The cluster's epoch at the last read; undefined before the first. */
+  private epoch: string | null | undefined = undefined;
+  private reading: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly books: NodeBooks,
-    private readonly maxAgeMs = 500,
+    private readonly books: ViewSource,
+    private readonly intervalMs = 200,
+    private readonly onError: (err: unknown) => void = () => undefined,
   ) {}
 
-  async snapshot(): Promise<NodeSnapshot[]> {
-    if (Date.now() - this.loadedAt > this.maxAgeMs) {
+  /** Keeps the view current in the background. */
+  start(): void {
+    this.timer ??= setInterval(() => void this.refresh().catch(this.onError), this.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) {
+      clearInterval(this.timer);
+      this.timer = null;
+    }
+  }
+
+  /** The hosts as last read and adjusted since; only the first call waits for a read. */
+  async snapshot(): Promise<readonly NodeSnapshot[]> {
+    if (this.epoch === undefined) {
       await this.refresh();
     }
     return this.nodes;
   }
 
-  /** Reload now; concurrent callers share one read. */
-  async refresh(): Promise<void> {
-    this.loading ??= this.load().finally(() => {
-      this.loading = null;
+  /** Reads what changed now (after a conflict, say); concurrent callers share one read. */
+  refresh(): Promise<void> {
+    this.reading ??= this.catchUp().finally(() => {
+      this.reading = null;
     });
-    await this.loading;
+    return this.reading;
   }
 
-  applyReservation(nodeId: string, resources: Resources, workload: NodeWorkload): void {
-    const index = this.nodes.findIndex((n) => n.id === nodeId);
-    if (index < 0) {
+  /**
+   * Books a reservation this scheduler made into its copy of the host. `version` is the one the reservation gave
+   * the host's books: when it directly follows the copy's, the copy is exactly Redis's and need not be read again.
+   */
+  applyReservation(nodeId: string, resources: Resources, workload: NodeWorkload, version?: number): void {
+    const at = this.position.get(nodeId);
+    if (at === undefined) {
       return;
     }
     // Decisions run synchronously, so replacing the element in place is safe.
-    this.nodes[index] = withReservation(this.nodes[index], resources, workload);
+    this.nodes[at] = withReservation(this.nodes[at], resources, workload);
+    if (version === undefined) {
+      return;
+    }
+    if (version === (this.versions.get(nodeId) ?? 0) + 1) {
+      this.versions.set(nodeId, version);
+    } else {
+      this.booked.set(nodeId, Math.max(version, this.booked.get(nodeId) ?? 0));
+    }
   }
 
-  private async load(): Promise<void> {
-    const details = await this.books.listDetails();
-    this.nodes = details.map(snapshotOf);
-    this.loadedAt = Date.now();
+  private async catchUp(): Promise<void> {
+    const { changed, newest, epoch } = await this.books.changesSince(this.cursor);
+    if (epoch !== this.epoch || newest < this.cursor) {
+      // The first read, or Redis lost its state (another epoch, or versions that went back): read every host.
+      const hosts = await this.books.readVersioned(await this.books.ids());
+      if (this.epoch !== undefined) {
+        this.clear();
+      }
+      hosts.forEach((host) => this.apply(host));
+      this.epoch = epoch;
+      this.cursor = newest;
+      return;
+    }
+    const stale = new Set(this.again);
+    this.again.clear();
+    for (const c of changed) {
+      if (c.version > (this.versions.get(c.id) ?? 0)) {
+        stale.add(c.id);
+      }
+    }
+    (await this.books.readVersioned([...stale])).forEach((host) => this.apply(host));
+    this.cursor = Math.max(this.cursor, newest);
+  }
+
+  /** Takes a host's data if it is newer than the copy here and holds every reservation booked here. */
+  private apply(host: VersionedHost): void {
+    const known = this.versions.get(host.id);
+    if (known !== undefined && host.version <= known) {
+      return;
+    }
+    const booked = this.booked.get(host.id);
+    if (booked !== undefined) {
+      if (host.version < booked) {
+        this.again.add(host.id); // read before that reservation: the copy here, which holds it, stays
+        return;
+      }
+      this.booked.delete(host.id);
+    }
+    const at = this.position.get(host.id);
+    if (!host.detail) {
+      if (at !== undefined) {
+        this.remove(host.id, at);
+      }
+      return;
+    }
+    const snapshot = snapshotOf(host.detail);
+    if (at === undefined) {
+      this.position.set(host.id, this.nodes.length);
+      this.nodes.push(snapshot);
+    } else {
+      this.nodes[at] = snapshot;
+    }
+    this.versions.set(host.id, host.version);
+  }
+
+  private remove(id: string, at: number): void {
+    const last = this.nodes.pop()!;
+    if (last.id !== id) {
+      this.nodes[at] = last;
+      this.position.set(last.id, at);
+    }
+    this.position.delete(id);
+    this.versions.delete(id);
+    this.booked.delete(id);
+  }
+
+  private clear(): void {
+    this.nodes.length = 0;
+    this.position.clear();
+    this.versions.clear();
+    this.booked.clear();
+    this.again.clear();
   }
 }

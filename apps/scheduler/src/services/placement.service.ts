@@ -345,7 +345,7 @@ export class PlacementService {
         await this.redispatch(message, reservation.nodeId);
         return 'skipped';
       }
-      this.view.applyReservation(node.id, spec.resources, workload);
+      this.view.applyReservation(node.id, spec.resources, workload, reservation.version);
       this.stats.placed++;
       this.options.observer?.placed(message.submittedAt);
       await this.dispatch(message, node.id, { ...message.trace, reservedUs: traceNow() });

@@ -27,4 +27,5 @@ end
 if redis.call('EXISTS', KEY.node) == 1 then
   redis.call('HSET', KEY.node, 'allocCpuMillis', cpu, 'allocMemoryMiB', mem, 'containers', count)
 end
+host_changed(KEY.changes, ARG.nodeId)
 return {cpu, mem, count}

@@ -22,4 +22,5 @@ redis.call('HSETNX', KEY.node, 'allocMemoryMiB', 0)
 redis.call('HSETNX', KEY.node, 'containers', 0)
 redis.call('SADD', KEY.index, ARG.id)
 emit_node_event(KEY.events, KEY.node)
+host_changed(KEY.changes, ARG.id)
 return {existed, recovering}

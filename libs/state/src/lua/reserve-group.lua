@@ -9,7 +9,7 @@
 -- `port:<n>` also when two members on one host bind the same port).
 local members = cjson.decode(ARG.members)
 local function key(i, k) return KEY.members[(i - 1) * 5 + k] end
-local function host_of(i) return { node = key(i, 3), workloads = key(i, 4), ports = key(i, 5) } end
+local function host_of(i) return { node = key(i, 3), workloads = key(i, 4), ports = key(i, 5), changes = KEY.changes } end
 for i, m in ipairs(members) do
   if redis.call('EXISTS', key(i, 2)) == 1 then return {'held', m.jobId} end
   local status = redis.call('HGET', key(i, 1), 'status')

@@ -7,5 +7,8 @@ for field, value in pairs(cjson.decode(ARG.fields)) do
   if redis.call('HGET', KEY.node, field) ~= value then changed = true end
   redis.call('HSET', KEY.node, field, value)
 end
-if changed then emit_node_event(KEY.events, KEY.node) end
+if changed then
+  emit_node_event(KEY.events, KEY.node)
+  host_changed(KEY.changes, redis.call('HGET', KEY.node, 'id'))
+end
 return 1

@@ -1,5 +1,5 @@
 -- Gives a reservation back to its host's books and deletes it. `host` holds the keys of the host's hash,
--- workloads and ports; `r` is the reservation's {node, cpuMillis, memoryMiB, ports}.
+-- workloads and ports (and the cluster's change counter); `r` is the reservation's {node, cpuMillis, memoryMiB, ports}.
 local function give_back(reservation_key, host, job_id, r)
   if redis.call('EXISTS', host.node) == 1 then
     redis.call('HINCRBY', host.node, 'allocCpuMillis', -tonumber(r[2]))
@@ -9,4 +9,5 @@ local function give_back(reservation_key, host, job_id, r)
   redis.call('HDEL', host.workloads, job_id)
   for port in string.gmatch(r[4] or '', '[^,]+') do redis.call('SREM', host.ports, port) end
   redis.call('DEL', reservation_key)
+  host_changed(host.changes, r[1])
 end
