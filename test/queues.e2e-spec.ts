@@ -53,7 +53,7 @@ describe('the queues of a thousand hosts', () => {
     expect(byRole('node')).toHaveLength(HOST_QUEUES + 2);
     expect(byRole('node')).toEqual(expect.arrayContaining([...extra, h1]));
     expect(byRole('waiting').sort()).toEqual(
-      ['1000', '2000', '5000'].map((ms) => `${cluster.prefix}.jobs.waiting-${ms}ms`).sort(),
+      ['1000', '2000', '5000', '30000'].map((ms) => `${cluster.prefix}.jobs.waiting-${ms}ms`).sort(),
     );
     // The control plane's queues first (the jobs queue and its waiting tiers), counted exactly, with consumers.
     expect(answer.items.slice(0, 4).map((q) => q.role)).toEqual(['jobs', 'waiting', 'waiting', 'waiting']);

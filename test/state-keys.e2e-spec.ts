@@ -141,6 +141,14 @@ describe('every script touches only the keys it is given (real Redis, ACL per ca
     });
     await admin.zadd(state.keys.waiting, 0, 'j3');
     expect(await state.waiting.claimOverdue(10)).toMatchObject([{ jobId: 'j3', attempt: 3 }]);
+    // Then parked (it fits nowhere) until room is freed, and woken.
+    const when = { untilMs: 60_000, backstopMs: 30_000 };
+    expect(await state.waiting.park('j3', 3, when, 'waiting for room', new Date().toISOString())).toEqual({
+      outcome: 'ok',
+      attempt: 4,
+    });
+    expect(await state.waiting.wake(10)).toBe(1);
+    expect(await state.waiting.claimOverdue(10)).toMatchObject([{ jobId: 'j3', attempt: 5 }]);
 
     // A job rebuilt from its container: record, name and reservation.
     expect(

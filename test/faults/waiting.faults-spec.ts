@@ -3,9 +3,10 @@ import { count, faultsInfra, HOST_CPU, JOB_MEMORY, newCluster, Random, settle } 
 import { TestCluster, waitFor } from '../support/cluster';
 
 /**
- * Jobs waiting for room sit in delay queues between tries. The broker is killed (`kill -9`, no stop) while they
- * wait, and started again; then room is made for some of them. Every waiting job must still be placed or time
- * out as unschedulable with its reason: one lost in a delay queue's hand-back would stay queued for ever.
+ * Jobs waiting for room are parked (on the waiting set in Redis, no message in the broker) until room is freed. The
+ * broker is killed (`kill -9`, no stop) while they wait, and started again; then room is made for some of them, and
+ * their wakes must reach the schedulers through the restarted broker. Every waiting job must still be placed or
+ * time out as unschedulable with its reason: one whose try was lost would stay queued for ever.
  */
 const seed = Number(process.env.BERTH_FAULTS_SEED ?? Math.floor(Math.random() * 1_000_000));
 /** Twelve of these fill a host's CPU. */
@@ -55,7 +56,7 @@ describe('kill -9 RabbitMQ while jobs wait for room', () => {
         120_000,
       );
       const waiting = await submit(cluster, WAITING, PLACEMENT_TIMEOUT_SECONDS);
-      // Each has been tried and found no room: from here on it lives in the waiting tiers between tries.
+      // Each has been tried and found no room: from here on it is parked until room is freed or it times out.
       await waitFor(
         'every job to be waiting for room',
         async () =>
@@ -64,7 +65,7 @@ describe('kill -9 RabbitMQ while jobs wait for room', () => {
           ),
         60_000,
       );
-      // Land the crash at a seeded moment of the tiers' 1 s, 2 s and 5 s cycles.
+      // Land the crash at a seeded moment (of the waiting sweep's 2 s cycle, among others).
       await new Promise((resolve) => setTimeout(resolve, random.int(0, 5000)));
       await faultsInfra('kill-rabbit');
       await new Promise((resolve) => setTimeout(resolve, random.int(500, 3000)));

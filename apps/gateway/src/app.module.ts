@@ -7,6 +7,7 @@ import {
   EventLog,
   GroupRepository,
   JobRepository,
+  WaitingJobs,
   NameRegistry,
   NodeBooks,
   TokenRepository,
@@ -126,6 +127,7 @@ import { QueuesService } from './queues/queues.service';
     },
     // Each controller and service is given only the repositories it uses.
     { provide: JobRepository, inject: [BerthState], useFactory: (state: BerthState) => state.jobs },
+    { provide: WaitingJobs, inject: [BerthState], useFactory: (state: BerthState) => state.waiting },
     { provide: GroupRepository, inject: [BerthState], useFactory: (state: BerthState) => state.groups },
     { provide: NodeBooks, inject: [BerthState], useFactory: (state: BerthState) => state.nodes },
     { provide: EventLog, inject: [BerthState], useFactory: (state: BerthState) => state.events },

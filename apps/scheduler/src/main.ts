@@ -12,6 +12,7 @@ import { HostBooksService } from './services/host-books.service';
 import { NodeMonitorService } from './services/node-monitor.service';
 import { NodeView } from './services/node-view';
 import { PlacementService } from './services/placement.service';
+import { RoomWaker } from './services/room-waker';
 import { RetentionSweeper } from './services/retention-sweeper.service';
 import { WaitingSweeper } from './services/waiting-sweeper.service';
 import { sealKeyOf } from './seal-key';
@@ -37,14 +38,23 @@ async function main(): Promise<void> {
       waiting: await state.waiting.size(),
     }),
   });
-  const view = new NodeView(state.nodes, 200, (err) =>
-    logger.warn(`node view: could not read the hosts: ${String(err)}`),
+  const waitingSweeper = new WaitingSweeper(state, amqp.publisher);
+  const lostTries = new PeriodicTask('waiting sweep', () => waitingSweeper.sweep(), logger);
+  const waker = new RoomWaker(
+    state.waiting,
+    () => lostTries.runFresh(),
+    (err) => logger.warn(`could not wake the jobs waiting for room: ${String(err)}`),
   );
+  const view = new NodeView(state.nodes, {
+    onError: (err) => logger.warn(`node view: could not read the hosts: ${String(err)}`),
+    onRoomFreed: (containers) => waker.freed(containers),
+  });
   view.start();
   const placement = new PlacementService(state, amqp.publisher, view, {
     defaultStrategy: env.BERTH_DEFAULT_STRATEGY,
     sealKey,
     observer: metrics,
+    wake: (containers) => waker.freed(containers),
   });
   // Many jobs in flight at once: the prefetch is the concurrency, and nothing below serializes them.
   const inFlight = { prefetch: env.BERTH_SCHEDULER_CONCURRENCY };
@@ -75,8 +85,7 @@ async function main(): Promise<void> {
   const sweeper = new RetentionSweeper(state.retention, env.BERTH_JOB_RETENTION_SECONDS * 1000);
   const sweep = new PeriodicTask('retention sweep', () => sweeper.sweep(), logger);
   sweep.start(1000);
-  const waitingSweeper = new WaitingSweeper(state, amqp.publisher);
-  const lostTries = new PeriodicTask('waiting sweep', () => waitingSweeper.sweep(), logger);
+  // Lost tries of waiting jobs, and parked jobs whose placement timeout ran out.
   lostTries.start(2000);
   // Conflicts show how often replicas raced for the same room; a steady rise means too little capacity.
   const statsTimer = setInterval(
@@ -93,6 +102,7 @@ async function main(): Promise<void> {
   return runUntilSignal(logger, async () => {
     metricsServer?.close();
     view.stop();
+    await waker.idle();
     await lostTries.stop();
     await sweep.stop();
     await monitor.stop();

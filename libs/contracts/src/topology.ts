@@ -29,11 +29,21 @@ export interface Topology {
   handlerRetry(queue: string, delayMs: number): string;
 }
 
-/** The delays of the waiting tiers. A waiting job is retried after 1 s, then 2 s, then every 5 s. */
-export const RETRY_DELAYS_MS = [1000, 2000, 5000] as const;
+/**
+ * The delays of the waiting tiers. A job waiting while placement is paused is retried after 1 s, then 2 s, then
+ * every 5 s; a job that fits nowhere is parked, with its message in the last tier as a backstop (PARKED_BACKSTOP_MS).
+ */
+export const RETRY_DELAYS_MS = [1000, 2000, 5000, 30_000] as const;
 
+/**
+ * How long a parked job's message waits in the broker before it is tried again anyway. Room freed wakes it sooner;
+ * the message is what rebuilds the job should Redis lose its state meanwhile.
+ */
+export const PARKED_BACKSTOP_MS = RETRY_DELAYS_MS[3];
+
+/** The delay before a paused job's next try: 1 s, 2 s, then every 5 s. */
 export function retryDelayFor(attempt: number): number {
-  return RETRY_DELAYS_MS[Math.min(attempt, RETRY_DELAYS_MS.length - 1)];
+  return RETRY_DELAYS_MS[Math.min(attempt, 2)];
 }
 
 /**

@@ -26,6 +26,11 @@ export interface Keys {
    * by when the next try is overdue (Redis's clock, ms): see WaitingJobs.
    */
   waiting: string;
+  /**
+   * Of those, the jobs that fit nowhere and wait for room to be freed, by when they began to wait (oldest first):
+   * no timer tries them again; a change that frees capacity wakes the oldest (see WaitingJobs.wake).
+   */
+  parked: string;
   /** The log of changes watchers follow (GET /v1/events): a capped stream, see lua/lib/events.lua. */
   events: string;
   /** Jobs finished for good, by when they finished (Redis's clock, ms): they leave Redis after the retention. */
@@ -76,6 +81,7 @@ export function keysFor(prefix: string): Keys {
     nodeChanges: `${prefix}:node-changes`,
     reservation: (jobId) => `${prefix}:reservation:${jobId}`,
     waiting: `${prefix}:waiting`,
+    parked: `${prefix}:parked`,
     events: `${prefix}:events`,
     expiring: `${prefix}:expiring`,
     group: (id) => `${prefix}:group:${id}`,

@@ -226,9 +226,15 @@ export const SCRIPTS = {
   }),
   deferJob: define<[string, string]>()({
     name: 'defer-job',
-    keys: ['job', 'waiting', 'events'],
-    args: ['jobId', 'attempt', 'delayMs', 'graceMs', 'reason', 'placingSince', 'verdicts'],
+    keys: ['job', 'waiting', 'parked', 'events'],
+    args: ['jobId', 'attempt', 'delayMs', 'graceMs', 'reason', 'placingSince', 'verdicts', 'park', 'sinceMs'],
     uses: ['server-clock', 'events'],
+  }),
+  wakeParked: define<number>()({
+    name: 'wake-parked',
+    keys: ['parked', 'waiting'],
+    restKeys: 'jobs',
+    args: ['jobIds'],
   }),
   claimOverdueJobs: define<string[]>()({
     name: 'claim-overdue-jobs',

@@ -44,7 +44,7 @@ export class WaitingJobs {
    * The job waits `delayMs` for its next try, if `attempt` is its current one (see DeferOutcome). `placingSince` is
    * when its placement began, for a copy the sweeper has to rebuild; `verdicts`, the hosts' at this try.
    */
-  async defer(
+  defer(
     jobId: string,
     attempt: number,
     delayMs: number,
@@ -52,10 +52,89 @@ export class WaitingJobs {
     placingSince: string,
     verdicts: readonly NodeVerdict[] = [],
   ): Promise<DeferOutcome> {
+    return this.wait(
+      jobId,
+      attempt,
+      { delayMs, graceMs: WAITING_GRACE_MS, park: false },
+      reason,
+      placingSince,
+      verdicts,
+    );
+  }
+
+  /**
+   * The job fits nowhere: it waits until a change frees room (wake), or until its backstop message (`backstopMs`)
+   * comes back, or until its deadline (`untilMs` from now), when the sweeper publishes its try: whichever is first.
+   * Otherwise as defer.
+   */
+  park(
+    jobId: string,
+    attempt: number,
+    when: { untilMs: number; backstopMs: number },
+    reason: string,
+    placingSince: string,
+    verdicts: readonly NodeVerdict[] = [],
+  ): Promise<DeferOutcome> {
+    const due =
+      when.untilMs <= when.backstopMs
+        ? { delayMs: when.untilMs, graceMs: 0 }
+        : { delayMs: when.backstopMs, graceMs: WAITING_GRACE_MS };
+    return this.wait(jobId, attempt, { ...due, park: true }, reason, placingSince, verdicts);
+  }
+
+  /** Jobs whose next try is wanted now (a DELETE to finish): due at once, for the sweeper to publish. */
+  async hurry(jobIds: readonly string[]): Promise<void> {
+    if (jobIds.length > 0) {
+      const pipeline = this.context.redis.pipeline();
+      jobIds.forEach((id) => pipeline.zadd(this.keys.waiting, 'XX', 0, id));
+      await pipeline.exec();
+    }
+  }
+
+  /**
+   * Room was freed: the oldest `limit` parked jobs are due now, for the sweeper to try again. Returns how many it
+   * woke (another scheduler may have woken some of the same first).
+   */
+  async wake(limit: number): Promise<number> {
+    const ids = await this.context.redis.zrange(this.keys.parked, 0, limit - 1);
+    if (ids.length === 0) {
+      return 0;
+    }
+    return this.context.scripts.run(
+      'wakeParked',
+      { parked: this.keys.parked, waiting: this.keys.waiting },
+      { jobIds: JSON.stringify(ids) },
+      ids.map((id) => this.keys.job(id)),
+    );
+  }
+
+  /** How many jobs wait for room to be freed. */
+  parkedCount(): Promise<number> {
+    return this.context.redis.zcard(this.keys.parked);
+  }
+
+  private async wait(
+    jobId: string,
+    attempt: number,
+    when: { delayMs: number; graceMs: number; park: boolean },
+    reason: string,
+    placingSince: string,
+    verdicts: readonly NodeVerdict[],
+  ): Promise<DeferOutcome> {
     const [outcome, detail] = await this.context.scripts.run(
       'deferJob',
-      { job: this.keys.job(jobId), waiting: this.keys.waiting, events: this.keys.events },
-      { jobId, attempt, delayMs, graceMs: WAITING_GRACE_MS, reason, placingSince, verdicts: JSON.stringify(verdicts) },
+      { job: this.keys.job(jobId), waiting: this.keys.waiting, parked: this.keys.parked, events: this.keys.events },
+      {
+        jobId,
+        attempt,
+        delayMs: Math.max(0, Math.round(when.delayMs)),
+        graceMs: when.graceMs,
+        reason,
+        placingSince,
+        verdicts: JSON.stringify(verdicts),
+        park: when.park ? '1' : '0',
+        sinceMs: Number.isNaN(Date.parse(placingSince)) ? 0 : Date.parse(placingSince),
+      },
     );
     switch (outcome) {
       case 'ok':

@@ -14,7 +14,7 @@ import {
   traceNow,
 } from '@berth/contracts';
 import { BrokerUnavailable, Publisher, RequestReply } from '@berth/messaging';
-import { EventLog, GroupRepository, JobCursor, JobRepository } from '@berth/state';
+import { EventLog, GroupRepository, JobCursor, JobRepository, WaitingJobs } from '@berth/state';
 import {
   BadGatewayException,
   BadRequestException,
@@ -84,6 +84,7 @@ export class JobsService {
     private readonly containerLogs: ContainerLogs,
     private readonly streams: StreamBudget,
     private readonly eventLog: EventLog,
+    private readonly waiting: WaitingJobs,
   ) {
     this.allowedRegistries = parseList(env.BERTH_ALLOWED_REGISTRIES);
   }
@@ -372,7 +373,8 @@ export class JobsService {
       await this.jobs.transition(id, 'removed');
       return this.get(principal, id);
     }
-    // A queued job with no host yet: the scheduler finishes the removal when it reaches it.
+    // A queued job with no host yet: the scheduler finishes the removal at its next try, made now if it waits.
+    await this.waiting.hurry([id]);
     return current;
   }
 

@@ -1,7 +1,7 @@
 import { NodeDetail, NodeWorkload } from '@berth/contracts';
 import { NodeView, ViewSource } from './node-view';
 
-function detail(id: string, cpuAllocated = 0): NodeDetail {
+function detail(id: string, cpuAllocated = 0, containers = 0): NodeDetail {
   return {
     id,
     address: `simulated://${id}`,
@@ -11,7 +11,7 @@ function detail(id: string, cpuAllocated = 0): NodeDetail {
     capacity: { cpuMillis: 1000, memoryMiB: 1024 },
     allocated: { cpuMillis: cpuAllocated, memoryMiB: 0 },
     labels: {},
-    containers: 0,
+    containers,
     heartbeatAt: new Date(0).toISOString(),
     registeredAt: new Date(0).toISOString(),
     conflict: null,
@@ -31,9 +31,9 @@ class FakeBooks implements ViewSource {
   /** When set, a read answers with what the books held when it began, after this promise resolves. */
   hold: Promise<void> | null = null;
 
-  change(id: string, cpuAllocated: number): number {
+  change(id: string, cpuAllocated: number, containers = 0): number {
     this.top++;
-    this.hosts.set(id, { version: this.top, detail: detail(id, cpuAllocated) });
+    this.hosts.set(id, { version: this.top, detail: detail(id, cpuAllocated, containers) });
     return this.top;
   }
 
@@ -128,5 +128,23 @@ describe('NodeView', () => {
     books.change('h1', 0);
     await view.refresh();
     expect((await view.snapshot()).map((n) => [n.id, n.allocated.cpuMillis])).toEqual([['h1', 0]]);
+  });
+
+  it('tells of room freed: containers gone from a host, or a host that joined; not of room taken', async () => {
+    const books = new FakeBooks();
+    books.change('h1', 300, 3);
+    const freed: number[] = [];
+    const view = new NodeView(books, { onRoomFreed: (containers) => freed.push(containers) });
+    await view.snapshot();
+    books.change('h1', 400, 4); // another placement: room taken
+    await view.refresh();
+    expect(freed).toEqual([]);
+    books.change('h1', 200, 2); // two containers gone
+    await view.refresh();
+    expect(freed).toEqual([2]);
+    books.change('h2', 0, 0); // a host joined
+    await view.refresh();
+    expect(freed).toEqual([2, 50]);
+    expect(view.roomFreedGeneration).toBe(2);
   });
 });

@@ -7,6 +7,20 @@ export type ViewSource = Pick<NodeBooks, 'changesSince' | 'ids' | 'readVersioned
 
 type VersionedHost = Awaited<ReturnType<NodeBooks['readVersioned']>>[number];
 
+/** Room a host that joined (or came back, or was uncordoned) is counted as: enough to wake a batch of parked jobs. */
+const ROOM_OF_A_NEW_HOST = 50;
+
+export interface NodeViewOptions {
+  /** How often the view reads what changed (ms). */
+  intervalMs?: number;
+  onError?: (err: unknown) => void;
+  /**
+   * Told when a read shows room freed: containers gone from a host, a host that joined, came back or was uncordoned,
+   * or more capacity. `containers` is about how many jobs the room could take.
+   */
+  onRoomFreed?: (containers: number) => void;
+}
+
 /**
  * This scheduler's own picture of the hosts, so ranking a job costs no Redis round trip. It is kept current in the
  * background, reading only the hosts whose books changed since it last looked (each host's books carry a version,
@@ -30,16 +44,23 @@ export class NodeView {
   private epoch: string | null | undefined = undefined;
   private reading: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** Moves on each time a read shows room freed: a decision that saw an older one may have missed that room. */
+  private freedCount = 0;
 
   constructor(
     private readonly books: ViewSource,
-    private readonly intervalMs = 200,
-    private readonly onError: (err: unknown) => void = () => undefined,
+    private readonly options: NodeViewOptions = {},
   ) {}
+
+  /** How many times room was seen freed so far (see onRoomFreed). */
+  get roomFreedGeneration(): number {
+    return this.freedCount;
+  }
 
   /** Keeps the view current in the background. */
   start(): void {
-    this.timer ??= setInterval(() => void this.refresh().catch(this.onError), this.intervalMs);
+    const onError = this.options.onError ?? (() => undefined);
+    this.timer ??= setInterval(() => void this.refresh().catch(onError), this.options.intervalMs ?? 200);
     this.timer.unref();
   }
 
@@ -95,7 +116,7 @@ export class NodeView {
       if (this.epoch !== undefined) {
         this.clear();
       }
-      hosts.forEach((host) => this.apply(host));
+      hosts.forEach((host) => this.apply(host, false));
       this.epoch = epoch;
       this.cursor = newest;
       return;
@@ -107,21 +128,31 @@ export class NodeView {
         stale.add(c.id);
       }
     }
-    (await this.books.readVersioned([...stale])).forEach((host) => this.apply(host));
+    let freed = 0;
+    for (const host of await this.books.readVersioned([...stale])) {
+      freed += this.apply(host, true);
+    }
     this.cursor = Math.max(this.cursor, newest);
+    if (freed > 0) {
+      this.freedCount++;
+      this.options.onRoomFreed?.(freed);
+    }
   }
 
-  /** Takes a host's data if it is newer than the copy here and holds every reservation booked here. */
-  private apply(host: VersionedHost): void {
+  /**
+   * Takes a host's data if it is newer than the copy here and holds every reservation booked here. Returns the room
+   * it shows freed (see onRoomFreed), when `count` says to count it.
+   */
+  private apply(host: VersionedHost, count: boolean): number {
     const known = this.versions.get(host.id);
     if (known !== undefined && host.version <= known) {
-      return;
+      return 0;
     }
     const booked = this.booked.get(host.id);
     if (booked !== undefined) {
       if (host.version < booked) {
         this.again.add(host.id); // read before that reservation: the copy here, which holds it, stays
-        return;
+        return 0;
       }
       this.booked.delete(host.id);
     }
@@ -130,9 +161,10 @@ export class NodeView {
       if (at !== undefined) {
         this.remove(host.id, at);
       }
-      return;
+      return 0;
     }
     const snapshot = snapshotOf(host.detail);
+    const before = at === undefined ? undefined : this.nodes[at];
     if (at === undefined) {
       this.position.set(host.id, this.nodes.length);
       this.nodes.push(snapshot);
@@ -140,6 +172,7 @@ export class NodeView {
       this.nodes[at] = snapshot;
     }
     this.versions.set(host.id, host.version);
+    return count ? roomFreed(before, snapshot) : 0;
   }
 
   private remove(id: string, at: number): void {
@@ -160,4 +193,21 @@ export class NodeView {
     this.booked.clear();
     this.again.clear();
   }
+}
+
+/** About how many jobs' worth of room a host's new data shows freed since its old copy (see onRoomFreed). */
+function roomFreed(before: NodeSnapshot | undefined, after: NodeSnapshot): number {
+  if (!after.ready || !after.schedulable) {
+    return 0;
+  }
+  if (!before?.ready || !before.schedulable) {
+    return ROOM_OF_A_NEW_HOST;
+  }
+  const gone = before.containers - after.containers;
+  if (gone > 0) {
+    return gone;
+  }
+  const less = (b: Resources, a: Resources) => a.cpuMillis < b.cpuMillis || a.memoryMiB < b.memoryMiB;
+  const more = (b: Resources, a: Resources) => a.cpuMillis > b.cpuMillis || a.memoryMiB > b.memoryMiB;
+  return less(before.allocated, after.allocated) || more(before.capacity, after.capacity) ? 1 : 0;
 }

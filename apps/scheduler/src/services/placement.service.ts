@@ -5,6 +5,7 @@ import {
   JobTrace,
   memberName,
   NodeVerdict,
+  PARKED_BACKSTOP_MS,
   PlaceJob,
   retryDelayFor,
   sealOf,
@@ -75,6 +76,8 @@ export interface PlacementOptions {
   /** The schedulers' key for the seal on each create they send (see sealOf). */
   sealKey: Buffer;
   observer?: PlacementObserver;
+  /** Wakes parked jobs: room was freed while a job that had just found none was being parked (see RoomWaker). */
+  wake?: (containers: number) => void;
 }
 
 /**
@@ -120,6 +123,7 @@ export class PlacementService {
     }
     // The wire decoder checked the expressions (JOB_SPEC), so parsing them here cannot fail.
     const request = placementRequest(message.jobId, message.namespace, message.spec, this.options.defaultStrategy);
+    const seen = this.view.roomFreedGeneration;
     let result: PlacementResult | null = null;
     for (let round = 0; round < ROUNDS; round++) {
       if (round > 0) {
@@ -139,7 +143,7 @@ export class PlacementService {
         break;
       }
     }
-    return this.noRoom(message, request, result);
+    return this.noRoom(message, request, result, seen);
   }
 
   /**
@@ -235,6 +239,7 @@ export class PlacementService {
    */
   private async placeGang(message: PlaceJob, groupId: string): Promise<AttemptResult> {
     const ids = message.gang?.members ?? (await this.state.groups.get(groupId))?.members ?? [message.jobId];
+    const seen = this.view.roomFreedGeneration;
     let plan: GroupPlacement | null = null;
     let waiting: GangMember[] = [];
     for (let round = 0; round < ROUNDS; round++) {
@@ -297,7 +302,7 @@ export class PlacementService {
     const hosts =
       plan && !plan.placed && stuck ? verdicts(stuck.request, plan.nodes, VERDICTS_KEPT, { enforceSoft: false }) : [];
     const others = waiting.map((member) => member.job.id).filter((id) => id !== message.jobId);
-    return this.waitForRoom(message, reason, hosts, others);
+    return this.waitForRoom(message, reason, hosts, others, seen);
   }
 
   /**
@@ -403,43 +408,50 @@ export class PlacementService {
     }
   }
 
-  /** No host has room: wait and retry later, or give up once the job's placement timeout has passed. */
+  /** No host has room: wait for room, or give up once the job's placement timeout has passed. */
   private async noRoom(
     message: PlaceJob,
     request: PlacementRequest,
     result: PlacementResult | null,
+    seen: number,
   ): Promise<AttemptResult> {
     const reason = result ? explain(result) : 'no placement was attempted';
     // Host by host, the closest first: what the user asks of a waiting job (the counts above hide the blocker).
     const hosts = verdicts(request, await this.view.snapshot(), VERDICTS_KEPT, { enforceSoft: false });
-    return this.waitForRoom(message, reason, hosts, []);
+    return this.waitForRoom(message, reason, hosts, [], seen);
   }
 
   /**
-   * The job waits for its next try (on the waiting set, see WaitingJobs), or becomes unschedulable once its
-   * placement timeout has passed, and with it `companions`: the rest of its all-or-nothing group.
+   * The job is parked until room is freed (see RoomWaker), with no message anywhere and no timer, or becomes
+   * unschedulable once its placement timeout has passed, and with it `companions`: the rest of its all-or-nothing
+   * group. `seen`: the view's room-freed generation when the job was ranked; room freed since may fit it.
    */
   private async waitForRoom(
     message: PlaceJob,
     reason: string,
     hosts: NodeVerdict[],
     companions: readonly string[],
+    seen: number,
   ): Promise<AttemptResult> {
     const waitedMs = Date.now() - Date.parse(message.submittedAt);
-    const delay = retryDelayFor(message.attempt);
-    if (waitedMs + delay <= message.spec.placementTimeoutSeconds * 1000) {
-      const waits = await this.state.waiting.defer(
+    const timeoutMs = message.spec.placementTimeoutSeconds * 1000;
+    if (waitedMs < timeoutMs) {
+      const waits = await this.state.waiting.park(
         message.jobId,
         message.attempt,
-        delay,
-        `waiting for room: ${reason}; next try in ${delay / 1000} s`,
+        { untilMs: timeoutMs - waitedMs, backstopMs: PARKED_BACKSTOP_MS },
+        `waiting for room: ${reason}; tried again as soon as room is freed, for up to ${message.spec.placementTimeoutSeconds} s`,
         message.submittedAt,
         hosts,
       );
       switch (waits.outcome) {
         case 'ok':
           this.stats.waiting++;
-          await this.retryAfter(message, delay, waits.attempt);
+          // The backstop: the job lives in the broker too, should Redis lose its state while it waits.
+          await this.retryAfter(message, PARKED_BACKSTOP_MS, waits.attempt);
+          if (this.view.roomFreedGeneration !== seen) {
+            this.options.wake?.(1); // room was freed while this job looked: its wake may have come before it parked
+          }
           return 'waiting';
         case 'stale':
           return 'skipped'; // another copy of this job's message made the newer try

@@ -3,6 +3,8 @@
 -- the next attempt, which only the message published next carries, so duplicates of the message die out here rather
 -- than multiply. The job goes on KEY.waiting, due once its delay and ARG.graceMs have passed (Redis's clock): a
 -- message lost meanwhile (a broker crash) is published again by the sweeper (claim-overdue-jobs).
+-- With ARG.park = '1' the job fits nowhere: it also joins KEY.parked, in line by when its placement began, and
+-- its due time is its deadline: no timer tries it again before then, a change that frees room wakes it (wake-parked).
 -- Returns {'ok', new attempt}, {'stale', current attempt}, {'refused', status} (not queued) or {'missing', ''}.
 local f = redis.call('HMGET', KEY.job, 'status', 'attempt')
 if not f[1] then return {'missing', ''} end
@@ -15,5 +17,11 @@ local changed = redis.call('HGET', KEY.job, 'reason') ~= ARG.reason
 redis.call('HSET', KEY.job, 'attempt', attempt, 'reason', ARG.reason, 'placingSince', ARG.placingSince, 'verdicts',
   ARG.verdicts)
 if changed then emit_job_event(KEY.events, KEY.job) end
-redis.call('ZADD', KEY.waiting, server_ms() + tonumber(ARG.delayMs) + tonumber(ARG.graceMs), ARG.jobId)
+local now = server_ms()
+redis.call('ZADD', KEY.waiting, now + tonumber(ARG.delayMs) + tonumber(ARG.graceMs), ARG.jobId)
+if ARG.park == '1' then
+  redis.call('ZADD', KEY.parked, tonumber(ARG.sinceMs), ARG.jobId)
+else
+  redis.call('ZREM', KEY.parked, ARG.jobId)
+end
 return {'ok', tostring(attempt)}
