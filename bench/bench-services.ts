@@ -162,3 +162,13 @@ export function pidsOf(program: string): number[] {
     return [];
   }
 }
+
+/** A process's resident memory now (MiB, from /proc), or 0 when it is gone. */
+export function rssMiBOf(pid: number | undefined): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
+}

@@ -23,7 +23,7 @@ import {
 } from '@berth/contracts';
 import { Messaging } from '@berth/messaging';
 import { BerthState } from '@berth/state';
-import { BenchServices, benchFleetUser, cpuSecondsOf, pidsOf } from './bench-services';
+import { BenchServices, benchFleetUser, cpuSecondsOf, pidsOf, rssMiBOf } from './bench-services';
 import { measureBrokerCeiling } from './broker-ceiling';
 import { percentile, printTable, round, writeResult } from './report';
 import { SimulatedFleet } from './simulated-fleet';
@@ -84,6 +84,8 @@ interface PhaseResult {
   duplicateDispatches: number;
   benchEventLoopP99Ms: number;
   schedulerEventLoopP99Ms: number | null;
+  /** The largest scheduler's resident memory as the phase ended (its view holds every host and what runs there). */
+  schedulerRssMiB: number;
   gatewayEventLoopP99Ms?: number | null;
   /** Where the time went, hop by hop, from the messages' traces. */
   hops: Record<string, HopFigures>;
@@ -330,6 +332,7 @@ class Bench {
     await waitUntil(async () => (await this.runningJobs()) >= this.fleet.placements.size, 60_000);
     const outcomesDrainedMs = performance.now() - lastPlaced;
     const latencies = this.latencies();
+    const schedulerRssMiB = Math.max(...schedulers.map((s) => rssMiBOf(s.child.pid)));
     const queuesAtEnd = await this.queueDepths();
     const conflicts = await this.services.stopAll();
     const nodes = await this.state.nodes.list();
@@ -350,6 +353,7 @@ class Bench {
       duplicateDispatches: this.fleet.duplicateDispatches,
       benchEventLoopP99Ms: round(benchLoop, 1),
       schedulerEventLoopP99Ms: known.length > 0 ? round(Math.max(...known), 1) : null,
+      schedulerRssMiB: round(schedulerRssMiB, 0),
       ...(gateway ? { gatewayEventLoopP99Ms: gatewayLoop === null ? null : round(gatewayLoop ?? NaN, 1) } : {}),
       hops: this.hops(),
       queuesAtEnd,
