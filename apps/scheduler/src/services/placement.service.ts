@@ -422,7 +422,7 @@ export class PlacementService {
   }
 
   /**
-   * The job is parked until room is freed (see RoomWaker), with no message anywhere and no timer, or becomes
+   * The job is parked until room is freed (see RoomWaker), or its 30 s backstop message comes back, or becomes
    * unschedulable once its placement timeout has passed, and with it `companions`: the rest of its all-or-nothing
    * group. `seen`: the view's room-freed generation when the job was ranked; room freed since may fit it.
    */
